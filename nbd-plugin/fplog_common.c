@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include <uuid/uuid.h>
+#define XXH_STATIC_LINKING_ONLY   /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "fplog.h"
