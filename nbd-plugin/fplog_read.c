@@ -34,7 +34,8 @@
  * the first time extends the "frontier", and the offset of every
  * RD_INDEX_STRIDE-th entry is remembered.  A seek behind the frontier jumps
  * to the nearest indexed entry and steps over entry headers; a seek past it
- * reads (and verifies) forward.
+ * reads (and verifies) forward.  Seeking to seq == the number of entries is
+ * allowed (the next read says how the log ends); beyond that is -ENOENT.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#define XXH_STATIC_LINKING_ONLY   /* XXH3_state_t on the stack */
 #include <xxhash.h>
 
 #include "fplog.h"
@@ -69,7 +69,7 @@ struct fplog_reader {
   uint64_t r_pos;
   uint64_t r_seq;
 
-  /* Sticky terminal result at r_pos (0 = none yet), and its message. */
+  /* Sticky terminal result at r_pos (valid when r_term_set), its message. */
   int r_term;
   bool r_term_set;
   char r_term_msg[512];
@@ -159,10 +159,9 @@ rd_header (struct fplog_reader *r, char *errbuf, size_t errlen)
 {
   struct fplog_header *h = &r->r_hdr;
   const uint8_t *p;
+  uint8_t copy[FPLOG_HDR_FIXED + FPLOG_MAX_PATH + 8];
   uint64_t stored, computed, base_end;
   uint32_t path_len, reserved;
-  XXH3_state_t st;
-  static const uint8_t zero8[8];
   int err;
 
   if (r->r_file_size == 0) {
@@ -217,11 +216,9 @@ rd_header (struct fplog_reader *r, char *errbuf, size_t errlen)
 
   /* The checksum covers header_len bytes with its own field zeroed. */
   stored = get64 (p + 80);
-  XXH3_64bits_reset (&st);
-  XXH3_64bits_update (&st, p, 80);
-  XXH3_64bits_update (&st, zero8, 8);
-  XXH3_64bits_update (&st, p + 88, h->header_len - 88);
-  computed = XXH3_64bits_digest (&st);
+  memcpy (copy, p, h->header_len);
+  memset (copy + 80, 0, 8);
+  computed = XXH3_64bits (copy, h->header_len);
   if (stored != computed) {
     rd_msg (r, errbuf, errlen, "header checksum mismatch (stored %016"
             PRIx64 ", computed %016" PRIx64 ")", stored, computed);
@@ -513,7 +510,7 @@ fplog_next (struct fplog_reader *r, struct fplog_entry *e,
     }
     if (next_valid > 0) {
       rd_msg (r, errbuf, errlen, "log entry %" PRIu64 " at byte %" PRIu64
-              ": %s (a valid entry follows at byte %" PRId64 ")",
+              ": %s; a valid entry follows at byte %" PRId64,
               r->r_seq, r->r_pos, bad, next_valid);
       return rd_terminal (r, -EBADMSG, errbuf);
     }
@@ -623,7 +620,8 @@ fplog_reader_open (const char *path, struct fplog_reader **out,
       snprintf (errbuf, errlen, "%s: %s", path, strerror (ENOMEM));
     return -ENOMEM;
   }
-  r->r_fd = open (path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO must not hang the open; it is refused below. */
+  r->r_fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (r->r_fd < 0) {
     err = -errno;
     rd_msg (r, errbuf, errlen, "open: %s", strerror (-err));
