@@ -77,5 +77,8 @@ size_t buf_dirty_count (const struct buf_cache *bc);
 /* The block was freed: forget the cached copy without writing it.  The
  * buffer must not be referenced nor journaled. */
 void buf_forget (struct buf_cache *bc, uint64_t blk);
+/* (added by the jbd author) The cached, uptodate buffer for blk with one
+ * more reference, or NULL; never reads (the kernel's __find_get_block). */
+struct buf *buf_lookup (struct buf_cache *bc, uint64_t blk);
 
 #endif /* FP_BUF_H */
