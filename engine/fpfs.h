@@ -252,6 +252,38 @@ struct fpfs_info {
 };
 void fpfs_get_info (const struct fpfs *fs, struct fpfs_info *info);
 
+/* ------------------------------------------------------------------ */
+/* fsck                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Checks an unmounted (or freshly recovered) image read-only: superblock,
+ * bitmaps vs extents (every block in use is marked, every marked block is
+ * used), no block used twice, inode link counts vs directory entries, the
+ * directory tree (reachable, no cycles, "." and ".." right), sizes vs
+ * extents, and a journal with nothing left to replay.  Returns 0 when the
+ * check ran (clean or not: see r->errors), a negative errno when it could not
+ * run (unreadable device, not an fpfs image). */
+enum fpfs_fsck_check {
+  FPFS_FSCK_SUPER = 0,     /* superblock and group layout */
+  FPFS_FSCK_BITMAPS,       /* bitmaps vs extents and inodes in use */
+  FPFS_FSCK_DOUBLE_USE,    /* a block owned twice */
+  FPFS_FSCK_EXTENTS,       /* extent trees well-formed, within the device */
+  FPFS_FSCK_LINKS,         /* i_links_count vs directory entries */
+  FPFS_FSCK_DIRS,          /* tree shape, ".", "..", entries well-formed */
+  FPFS_FSCK_JOURNAL,       /* journal clean: nothing left to replay */
+  FPFS_FSCK_NCHECKS
+};
+
+struct fpfs_fsck_report {
+  unsigned errors;                       /* total problems found */
+  unsigned per_check[FPFS_FSCK_NCHECKS]; /* problems per check */
+  char text[4096];                       /* first problems, one a line:
+                                            "inode 12: nlink 1, 2 entries" */
+};
+const char *fpfs_fsck_check_name (int check);  /* "bitmaps", ... */
+int fpfs_fsck (struct fpfs_bdev *bd, struct fpfs_fsck_report *r,
+               char *errbuf, size_t errlen);
+
 /* The device this fs runs on (for stats). */
 struct fpfs_bdev *fpfs_get_bdev (struct fpfs *fs);
 
