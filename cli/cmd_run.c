@@ -1,0 +1,162 @@
+/* cmd_run: `flushpoint run`, the command-line face of wl_run_nbd()
+ * (workloads/wl_run.h; the language is workloads/LANGUAGE.md and the marks
+ * it writes workloads/ORACLE.md). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "wl.h"
+#include "wl_run.h"
+
+static const char run_usage[] =
+  "Usage: flushpoint run WORKLOAD (--nbd URI | --start-nbdkit [--log FILE])\n"
+  "                      [--mount OPTS] [--persist CHOICE] [--seed N]\n"
+  "                      [--clean-umount] [--verify-readback]\n"
+  "\n"
+  "Run a workload (workloads/LANGUAGE.md) on the engine over NBD: mkfs,\n"
+  "mount, then every operation with a MARK before and after it in the\n"
+  "recording plugin's log, the expected state of what each sync call\n"
+  "covered in the mark after it (workloads/ORACLE.md).  The run ends with a\n"
+  "power cut -- no unmount -- unless --clean-umount.\n"
+  "\n"
+  "  --nbd URI          the recording plugin to use: an NBD URI such as\n"
+  "                     nbd+unix:///?socket=/tmp/s.sock, or a socket path;\n"
+  "                     marks go to its `control` export\n"
+  "  --start-nbdkit     start nbdkit with build/nbdkit-flushpoint-plugin.so\n"
+  "                     (or $FP_PLUGIN) on a private socket, deterministic,\n"
+  "                     with a uuid derived from the workload, seed,\n"
+  "                     persist and mount options: the same run twice gives\n"
+  "                     the same log, byte for byte\n"
+  "  --log FILE         with --start-nbdkit: the log (default NAME.fpl)\n"
+  "  --disk-size SIZE   with --start-nbdkit: disk bytes (default: the\n"
+  "                     workload's `#! disk`, else 64M)\n"
+  "  --mount OPTS       mount options on top of the workload's `#! mount`,\n"
+  "                     e.g. data=writeback,nobarrier,commit=1,bug=NAME\n"
+  "  --persist CHOICE   what `persist PATH` does: fsync (default),\n"
+  "                     fdatasync, sync, osync, odsync or none\n"
+  "  --seed N           mkfs uuid, scheduler ties, log uuid (default 0)\n"
+  "  --clean-umount     close handles and unmount instead of the power cut\n"
+  "  --verify-readback  after each sync, read the covered files back through\n"
+  "                     the engine and compare them with the expected state\n"
+  "                     (adds reads; for testing the runner)\n"
+  "  -q, --quiet        print nothing on success\n"
+  "  -h, --help         this text\n"
+  "\n"
+  "Exit status: 0 every operation behaved as written; 1 an operation did\n"
+  "not (failed without `expect`, or the reverse), or the engine, the device\n"
+  "or nbdkit failed; 2 usage error or a workload that does not parse.\n";
+
+int
+cmd_run (int argc, char **argv)
+{
+  enum { OPT_NBD = 256, OPT_START, OPT_LOG, OPT_DISK, OPT_MOUNT, OPT_PERSIST,
+         OPT_SEED, OPT_CLEAN, OPT_VERIFY };
+  static const struct option opts[] = {
+    { "nbd",             required_argument, NULL, OPT_NBD },
+    { "start-nbdkit",    no_argument,       NULL, OPT_START },
+    { "log",             required_argument, NULL, OPT_LOG },
+    { "disk-size",       required_argument, NULL, OPT_DISK },
+    { "mount",           required_argument, NULL, OPT_MOUNT },
+    { "persist",         required_argument, NULL, OPT_PERSIST },
+    { "seed",            required_argument, NULL, OPT_SEED },
+    { "clean-umount",    no_argument,       NULL, OPT_CLEAN },
+    { "verify-readback", no_argument,       NULL, OPT_VERIFY },
+    { "quiet",           no_argument,       NULL, 'q' },
+    { "help",            no_argument,       NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *cmd = argv[0];
+  struct wl_run_opts o;
+  struct wl_nbd_opts n = { 0 };
+  struct wl_run_result res;
+  struct wl_workload *w = NULL;
+  char msg[2048], logbuf[1024];
+  bool quiet = false;
+  int c, e;
+
+  wl_run_opts_init (&o);
+  while ((c = getopt_long (argc, argv, ":hq", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_NBD: n.uri = optarg; break;
+    case OPT_START: n.start_nbdkit = true; break;
+    case OPT_LOG: n.log_path = optarg; break;
+    case OPT_MOUNT: o.mount = optarg; break;
+    case OPT_CLEAN: o.clean_umount = true; break;
+    case OPT_VERIFY: o.verify_readback = true; break;
+    case 'q': quiet = true; break;
+    case OPT_DISK: {
+      /* Sizes as in the language: 4096, 0x1000, 64M. */
+      char text[64];
+      struct wl_workload *tw;
+      snprintf (text, sizeof text, "#! disk %s\n", optarg);
+      if (wl_parse ("--disk-size", text, strlen (text), &tw, msg,
+                    sizeof msg) < 0 || tw->disk_size == 0) {
+        wl_free (tw);
+        return cli_usage_error (cmd, "--disk-size: '%s' is not a size",
+                                optarg);
+      }
+      n.disk_size = tw->disk_size;
+      wl_free (tw);
+      break;
+    }
+    case OPT_PERSIST:
+      if (wl_persist_lookup (optarg, &o.persist) < 0)
+        return cli_usage_error (cmd, "--persist: '%s' is not one of fsync, "
+                                "fdatasync, sync, osync, odsync, none",
+                                optarg);
+      break;
+    case OPT_SEED:
+      if (!cli_parse_u64 (optarg, &o.seed))
+        return cli_usage_error (cmd, "--seed: '%s' is not a number", optarg);
+      break;
+    case 'h':
+      fputs (run_usage, stdout);
+      return CLI_EXIT_OK;
+    default:
+      return cli_option_error (cmd, c, argv);
+    }
+  }
+  if (optind != argc - 1)
+    return cli_usage_error (cmd, "expected one WORKLOAD file");
+  if (!n.start_nbdkit == !n.uri)
+    return cli_usage_error (cmd, "give exactly one of --nbd URI and "
+                            "--start-nbdkit");
+  if (!n.start_nbdkit && (n.log_path || n.disk_size))
+    return cli_usage_error (cmd, "--log and --disk-size go with "
+                            "--start-nbdkit");
+
+  if (wl_parse_file (argv[optind], &w, msg, sizeof msg) < 0) {
+    cli_error (cmd, "%s", msg);
+    return CLI_EXIT_USAGE;
+  }
+  if (n.start_nbdkit && !n.log_path) {
+    snprintf (logbuf, sizeof logbuf, "%s.fpl", w->name);
+    n.log_path = logbuf;
+  }
+  e = wl_run_nbd (w, &n, &o, &res, msg, sizeof msg);
+  if (e < 0) {
+    cli_error (cmd, "%s", msg);
+    if (n.start_nbdkit && res.marks)
+      fprintf (stderr, "flushpoint: %s: the log so far is in %s\n", cmd,
+               n.log_path);
+  } else if (!quiet) {
+    printf ("workload:  %s (%zu ops)\n", w->name, w->n_ops);
+    printf ("mount:     %s\n", res.mount_canon);
+    printf ("persist:   %s\n", wl_persist_name (o.persist));
+    printf ("marks:     %zu (%" PRIu64 " bytes), %zu with expected state\n",
+            res.marks, res.mark_bytes, res.sync_states);
+    printf ("engine:    %" PRIu64 " commits, %" PRIu64 " pages written back\n",
+            res.info.commits, res.info.writeback_pages);
+    if (o.verify_readback)
+      printf ("readback:  %" PRIu64 " blocks matched\n", res.readback_blocks);
+    printf ("end:       %s\n", o.clean_umount ? "clean unmount"
+                                              : "power cut (no unmount)");
+    if (n.start_nbdkit)
+      printf ("log:       %s\n", n.log_path);
+  }
+  wl_free (w);
+  return e < 0 ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+}

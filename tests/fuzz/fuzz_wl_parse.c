@@ -1,0 +1,48 @@
+/* fuzz_wl_parse: libFuzzer target for the workload parser.
+ *
+ * Property: for any bytes, wl_parse() returns 0 with a workload whose
+ * invariants hold (wl.h), or -EINVAL with exactly one message of the form
+ * "NAME:LINE:COL: expected ..., got ...", or -ENOMEM.  Never a crash, a
+ * leak or undefined behaviour (ASan/UBSan are on). */
+#undef NDEBUG
+#include <assert.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wl.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  struct wl_workload *w = NULL;
+  char err[512];
+  unsigned line, col;
+  int r = wl_parse ("fuzz.wl", (const char *) data, size, &w, err, sizeof err);
+
+  if (r == -EINVAL) {
+    assert (w == NULL);
+    assert (sscanf (err, "fuzz.wl:%u:%u: expected ", &line, &col) == 2);
+    assert (line >= 1 && col >= 1 && strstr (err, ", got ") != NULL);
+    return 0;
+  }
+  assert (r == 0 || r == -ENOMEM);
+  if (r == 0) {
+    for (size_t i = 0; i < w->n_ops; i++) {
+      const struct wl_op *op = &w->ops[i];
+      assert ((unsigned) op->kind < WL_OP__COUNT);
+      assert (i == 0 || op->line > w->ops[i - 1].line);
+      assert (op->text && op->text[0] != '\0');
+      assert (op->off + op->len <= WL_FILE_MAX && op->len <= WL_IO_MAX);
+      if (op->path && !op->is_handle && op->kind != WL_OP_MARK
+          && op->kind != WL_OP_FAULT)
+        assert (op->path[0] == '/' && strstr (op->path, "//") == NULL);
+    }
+  }
+  wl_free (w);
+  return 0;
+}

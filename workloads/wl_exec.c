@@ -1,0 +1,477 @@
+/* wl_exec: one workload op against the engine (semantics in LANGUAGE.md,
+ * "How the runner runs it").
+ *
+ * Each wl_x_* function sets out->o_result to what the engine returned (the
+ * op's own success or errno, judged by the driver against `expect`) and
+ * returns non-zero only for runner errors: out of memory, a handle misuse
+ * the language forbids, or the engine disagreeing with the content model.
+ * A file operand resolves to an open handle of that name, else -- for a
+ * path -- to a descriptor opened just for the op and closed after it.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "wl_pattern.h"
+#include "wl_runner.h"
+
+/* ---- handles ---- */
+
+static struct wl_handle *
+wl_handle_find (struct wl_runner *r, const char *name)
+{
+  for (size_t i = 0; i < r->r_nh; i++)
+    if (strcmp (r->r_handles[i].h_name, name) == 0)
+      return &r->r_handles[i];
+  return NULL;
+}
+
+static int
+wl_handle_add (struct wl_runner *r, const struct wl_op *op, int fd)
+{
+  struct wl_handle *h;
+
+  if (r->r_nh == r->r_hcap) {
+    size_t cap = r->r_hcap ? 2 * r->r_hcap : 8;
+    struct wl_handle *n = realloc (r->r_handles, cap * sizeof *n);
+    if (!n)
+      return -ENOMEM;
+    r->r_handles = n;
+    r->r_hcap = cap;
+  }
+  h = &r->r_handles[r->r_nh];
+  h->h_name = strdup (op->handle);
+  h->h_path = strdup (op->path);
+  if (!h->h_name || !h->h_path) {
+    free (h->h_name);
+    free (h->h_path);
+    return -ENOMEM;
+  }
+  h->h_fd = fd;
+  h->h_flags = op->flags;
+  h->h_pos = 0;
+  r->r_nh++;
+  return 0;
+}
+
+static void
+wl_handle_remove (struct wl_runner *r, struct wl_handle *h)
+{
+  free (h->h_name);
+  free (h->h_path);
+  *h = r->r_handles[--r->r_nh];
+}
+
+struct wl_ref {
+  int fd;
+  bool implicit;               /* opened for this op, closed after it */
+  struct wl_handle *h;
+  const char *path;            /* the path the fd was opened with */
+};
+
+/* Resolve op's file operand.  Returns 0, or the op's failure (-errno). */
+static int
+wl_ref_get (struct wl_runner *r, const struct wl_op *op, int flags,
+            struct wl_ref *ref)
+{
+  memset (ref, 0, sizeof *ref);
+  ref->h = wl_handle_find (r, op->path);
+  if (ref->h) {
+    ref->fd = ref->h->h_fd;
+    ref->path = ref->h->h_path;
+    return 0;
+  }
+  if (op->is_handle)
+    return -EBADF;             /* bound earlier, not open now */
+  ref->fd = fpfs_open (r->r_fs, op->path, flags, 0);
+  if (ref->fd < 0)
+    return ref->fd;
+  ref->implicit = true;
+  ref->path = op->path;
+  return 0;
+}
+
+static int
+wl_ref_put (struct wl_runner *r, const struct wl_op *op, struct wl_ref *ref)
+{
+  int e;
+  if (!ref->implicit)
+    return 0;
+  ref->implicit = false;
+  e = fpfs_close (r->r_fs, ref->fd);
+  return e < 0 ? wl_runner_error (r, e, op, "closing its descriptor: %s",
+                                  strerror (-e)) : 0;
+}
+
+/* ---- effects ---- */
+
+static json_object *
+wl_effect_ident (const struct fpfs_stat *st)
+{
+  json_object *o = json_object_new_object ();
+  wl_oracle_put_u64 (o, "ino", st->ino);
+  wl_oracle_put_u64 (o, "gen", st->generation);
+  return o;
+}
+
+/* {"ino","gen","nlink"} of what path names now. */
+static int
+wl_effect_path (struct wl_runner *r, const struct wl_op *op, const char *path,
+                struct wl_outcome *out)
+{
+  struct fpfs_stat st;
+  int e = fpfs_stat (r->r_fs, path, &st);
+  if (e < 0)
+    return wl_runner_error (r, e, op, "stat %s after success: %s", path,
+                            strerror (-e));
+  out->o_effect = wl_effect_ident (&st);
+  wl_oracle_put_u64 (out->o_effect, "nlink", st.nlink);
+  return 0;
+}
+
+/* {"ino","gen","size","first_block","blocks"} for blocks [first, end). */
+static json_object *
+wl_effect_data (const struct fpfs_stat *st, const struct wl_mfile *f,
+                uint64_t first, uint64_t end)
+{
+  json_object *o = wl_effect_ident (st);
+  wl_oracle_put_u64 (o, "size", f->f_size);
+  wl_oracle_put_u64 (o, "first_block", first);
+  json_object_object_add (o, "blocks",
+                          wl_oracle_blocks (f, first, end - first));
+  return o;
+}
+
+/* After an open or creat: O_TRUNC empties the model; sizes must agree. */
+static int
+wl_model_opened (struct wl_runner *r, const struct wl_op *op, int fd,
+                 int flags, struct wl_outcome *out)
+{
+  struct fpfs_stat st;
+  struct wl_mfile *f;
+  int e = fpfs_fstat (r->r_fs, fd, &st);
+
+  if (e < 0)
+    return wl_runner_error (r, e, op, "fstat: %s", strerror (-e));
+  if (S_ISREG (st.mode) && (flags & O_TRUNC) && st.size == 0) {
+    if ((e = wl_model_get (&r->r_model, st.ino, st.generation, &f)) < 0)
+      return wl_runner_error (r, e, op, "out of memory");
+    wl_model_truncate (f, 0);
+  }
+  if ((e = wl_state_model_file (r, fd, &st, &f)) < 0)
+    return e;
+  out->o_effect = wl_effect_ident (&st);
+  wl_oracle_put_u64 (out->o_effect, "size", st.size);
+  return 0;
+}
+
+/* The sync call a write through descriptor flags fl amounts to. */
+static const char *
+wl_write_sync (int fl)
+{
+  if ((fl & O_SYNC) == O_SYNC)
+    return "osync";
+  if (fl & O_DSYNC)
+    return "odsync";
+  return NULL;
+}
+
+/* ---- the ops ---- */
+
+static int
+wl_x_open (struct wl_runner *r, const struct wl_op *op, struct wl_outcome *out)
+{
+  int fd, e;
+
+  if (wl_handle_find (r, op->handle))
+    return wl_runner_error (r, -EPROTO, op, "handle %s is already open",
+                            op->handle);
+  fd = fpfs_open (r->r_fs, op->path, op->flags, op->mode);
+  out->o_result = fd;
+  if (fd < 0)
+    return 0;
+  if ((e = wl_handle_add (r, op, fd)) < 0)
+    return wl_runner_error (r, e, op, "out of memory");
+  return wl_model_opened (r, op, fd, op->flags, out);
+}
+
+static int
+wl_x_creat (struct wl_runner *r, const struct wl_op *op,
+            struct wl_outcome *out)
+{
+  const int flags = O_CREAT | O_WRONLY | O_TRUNC;
+  int fd = fpfs_open (r->r_fs, op->path, flags, op->mode), e;
+
+  out->o_result = fd < 0 ? fd : 0;
+  if (fd < 0)
+    return 0;
+  e = wl_model_opened (r, op, fd, flags, out);
+  int c = fpfs_close (r->r_fs, fd);
+  if (!e && c < 0)
+    e = wl_runner_error (r, c, op, "close: %s", strerror (-c));
+  return e;
+}
+
+static int
+wl_x_close (struct wl_runner *r, const struct wl_op *op,
+            struct wl_outcome *out)
+{
+  struct wl_handle *h = wl_handle_find (r, op->path);
+
+  if (!h) {
+    out->o_result = -EBADF;
+    return 0;
+  }
+  out->o_result = fpfs_close (r->r_fs, h->h_fd);
+  wl_handle_remove (r, h);       /* closed even on error, as close(2) */
+  return 0;
+}
+
+static int
+wl_x_truncate (struct wl_runner *r, const struct wl_op *op,
+               struct wl_outcome *out)
+{
+  struct wl_handle *h = wl_handle_find (r, op->path);
+  struct fpfs_stat st;
+  struct wl_mfile *f;
+  int e;
+
+  if (!h && op->is_handle) {
+    out->o_result = -EBADF;
+    return 0;
+  }
+  out->o_result = h ? fpfs_ftruncate (r->r_fs, h->h_fd, op->size)
+                    : fpfs_truncate (r->r_fs, op->path, op->size);
+  if (out->o_result < 0)
+    return 0;
+  e = h ? fpfs_fstat (r->r_fs, h->h_fd, &st) : fpfs_stat (r->r_fs, op->path,
+                                                          &st);
+  if (e < 0)
+    return wl_runner_error (r, e, op, "stat after success: %s", strerror (-e));
+  if ((e = wl_model_get (&r->r_model, st.ino, st.generation, &f)) < 0)
+    return wl_runner_error (r, e, op, "out of memory");
+  wl_model_truncate (f, op->size);
+  if (f->f_size != st.size)
+    return wl_runner_error (r, -EUCLEAN, op, "the engine says size %llu "
+                            "after it", (unsigned long long) st.size);
+  /* The block holding the new end changed if the end is unaligned. */
+  uint64_t first = op->size / WL_BLOCK;
+  out->o_effect = wl_effect_data (&st, f, first,
+                                  first + (op->size % WL_BLOCK ? 1 : 0));
+  return 0;
+}
+
+static int
+wl_x_write (struct wl_runner *r, size_t i, const struct wl_op *op,
+            struct wl_outcome *out)
+{
+  bool planned = r->r_sync_write && r->r_sync_write[i];
+  int sflag = !planned ? 0
+              : r->r_o->persist == WL_PERSIST_OSYNC ? O_SYNC : O_DSYNC;
+  struct wl_ref ref;
+  struct fpfs_stat st;
+  struct wl_mfile *f;
+  uint8_t *buf = NULL;
+  int fd, fl, tmpfd = -1, e = 0;
+  uint64_t off;
+  ssize_t n;
+
+  out->o_result = wl_ref_get (r, op, O_WRONLY | sflag, &ref);
+  if (out->o_result < 0)
+    return 0;
+  fd = ref.fd;
+  fl = ref.h ? ref.h->h_flags : O_WRONLY | sflag;
+  if (planned && ref.h) {
+    /* persist=osync/odsync on a handle: this write goes through a second
+     * descriptor on the handle's path that carries the sync flag. */
+    tmpfd = fpfs_open (r->r_fs, ref.h->h_path, O_WRONLY | sflag, 0);
+    if ((out->o_result = tmpfd) < 0)
+      goto out;
+    fd = tmpfd;
+    fl = (ref.h->h_flags & O_APPEND) | O_WRONLY | sflag;
+  }
+  if ((e = wl_state_model_file (r, fd, &st, &f)) < 0)
+    goto out;
+  off = op->kind == WL_OP_PWRITE ? op->off
+        : op->kind == WL_OP_APPEND ? st.size
+        : ref.h ? ref.h->h_pos : 0;
+  if (fl & O_APPEND)
+    off = st.size;
+  buf = malloc (op->len ? op->len : 1);
+  if (!buf) {
+    e = wl_runner_error (r, -ENOMEM, op, "out of memory");
+    goto out;
+  }
+  wl_pattern_fill (op->pattern, op->seed, off, buf, op->len);
+  n = fpfs_pwrite (r->r_fs, fd, buf, op->len, off);
+  out->o_result = n < 0 ? (int) n : (int) (n > INT32_MAX ? INT32_MAX : n);
+  if (n < 0 || !f)
+    goto out;
+  if (op->kind == WL_OP_WRITE && ref.h)
+    ref.h->h_pos = off + (uint64_t) n;
+  if ((e = wl_model_write (f, off, buf, (size_t) n)) < 0) {
+    e = wl_runner_error (r, e, op, "out of memory");
+    goto out;
+  }
+  if ((e = wl_state_model_file (r, fd, &st, &f)) < 0)
+    goto out;
+  out->o_effect = wl_effect_data (&st, f, off / WL_BLOCK,
+                                  n ? (off + (uint64_t) n - 1) / WL_BLOCK + 1
+                                    : off / WL_BLOCK);
+  wl_oracle_put_u64 (out->o_effect, "off", off);
+  wl_oracle_put_u64 (out->o_effect, "len", (uint64_t) n);
+  if ((out->o_sync = wl_write_sync (fl)) != NULL) {
+    out->o_state = json_object_new_array ();
+    e = wl_state_fd (r, fd, ref.h ? ref.h->h_path : op->path, out->o_state);
+  }
+out:
+  free (buf);
+  if (tmpfd >= 0) {
+    int c = fpfs_close (r->r_fs, tmpfd);
+    if (!e && c < 0)
+      e = wl_runner_error (r, c, op, "close: %s", strerror (-c));
+  }
+  int p = wl_ref_put (r, op, &ref);
+  return e ? e : p;
+}
+
+static int
+wl_x_fsync (struct wl_runner *r, const struct wl_op *op, bool datasync,
+            struct wl_outcome *out)
+{
+  struct wl_ref ref;
+  int e = 0;
+
+  out->o_result = wl_ref_get (r, op, O_RDONLY, &ref);
+  if (out->o_result < 0)
+    return 0;
+  out->o_result = datasync ? fpfs_fdatasync (r->r_fs, ref.fd)
+                           : fpfs_fsync (r->r_fs, ref.fd);
+  if (out->o_result == 0) {
+    out->o_sync = datasync ? "fdatasync" : "fsync";
+    out->o_state = json_object_new_array ();
+    e = wl_state_fd (r, ref.fd, ref.path, out->o_state);
+  }
+  int p = wl_ref_put (r, op, &ref);
+  return e ? e : p;
+}
+
+static int
+wl_x_sync (struct wl_runner *r, bool fs_only, struct wl_outcome *out)
+{
+  out->o_result = fs_only ? fpfs_syncfs (r->r_fs) : fpfs_sync (r->r_fs);
+  if (out->o_result < 0)
+    return 0;
+  out->o_sync = fs_only ? "syncfs" : "sync";
+  out->o_state = json_object_new_array ();
+  return wl_state_tree (r, out->o_state);
+}
+
+static int
+wl_x_names (struct wl_runner *r, const struct wl_op *op,
+            struct wl_outcome *out)
+{
+  struct fpfs *fs = r->r_fs;
+  const char *shows = NULL;      /* path whose identity the effect shows */
+
+  switch (op->kind) {
+  case WL_OP_MKDIR:
+    out->o_result = fpfs_mkdir (fs, op->path, op->mode);
+    shows = op->path;
+    break;
+  case WL_OP_RMDIR:
+    out->o_result = fpfs_rmdir (fs, op->path);
+    break;
+  case WL_OP_UNLINK:
+    out->o_result = fpfs_unlink (fs, op->path);
+    break;
+  case WL_OP_RENAME:
+    out->o_result = fpfs_rename (fs, op->path, op->path2);
+    shows = op->path2;
+    break;
+  case WL_OP_LINK:
+    out->o_result = fpfs_link (fs, op->path, op->path2);
+    shows = op->path2;
+    break;
+  case WL_OP_CHMOD:
+    out->o_result = fpfs_chmod (fs, op->path, op->mode);
+    break;
+  case WL_OP_UTIMES: {
+    struct fpfs_timespec t[2] = {
+      { op->atime.sec, op->atime.nsec }, { op->mtime.sec, op->mtime.nsec },
+    };
+    if (op->times_now) {
+      uint64_t now = fpfs_clock_now (fs);
+      t[0].sec = (int64_t) (now / FPFS_NSEC_PER_SEC);
+      t[0].nsec = (uint32_t) (now % FPFS_NSEC_PER_SEC);
+      t[1] = t[0];
+    }
+    out->o_result = fpfs_utimens (fs, op->path, t);
+    break;
+  }
+  default:
+    assert (!"not a namespace op");
+  }
+  if (out->o_result < 0 || !shows)
+    return 0;
+  return wl_effect_path (r, op, shows, out);
+}
+
+int
+wl_exec_op (struct wl_runner *r, size_t i, struct wl_outcome *out)
+{
+  const struct wl_op *op = &r->r_w->ops[i];
+
+  memset (out, 0, sizeof *out);
+  switch (op->kind) {
+  case WL_OP_OPEN:
+    return wl_x_open (r, op, out);
+  case WL_OP_CREAT:
+    return wl_x_creat (r, op, out);
+  case WL_OP_CLOSE:
+    return wl_x_close (r, op, out);
+  case WL_OP_TRUNCATE:
+    return wl_x_truncate (r, op, out);
+  case WL_OP_WRITE: case WL_OP_PWRITE: case WL_OP_APPEND:
+    return wl_x_write (r, i, op, out);
+  case WL_OP_FSYNC: case WL_OP_FDATASYNC:
+    return wl_x_fsync (r, op, op->kind == WL_OP_FDATASYNC, out);
+  case WL_OP_SYNC: case WL_OP_SYNCFS:
+    return wl_x_sync (r, op->kind == WL_OP_SYNCFS, out);
+  case WL_OP_PERSIST:
+    switch (r->r_o->persist) {
+    case WL_PERSIST_FSYNC: return wl_x_fsync (r, op, false, out);
+    case WL_PERSIST_FDATASYNC: return wl_x_fsync (r, op, true, out);
+    case WL_PERSIST_SYNC: return wl_x_sync (r, false, out);
+    default: return 0;   /* none; osync/odsync acted on the writes */
+    }
+  case WL_OP_SLEEP:
+    out->o_result = fpfs_clock_advance (r->r_fs, op->sleep_ns);
+    return 0;
+  case WL_OP_MARK:
+    return 0;
+  case WL_OP_FAULT:
+    return wl_runner_error (r, -ENOTSUP, op, "fault operations are not "
+                            "supported yet (issue 6)");
+  default:
+    return wl_x_names (r, op, out);
+  }
+}
+
+int
+wl_exec_close_all (struct wl_runner *r)
+{
+  int ret = 0;
+  while (r->r_nh > 0) {
+    struct wl_handle *h = &r->r_handles[r->r_nh - 1];
+    int e = fpfs_close (r->r_fs, h->h_fd);
+    if (!ret && e < 0)
+      ret = wl_runner_error (r, e, NULL, "%s: closing handle %s: %s",
+                             r->r_w->name, h->h_name, strerror (-e));
+    wl_handle_remove (r, h);
+  }
+  return ret;
+}

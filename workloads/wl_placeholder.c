@@ -1,2 +1,0 @@
-/* Placeholder until the workload sources land; delete when they do. */
-int wl_placeholder_symbol;

@@ -1,0 +1,311 @@
+/* wl_run: the driver of a workload run on a block device (see wl_run.h).
+ *
+ * Sequence, each step a MARK payload or an engine call:
+ *   "run" mark (metadata) -> mkfs -> mount -> "ready" mark
+ *   for each op: "before" mark -> the op -> ["state" parts] -> "after" mark
+ *   "end" mark -> power cut (fpfs_crash), or close handles + umount +
+ *   "umounted" mark
+ * The runner is single-threaded and waits for every engine call and every
+ * mark, so the log's order of device requests and marks is the order in
+ * which they happened.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wl_runner.h"
+
+#ifndef FPFS_VERSION_STRING
+#define FPFS_VERSION_STRING "libfpfs"
+#endif
+
+void
+wl_run_opts_init (struct wl_run_opts *o)
+{
+  memset (o, 0, sizeof *o);
+  o->persist = WL_PERSIST_FSYNC;
+}
+
+static int
+wl_run_mount_opts (struct wl_runner *r, struct fpfs_mount_opts *mo)
+{
+  const char *srcs[2] = { r->r_w->mount_opts, r->r_o->mount };
+  char why[256] = "";
+
+  fpfs_mount_opts_init (mo);
+  for (int k = 0; k < 2; k++)
+    if (srcs[k] && srcs[k][0]) {
+      int e = fpfs_mount_opts_parse (srcs[k], mo, why, sizeof why);
+      if (e < 0)
+        return wl_runner_error (r, e, NULL, "%s: mount options \"%s\" (%s): "
+                                "%s", r->r_w->name, srcs[k],
+                                k ? "--mount" : "#! mount", why);
+    }
+  mo->seed = r->r_o->seed;
+  mo->trace = r->r_o->trace;
+  fpfs_mount_opts_format (mo, r->r_res->mount_canon,
+                          sizeof r->r_res->mount_canon);
+  return 0;
+}
+
+static int
+wl_run_mark_run (struct wl_runner *r, const struct fpfs_bdev *bd)
+{
+  const struct wl_workload *w = r->r_w;
+  json_object *m = wl_oracle_mark ("run");
+  char hex[17];
+
+  wl_oracle_hex64 (w->text_hash, hex);
+  wl_oracle_put_str (m, "workload", w->name);
+  wl_oracle_put_str (m, "workload_xxh3", hex);
+  wl_oracle_put_u64 (m, "ops", w->n_ops);
+  if (w->text_len <= WL_TEXT_IN_MARK_MAX)
+    wl_oracle_put_str (m, "text", w->text);
+  wl_oracle_put_str (m, "persist", wl_persist_name (r->r_o->persist));
+  wl_oracle_put_str (m, "mount", r->r_res->mount_canon);
+  wl_oracle_put_str (m, "mount_workload", w->mount_opts);
+  wl_oracle_put_str (m, "mount_extra", r->r_o->mount);
+  wl_oracle_put_u64 (m, "seed", r->r_o->seed);
+  wl_oracle_put_str (m, "engine", FPFS_VERSION_STRING);
+  wl_oracle_put_u64 (m, "disk_size", bd->size);
+  wl_oracle_put_u64 (m, "sector_size", bd->sector_size);
+  wl_oracle_put_u64 (m, "block_size", WL_BLOCK);
+  wl_oracle_put_str (m, "hash", "xxh3-64");
+  wl_oracle_put_u64 (m, "mark_max", r->r_mark_max);
+  wl_oracle_put_u64 (m, "chunk", r->r_chunk);
+  wl_oracle_put_str (m, "then", r->r_o->clean_umount ? "umount" : "crash");
+  json_object_object_add (m, "verify_readback",
+                          json_object_new_boolean (r->r_o->verify_readback));
+  return wl_oracle_emit (r, m);
+}
+
+static json_object *
+wl_run_op_mark (struct wl_runner *r, const char *kind, size_t i)
+{
+  const struct wl_op *op = &r->r_w->ops[i];
+  json_object *m = wl_oracle_mark (kind);
+
+  wl_oracle_put_u64 (m, "op", i);
+  wl_oracle_put_u64 (m, "line", op->line);
+  wl_oracle_put_str (m, "text", op->text);
+  wl_oracle_put_u64 (m, "vtime", fpfs_clock_now (r->r_fs));
+  return m;
+}
+
+static int
+wl_run_before (struct wl_runner *r, size_t i)
+{
+  const struct wl_op *op = &r->r_w->ops[i];
+  json_object *m = wl_run_op_mark (r, "before", i);
+
+  if (op->expect_errno)
+    wl_oracle_put_str (m, "expect", wl_errno_name (op->expect_errno));
+  if (op->kind == WL_OP_PERSIST)
+    wl_oracle_put_str (m, "persist", wl_persist_name (r->r_o->persist));
+  if (r->r_sync_write && r->r_sync_write[i])
+    wl_oracle_put_str (m, "sync_write", r->r_o->persist == WL_PERSIST_OSYNC
+                                        ? "osync" : "odsync");
+  return wl_oracle_emit (r, m);
+}
+
+static int
+wl_run_after (struct wl_runner *r, size_t i, struct wl_outcome *out)
+{
+  json_object *m = wl_run_op_mark (r, "after", i);
+  const char *en = NULL;
+  char other[16];
+
+  if (out->o_result < 0) {
+    en = wl_errno_name (-out->o_result);
+    if (!en)
+      snprintf (other, sizeof other, "E%d", -out->o_result), en = other;
+  }
+  json_object_object_add (m, "ret", json_object_new_int64 (
+                                      out->o_result < 0 ? -1 : out->o_result));
+  wl_oracle_put_str (m, "errno", en);
+  if (out->o_effect)
+    json_object_object_add (m, "effect", out->o_effect);
+  out->o_effect = NULL;
+  json_object *state = out->o_state;
+  out->o_state = NULL;
+  return wl_oracle_emit_after (r, i, m, out->o_sync, state);
+}
+
+/* Did op i behave as written? */
+static int
+wl_run_judge (struct wl_runner *r, size_t i, int result)
+{
+  const struct wl_op *op = &r->r_w->ops[i];
+  const char *got = result < 0 ? wl_errno_name (-result) : NULL;
+
+  if (result >= 0 && op->expect_errno)
+    return wl_runner_error (r, -EPROTO, op, "succeeded, but the workload "
+                            "expects %s", wl_errno_name (op->expect_errno));
+  if (result < 0 && op->expect_errno != -result) {
+    if (op->expect_errno)
+      return wl_runner_error (r, -EPROTO, op, "failed with %s (%s), but the "
+                              "workload expects %s", got ? got : "?",
+                              strerror (-result),
+                              wl_errno_name (op->expect_errno));
+    return wl_runner_error (r, -EPROTO, op, "failed with %s (%s)",
+                            got ? got : "?", strerror (-result));
+  }
+  return 0;
+}
+
+static int
+wl_run_ops (struct wl_runner *r)
+{
+  for (size_t i = 0; i < r->r_w->n_ops; i++) {
+    struct wl_outcome out;
+    int e;
+
+    r->r_res->ops_run++;
+    if ((e = wl_run_before (r, i)) < 0)
+      return e;
+    e = wl_exec_op (r, i, &out);
+    if (e < 0) {
+      r->r_res->failed_op = (int) i;
+      json_object_put (out.o_effect);
+      json_object_put (out.o_state);
+      return e;
+    }
+    if ((e = wl_run_after (r, i, &out)) < 0)
+      return e;
+    if ((e = wl_run_judge (r, i, out.o_result)) < 0) {
+      r->r_res->failed_op = (int) i;
+      return e;
+    }
+  }
+  return 0;
+}
+
+static int
+wl_run_end (struct wl_runner *r, int status)
+{
+  json_object *m = wl_oracle_mark ("end");
+
+  wl_oracle_put_str (m, "status", status == 0 ? "ok"
+                                  : status == -EPROTO ? "failed" : "error");
+  if (status < 0)
+    wl_oracle_put_str (m, "error", r->r_err);
+  wl_oracle_put_u64 (m, "ops_run", r->r_res->ops_run);
+  if (r->r_res->failed_op >= 0)
+    wl_oracle_put_u64 (m, "failed_op", (uint64_t) r->r_res->failed_op);
+  if (r->r_fs)
+    wl_oracle_put_u64 (m, "vtime", fpfs_clock_now (r->r_fs));
+  wl_oracle_put_str (m, "then", !r->r_fs ? "nothing"
+                     : r->r_o->clean_umount ? "umount" : "crash");
+  return wl_oracle_emit (r, m);
+}
+
+int
+wl_run_bdev (const struct wl_workload *w, struct fpfs_bdev *bd,
+             const struct wl_mark_sink *sink, const struct wl_run_opts *o,
+             struct wl_run_result *res, char *errbuf, size_t errlen)
+{
+  struct wl_runner r = {
+    .r_w = w, .r_o = o, .r_sink = sink, .r_res = res,
+    .r_err = errbuf, .r_errlen = errlen,
+  };
+  struct fpfs_mount_opts mo;
+  struct fpfs_mkfs_opts mk = { .deterministic = true, .seed = o->seed };
+  char why[256] = "";
+  int ret, e;
+
+  memset (res, 0, sizeof *res);
+  res->failed_op = -1;
+  if (errlen)
+    errbuf[0] = '\0';
+  r.r_mark_max = sink->max_len && sink->max_len < WL_MARK_MAX
+                 ? sink->max_len : WL_MARK_MAX;
+  if (r.r_mark_max < 16384)
+    return wl_runner_error (&r, -EINVAL, NULL, "%s: the log takes marks of "
+                            "at most %zu bytes; the runner needs 16384",
+                            w->name, r.r_mark_max);
+  /* An entry costs at most ~24 bytes as a block hash; a directory entry
+   * with a long name far more, so objects hold fewer of those. */
+  r.r_chunk = (r.r_mark_max - 4096) / 24;
+  if (r.r_chunk > WL_CHUNK_ENTRIES)
+    r.r_chunk = WL_CHUNK_ENTRIES;
+  if (w->disk_size > bd->size)
+    return wl_runner_error (&r, -ENOSPC, NULL, "%s: needs a disk of %llu "
+                            "bytes (#! disk), the device has %llu", w->name,
+                            (unsigned long long) w->disk_size,
+                            (unsigned long long) bd->size);
+  if ((ret = wl_run_mount_opts (&r, &mo)) < 0)
+    return ret;
+  if (o->persist == WL_PERSIST_OSYNC || o->persist == WL_PERSIST_ODSYNC) {
+    r.r_sync_write = calloc (w->n_ops ? w->n_ops : 1, sizeof (bool));
+    if (!r.r_sync_write)
+      return wl_runner_error (&r, -ENOMEM, NULL, "out of memory");
+    wl_persist_plan (w, r.r_sync_write);
+  }
+
+  if ((ret = wl_run_mark_run (&r, bd)) < 0)
+    goto out;
+  if (!o->no_mkfs && (ret = fpfs_mkfs (bd, &mk, why, sizeof why)) < 0) {
+    wl_runner_error (&r, ret, NULL, "%s: mkfs on %s: %s", w->name, bd->desc,
+                     why);
+    goto end;
+  }
+  if ((ret = fpfs_mount (bd, &mo, &r.r_fs, why, sizeof why)) < 0) {
+    r.r_fs = NULL;
+    wl_runner_error (&r, ret, NULL, "%s: mount %s: %s", w->name, bd->desc,
+                     why);
+    goto end;
+  }
+  json_object *ready = wl_oracle_mark ("ready");
+  wl_oracle_put_u64 (ready, "vtime", fpfs_clock_now (r.r_fs));
+  if ((ret = wl_oracle_emit (&r, ready)) < 0)
+    goto end;
+  ret = wl_run_ops (&r);
+
+end:
+  if (ret < 0 && errlen) {
+    /* Keep the first error's message even if the end mark fails too. */
+    char *first = strdup (errbuf);
+    e = wl_run_end (&r, ret);
+    if (first) {
+      snprintf (errbuf, errlen, "%s", first);
+      free (first);
+    }
+  } else {
+    e = wl_run_end (&r, ret);
+  }
+  if (!ret)
+    ret = e;
+  if (r.r_fs) {
+    fpfs_get_info (r.r_fs, &res->info);
+    if (!o->clean_umount) {
+      fpfs_crash (r.r_fs);       /* the power cut: nothing more is written */
+    } else {
+      e = wl_exec_close_all (&r);
+      int u = fpfs_umount (r.r_fs);
+      json_object *m = wl_oracle_mark ("umounted");
+      json_object_object_add (m, "ret", json_object_new_int (u));
+      int me = wl_oracle_emit (&r, m);
+      if (!ret && e)
+        ret = e;
+      if (!ret && u != 0)
+        ret = wl_runner_error (&r, u < 0 ? u : -EPROTO, NULL,
+                               "%s: umount: %s", w->name,
+                               u < 0 ? strerror (-u) : "returned > 0");
+      if (!ret)
+        ret = me;
+    }
+    r.r_fs = NULL;
+  }
+out:
+  while (r.r_nh > 0) {           /* after a crash the fds died with the fs */
+    r.r_nh--;
+    free (r.r_handles[r.r_nh].h_name);
+    free (r.r_handles[r.r_nh].h_path);
+  }
+  free (r.r_handles);
+  free (r.r_sync_write);
+  wl_model_free (&r.r_model);
+  return ret;
+}

@@ -1,0 +1,95 @@
+/* wl_runner: the runner's private context, shared by its parts.
+ *
+ *   wl_run.c     the driver: options, mkfs, mount, the op loop, run/end marks
+ *   wl_exec.c    one op against the engine, with its effect on the model
+ *   wl_state.c   observing what a sync call covered (stat, readdir, model)
+ *   wl_oracle.c  JSON for marks and their split into payload-sized parts
+ *
+ * Handles: a table from handle name to an open engine fd.  A handle is
+ * named by its `as NAME`, or by the path it was opened with; it keeps that
+ * name and that path after renames and unlinks.
+ */
+#ifndef WL_RUNNER_H
+#define WL_RUNNER_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fpfs.h"
+#include "wl.h"
+#include "wl_model.h"
+#include "wl_run.h"
+
+struct wl_handle {
+  char *h_name;
+  char *h_path;                  /* the path it was opened with */
+  int h_fd;
+  int h_flags;
+  uint64_t h_pos;                /* file position for `write` */
+};
+
+struct wl_runner {
+  const struct wl_workload *r_w;
+  const struct wl_run_opts *r_o;
+  const struct wl_mark_sink *r_sink;
+  struct wl_run_result *r_res;
+  struct fpfs *r_fs;
+  struct wl_model r_model;
+  struct wl_handle *r_handles;
+  size_t r_nh, r_hcap;
+  bool *r_sync_write;            /* osync/odsync plan, one per op */
+  size_t r_mark_max;             /* payload budget */
+  size_t r_chunk;                /* entries per state object */
+  char *r_err;
+  size_t r_errlen;
+};
+
+/* What an op did, for its after-mark. */
+struct wl_outcome {
+  int o_result;                  /* >= 0, or -errno from the engine */
+  json_object *o_effect;         /* NULL or an object (owned) */
+  json_object *o_state;          /* NULL or an array of state objects */
+  const char *o_sync;            /* "fsync", ... when o_state is set */
+};
+
+/* wl_exec.c: run op i.  Returns 0 with *out filled (the op's own failure
+ * is out->o_result < 0), or a runner error (-errno, r_err set). */
+int wl_exec_op (struct wl_runner *r, size_t i, struct wl_outcome *out);
+/* Close every open handle (before a clean umount). */
+int wl_exec_close_all (struct wl_runner *r);
+
+/* wl_state.c: append state objects to arr. */
+int wl_state_fd (struct wl_runner *r, int fd, const char *path,
+                 json_object *arr);
+int wl_state_tree (struct wl_runner *r, json_object *arr);
+/* The model file for the inode open as fd, after checking that the engine
+ * and the model agree on its size.  *st is the fstat result. */
+int wl_state_model_file (struct wl_runner *r, int fd, struct fpfs_stat *st,
+                         struct wl_mfile **out);
+
+/* wl_oracle.c */
+json_object *wl_oracle_mark (const char *kind);           /* {"v":1,"kind"} */
+void wl_oracle_put_u64 (json_object *o, const char *key, uint64_t v);
+void wl_oracle_put_str (json_object *o, const char *key, const char *s);
+json_object *wl_oracle_time (int64_t sec, uint32_t nsec);  /* [sec, nsec] */
+/* Block entries [first, first+count) of f: 16-hex XXH3-64 strings, zero
+ * runs as integers. */
+json_object *wl_oracle_blocks (const struct wl_mfile *f, uint64_t first,
+                               uint64_t count);
+void wl_oracle_hex64 (uint64_t v, char out[17]);
+/* Serialize and hand to the sink.  Takes ownership of mark. */
+int wl_oracle_emit (struct wl_runner *r, json_object *mark);
+/* Emit an after-mark; with state, either inline ("sync": {"call",
+ * "state"}) or, when too big, as "state" parts before it.  Takes
+ * ownership of after and state. */
+int wl_oracle_emit_after (struct wl_runner *r, size_t op, json_object *after,
+                          const char *call, json_object *state);
+
+/* Errors: "NAME:LINE: TEXT: message". */
+int wl_runner_error (struct wl_runner *r, int err, const struct wl_op *op,
+                     const char *fmt, ...)
+  __attribute__ ((format (printf, 4, 5)));
+
+#endif /* WL_RUNNER_H */
