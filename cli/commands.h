@@ -36,6 +36,7 @@ int cmd_replay (int argc, char **argv);       /* cmd_replay.c */
 int cmd_run (int argc, char **argv);          /* cmd_run.c */
 int cmd_check (int argc, char **argv);        /* cmd_check.c */
 int cmd_generate (int argc, char **argv);     /* cmd_generate.c */
+int cmd_mkfs (int argc, char **argv);         /* cmd_mkfs.c */
 
 /* ---- helpers (main.c) ---- */
 

@@ -32,6 +32,7 @@ static const struct cli_command cli_commands[] = {
   { "log dump",   "print a write log's header and every entry",    cmd_log_dump },
   { "log verify", "check every entry of a write log, summarise it", cmd_log_verify },
   { "generate",   "write every bounded workload of 1..N steps",    cmd_generate },
+  { "mkfs",       "make an fpfs file system on an image or NBD export", cmd_mkfs },
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

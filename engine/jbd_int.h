@@ -57,7 +57,9 @@
 #define JBD_TAG_SIZE            12u
 #define JBD_UUID_SIZE           16u
 #define JBD_REVOKE_HEADER_SIZE  16u    /* header + r_count */
-#define JBD_SB_SIZE             1024u  /* bytes covered by s_checksum */
+#define JBD_SB_SIZE             512u   /* bytes covered by s_checksum: one
+                                          sector, so a torn write leaves the
+                                          old or the new superblock whole */
 #define JBD_CHKSUM_TYPE_XXH3    5u
 
 #define JBD_MIN_JOURNAL_BLOCKS  32u

@@ -1,0 +1,598 @@
+/* fs: libfpfs's internal header, the ext4 half of the engine.
+ *
+ * One struct fpfs is one mounted file system; nothing is global.  Every
+ * function here takes the fs (or an inode, which points at its fs).  The
+ * names follow Linux 4.10's ext4, VFS and mm functions where a function
+ * does the same job, so a reader can hold this code beside the kernel's:
+ * ext4_sync_file, ext4_writepages, ext4_map_blocks, __mark_inode_dirty...
+ *
+ * Model: no threads.  A system call runs to completion; background work
+ * (the flusher, kjournald2) runs from sched timers between calls.  Device
+ * I/O is synchronous, so "submit and wait" collapse into "submit", but the
+ * kernel's order of submission is kept, since the device log records it.
+ *
+ * Layering (one way):
+ *   file.c / namei.c        system calls, fd table, path walk
+ *   fsync.c / sync.c        vfs_fsync_range, ext4_sync_file, sys_sync
+ *   da.c / jdata.c          write_begin/write_end, delalloc reservations
+ *   writeback.c / flusher.c ext4_writepages, the mpage_* pipeline, wb_writeback
+ *   pagecache.c             per-inode radix tree with DIRTY/TOWRITE/WRITEBACK
+ *   map.c                   ext4_map_blocks, ext4_ext_map_blocks
+ *   extents*.c, es.c        the on-disk tree and the extent status cache
+ *   inode.c, truncate.c     in-core inodes, mark_inode_dirty, truncate, orphans
+ *   balloc.c, mballoc.c,    block and inode allocation
+ *   ialloc.c
+ *   handle.c                ext4_jbd2.c: handles over jbd.h, or nojournal
+ *   super.c, options.c      mkfs, mount, umount, mount options
+ */
+#ifndef FP_FS_H
+#define FP_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "bugs.h"
+#include "fpfs.h"
+#include "jbd.h"
+#include "ondisk.h"
+#include "sched.h"
+#include "trace.h"
+
+struct fpfs;
+struct fs_inode;
+
+/* ------------------------------------------------------------------ */
+/* Inode state (include/linux/fs.h, fs/ext4/ext4.h)                     */
+/* ------------------------------------------------------------------ */
+
+#define I_DIRTY_SYNC      (1u << 0)   /* inode changed, fdatasync may skip */
+#define I_DIRTY_DATASYNC  (1u << 1)   /* changed in a way fdatasync needs */
+#define I_DIRTY_PAGES     (1u << 2)   /* has dirty pages */
+#define I_FREEING         (1u << 5)
+#define I_DIRTY_TIME      (1u << 11)  /* lazytime: only timestamps changed */
+#define I_DIRTY_INODE     (I_DIRTY_SYNC | I_DIRTY_DATASYNC)
+#define I_DIRTY           (I_DIRTY_INODE | I_DIRTY_PAGES)
+#define I_DIRTY_ALL       (I_DIRTY | I_DIRTY_TIME)
+
+#define EXT4_STATE_NEWENTRY  (1u << 0)  /* linked into a dir since last fsync */
+#define EXT4_STATE_ORPHAN    (1u << 1)  /* on the on-disk orphan list */
+
+/* ------------------------------------------------------------------ */
+/* Page cache                                                           */
+/* ------------------------------------------------------------------ */
+
+enum pc_tag { PC_TAG_DIRTY = 0, PC_TAG_TOWRITE, PC_TAG_WRITEBACK, PC_NTAGS };
+
+#define PG_UPTODATE   (1u << 0)
+#define PG_DIRTY      (1u << 1)
+#define PG_WRITEBACK  (1u << 2)
+#define PG_ERROR      (1u << 3)
+#define PG_DELAY      (1u << 4)   /* block reserved, not allocated (BH_Delay) */
+#define PG_MAPPED     (1u << 5)   /* pg_pblk is the block (BH_Mapped) */
+#define PG_DEFERRED   (1u << 6)   /* bug no-ordered-data: waits for pg_tid */
+
+struct page {
+  uint32_t pg_index;
+  unsigned pg_flags;
+  uint64_t pg_pblk;
+  tid_t pg_tid;
+  struct fs_inode *pg_inode;
+  uint8_t *pg_data;
+  struct page *pg_lru_prev, *pg_lru_next;   /* fs-wide clean-page LRU */
+};
+
+struct pc_node;
+
+/* Errors on an address space, Linux's errseq_t: each open file samples the
+ * counter and fsync reports an error once to every file that has not seen
+ * it (errseq_check_and_advance). */
+struct errseq {
+  uint32_t es_counter;        /* bumps on a new error after one was seen */
+  int es_err;                 /* the last error (negative errno) */
+  bool es_seen;
+};
+
+struct address_space {
+  struct pc_node *a_root;
+  unsigned a_height;          /* levels of 64-way nodes; 0 = empty */
+  uint64_t a_nrpages;
+  uint64_t a_ntagged[PC_NTAGS];
+  uint32_t a_writeback_index;  /* range_cyclic resume point */
+  struct errseq a_wb_err;
+};
+
+/* ------------------------------------------------------------------ */
+/* Extent status cache and preallocation                                */
+/* ------------------------------------------------------------------ */
+
+#define ES_WRITTEN  (1u << 0)
+#define ES_DELAYED  (1u << 1)
+#define ES_HOLE     (1u << 2)
+
+struct extent_status {
+  uint32_t es_lblk;
+  uint32_t es_len;
+  uint64_t es_pblk;           /* ES_WRITTEN only */
+  unsigned es_status;
+};
+
+struct es_node;
+struct es_tree {
+  struct es_node *et_root;
+  size_t et_count;
+};
+
+/* An inode preallocation (ext4's inode PA): logical blocks
+ * [pa_lstart, pa_lstart + pa_len) map to [pa_pstart, ...), already marked
+ * in the on-disk bitmap; pa_used marks the slots handed out. */
+struct mb_pa {
+  uint32_t pa_lstart;
+  uint32_t pa_len;
+  uint64_t pa_pstart;
+  uint32_t pa_free;
+  uint8_t *pa_used;           /* pa_len bits */
+  struct mb_pa *pa_next;
+};
+
+/* ------------------------------------------------------------------ */
+/* In-core inode                                                        */
+/* ------------------------------------------------------------------ */
+
+struct fs_inode {
+  struct fpfs *i_fs;
+  uint32_t i_ino;
+  uint32_t i_generation;
+  uint32_t i_count;           /* references: open files and callers */
+  uint32_t i_writecount;      /* open files that may write */
+  uint16_t i_mode;
+  uint16_t i_nlink;
+  uint32_t i_uid, i_gid, i_flags;
+  uint64_t i_size;            /* in-core size */
+  uint64_t i_disksize;        /* size the on-disk inode may carry */
+  uint64_t i_blocks;          /* 512-byte units */
+  struct fpfs_timespec i_atime, i_mtime, i_ctime, i_crtime;
+  uint32_t i_dtime;
+  uint8_t i_data[IN_BLOCK_BYTES];   /* extent root */
+  uint32_t i_next_orphan;
+  uint32_t i_parent;          /* directory last linked in (ext4_sync_parent) */
+  unsigned i_state;           /* I_DIRTY_* */
+  unsigned i_ext4_state;      /* EXT4_STATE_* */
+  tid_t i_sync_tid;           /* tx holding the latest inode change */
+  tid_t i_datasync_tid;       /* tx holding the latest size/mapping change */
+  tid_t i_meta_tid;           /* latest non-timestamp change (bug switch) */
+  uint64_t dirtied_when;      /* ns, first dirtied (b_dirty ordering) */
+  uint64_t dirtied_time_when;
+  struct address_space i_mapping;
+  struct es_tree i_es;
+  uint32_t i_reserved_data_blocks;  /* delalloc reservations */
+  struct mb_pa *i_prealloc;
+  struct jbd_inode i_jinode;
+  /* nojournal: metadata blocks dirtied for this inode (extent-tree and
+   * directory blocks), written by fsync: mark_buffer_dirty_inode. */
+  uint64_t *i_assoc;
+  size_t i_nassoc, i_assoc_cap;
+  /* private lists */
+  struct fs_inode *i_hnext;
+  struct fs_inode *i_io_prev, *i_io_next;   /* b_dirty or b_dirty_time */
+  int i_io_list;                            /* 0 none, 1 b_dirty, 2 b_dirty_time */
+  struct fs_inode *i_lru_prev, *i_lru_next; /* unused cached inodes */
+  struct fs_inode *i_orphan_next;           /* in-memory orphan list */
+};
+
+static inline bool fs_isdir (const struct fs_inode *i) { return (i->i_mode & 0170000) == 0040000; }
+static inline bool fs_isreg (const struct fs_inode *i) { return (i->i_mode & 0170000) == 0100000; }
+
+/* ------------------------------------------------------------------ */
+/* Handles (ext4_jbd2.h): the one open handle of this fs                */
+/* ------------------------------------------------------------------ */
+
+#define FS_MAX_CREDITS 128
+
+typedef struct ext4_handle {
+  struct fpfs *h_fs;
+  struct jbd_handle *h_jh;    /* NULL in nojournal mode (ext4's fake handle) */
+  int h_ref;                  /* nesting depth; 0 = not started */
+  int h_credits;
+  int h_nblocks;              /* distinct buffers touched */
+  uint64_t h_blocks[FS_MAX_CREDITS];
+  const char *h_type;
+} handle_t;
+
+/* ------------------------------------------------------------------ */
+/* Open files                                                           */
+/* ------------------------------------------------------------------ */
+
+struct fpfs_file {
+  struct fs_inode *f_inode;
+  int f_flags;                /* O_* as opened */
+  uint32_t f_wb_err;          /* errseq sample */
+};
+
+/* ------------------------------------------------------------------ */
+/* The file system                                                      */
+/* ------------------------------------------------------------------ */
+
+struct fs_busy;               /* blocks freed, reusable after commit */
+
+struct fpfs {
+  struct fpfs_bdev *s_bdev;
+  struct buf_cache *s_bc;
+  struct journal *s_journal;  /* NULL: nojournal */
+  struct fp_sched *s_sched;
+  struct fpfs_trace_sink s_trace_sink;
+  const struct fpfs_trace_sink *s_trace;   /* &s_trace_sink or NULL */
+  struct fpfs_mount_opts s_opts;
+  struct fs_geometry s_geo;
+  struct buf *s_sbh;          /* block 0, referenced while mounted */
+  uint8_t s_uuid[16];
+  char s_devname[8];
+  bool s_ro;                  /* read-only (mount option or abort) */
+  bool s_aborted;             /* EXT4_MF_FS_ABORTED */
+  bool s_mounting;
+
+  /* block allocation (balloc.c, mballoc.c) */
+  uint64_t *s_mb_bitmap;      /* in use, preallocated or busy: allocator's view */
+  uint64_t s_free_blocks;     /* free on disk (counts freed-but-busy) */
+  uint64_t s_dirty_blocks;    /* delalloc reservations (s_dirtyclusters) */
+  uint64_t s_resv_blocks;     /* kept back for metadata (s_resv_clusters) */
+  uint64_t s_pa_free;         /* unused preallocated blocks, all inodes */
+  uint64_t s_alloc_cursor;    /* goal for files with no neighbour */
+  struct fs_busy *s_busy;     /* per-tid freed extents */
+
+  /* inode allocation (ialloc.c) */
+  uint32_t s_free_inodes;
+  uint32_t s_inode_cursor;
+  uint32_t s_next_generation;
+
+  /* inode cache (inode.c) */
+  struct fs_inode **s_ihash;
+  size_t s_ihash_size;
+  size_t s_ninodes;
+  struct fs_inode *s_ilru_head, *s_ilru_tail;
+  struct fs_inode *s_orphans;        /* in-memory orphan list */
+
+  /* writeback (flusher.c) */
+  struct fs_inode *s_dirty_head, *s_dirty_tail;       /* b_dirty */
+  struct fs_inode *s_dtime_head, *s_dtime_tail;       /* b_dirty_time */
+  struct sched_timer s_flusher;
+  bool s_flusher_armed;
+  bool s_in_writeback;        /* flusher or balance running: no recursion */
+  uint64_t s_nr_pages, s_nr_dirty;
+  uint64_t s_dirty_limit;     /* pages */
+  uint64_t s_cache_limit;     /* pages */
+  struct page *s_plru_head, *s_plru_tail;              /* clean pages */
+
+  handle_t s_handle;
+
+  struct fpfs_file **s_files;
+  int s_nfiles;
+
+  uint64_t s_writeback_pages;
+  int s_max_credits;          /* largest handle the journal accepts */
+  char s_errmsg[160];         /* first corruption found, for mount */
+};
+
+static inline uint64_t fs_now (const struct fpfs *fs) { return sched_now (fs->s_sched); }
+static inline bool fs_bug (const struct fpfs *fs, uint64_t bit) { return (fs->s_opts.bugs & bit) != 0; }
+static inline bool fs_has_journal (const struct fpfs *fs) { return fs->s_journal != NULL; }
+static inline bool ext4_should_journal_data (const struct fpfs *fs) { return fs->s_journal && fs->s_opts.data == FPFS_DATA_JOURNAL; }
+static inline bool ext4_should_order_data (const struct fpfs *fs) { return fs->s_journal && fs->s_opts.data == FPFS_DATA_ORDERED; }
+struct fpfs_timespec fs_current_time (const struct fpfs *fs);
+
+#define FS_TRACE(fs, name, ...) \
+  trace_event ((fs)->s_trace, fs_now (fs), name, __VA_ARGS__)
+
+/* ---- errors (super.c) ---- */
+/* ext4_abort: the fs is aborted and read-only from here on (EROFS). */
+void ext4_abort (struct fpfs *fs, int err, const char *why);
+/* An inconsistency found on disk: -EUCLEAN, with the fs marked in error. */
+int ext4_error_corrupt (struct fpfs *fs, const char *what, uint64_t n);
+
+/* ---- handle.c ---- */
+int ext4_journal_start (struct fpfs *fs, const char *type, int credits,
+                        handle_t **out);
+int ext4_journal_stop (handle_t *h);
+/* Stop and start afresh with credits (ext4_journal_restart); h_ref == 1. */
+int ext4_journal_restart (handle_t *h, int credits);
+int ext4_handle_credits_left (const handle_t *h);
+static inline bool ext4_handle_valid (const handle_t *h) { return h && h->h_jh; }
+int ext4_journal_get_write_access (handle_t *h, struct buf *b);
+int ext4_journal_get_create_access (handle_t *h, struct buf *b);
+/* inode may be NULL (bitmaps, superblock); in nojournal mode it makes b
+ * part of that inode's fsync (mark_buffer_dirty_inode). */
+int ext4_handle_dirty_metadata (handle_t *h, struct fs_inode *inode,
+                                struct buf *b);
+int ext4_handle_dirty_super (handle_t *h);
+/* A metadata (or journaled-data) block was freed: forget and revoke. */
+int ext4_forget (handle_t *h, bool is_metadata, uint64_t blk);
+void ext4_handle_sync (handle_t *h);
+/* A freshly allocated metadata block: zeroed, with create access. */
+int ext4_getblk_new (handle_t *h, uint64_t blk, struct buf **out);
+tid_t ext4_handle_tid (const handle_t *h);
+
+/* ---- balloc.c: the allocator's bitmap, free counts, busy extents ---- */
+int ext4_balloc_init (struct fpfs *fs, char *errbuf, size_t errlen);
+void ext4_balloc_destroy (struct fpfs *fs);
+bool ext4_mb_test (const struct fpfs *fs, uint64_t blk);
+/* Find a free run near goal: the longest up to maxlen, at least minlen.
+ * Returns the start, *len its length; 0 when none. */
+uint64_t ext4_mb_find_free (struct fpfs *fs, uint64_t goal, uint32_t minlen,
+                            uint32_t maxlen, uint32_t *len);
+/* Mark [blk, blk+len) in use on disk (journaled) and in memory. */
+int ext4_mb_mark_used (handle_t *h, uint64_t blk, uint32_t len);
+/* Clear on disk now; reusable in memory when the freeing tx commits. */
+int ext4_mb_mark_free (handle_t *h, uint64_t blk, uint32_t len);
+void ext4_mb_commit_callback (struct fpfs *fs, tid_t tid);
+bool ext4_blk_in_data (const struct fpfs *fs, uint64_t blk, uint64_t len);
+
+/* ---- mballoc.c ---- */
+#define EXT4_MB_HINT_DATA     0x1
+#define EXT4_MB_HINT_METADATA 0x2
+#define EXT4_MB_DELALLOC_RESERVED 0x4
+struct ext4_allocation_request {
+  struct fs_inode *inode;
+  uint32_t logical;
+  uint32_t len;
+  uint64_t goal;
+  unsigned flags;
+};
+/* ext4_mb_new_blocks: *pblk and the length allocated (>= 1), or -ENOSPC. */
+int ext4_mb_new_blocks (handle_t *h, struct ext4_allocation_request *ar,
+                        uint64_t *pblk, uint32_t *len);
+int ext4_new_meta_block (handle_t *h, struct fs_inode *inode, uint64_t goal,
+                         uint64_t *pblk);
+/* ext4_free_blocks: clear, forget metadata, update i_blocks. */
+int ext4_free_blocks (handle_t *h, struct fs_inode *inode, uint64_t blk,
+                      uint32_t count, bool is_metadata);
+/* Give unused preallocated blocks back (last close, truncate, evict). */
+int ext4_discard_preallocations (struct fs_inode *inode);
+void ext4_mb_pa_free_all (struct fs_inode *inode);   /* memory only */
+/* After -ENOSPC: free what commits and discards can, true to retry. */
+bool ext4_should_retry_alloc (struct fpfs *fs, int *retries);
+
+/* ---- ialloc.c ---- */
+int ext4_new_inode (handle_t *h, struct fs_inode *dir, uint16_t mode,
+                    struct fs_inode **out);
+int ext4_free_inode (handle_t *h, struct fs_inode *inode);
+int ext4_ialloc_init (struct fpfs *fs, char *errbuf, size_t errlen);
+
+/* ---- inode.c ---- */
+int ext4_iget (struct fpfs *fs, uint32_t ino, struct fs_inode **out);
+void ext4_ihold (struct fs_inode *inode);
+void iput (struct fs_inode *inode);
+int ext4_get_inode_loc (struct fs_inode *inode, struct buf **out,
+                        unsigned *offset);
+int ext4_mark_inode_dirty (handle_t *h, struct fs_inode *inode);
+void ext4_update_inode_fsync_trans (handle_t *h, struct fs_inode *inode,
+                                    bool datasync);
+void __mark_inode_dirty (struct fs_inode *inode, unsigned flags);
+void inode_mark_state (struct fs_inode *inode, unsigned flags);
+static inline void mark_inode_dirty (struct fs_inode *i) { __mark_inode_dirty (i, I_DIRTY); }
+static inline void mark_inode_dirty_sync (struct fs_inode *i) { __mark_inode_dirty (i, I_DIRTY_SYNC); }
+void file_update_time (struct fs_inode *inode);
+void ext4_update_i_disksize (struct fs_inode *inode, uint64_t newsize);
+void inode_stat (const struct fs_inode *inode, struct fpfs_stat *st);
+int ext4_icache_init (struct fpfs *fs);
+void ext4_icache_destroy (struct fpfs *fs);
+void ext4_icache_shrink (struct fpfs *fs);
+void inode_io_list_del (struct fs_inode *inode);
+int ext4_inode_add_assoc (struct fs_inode *inode, uint64_t blk);
+int sync_mapping_buffers (struct fs_inode *inode);
+struct writeback_control;
+int ext4_write_inode (struct fs_inode *inode,
+                      const struct writeback_control *wbc);
+int ext4_mb_discard_all (struct fpfs *fs);
+bool ext4_inode_evictable (struct fs_inode *inode);
+void inode_init_once (struct fs_inode *inode, struct fpfs *fs, uint32_t ino);
+void inode_free_mem (struct fs_inode *inode);
+void ext4_icache_insert (struct fpfs *fs, struct fs_inode *inode);
+struct fs_inode *ext4_icache_find (struct fpfs *fs, uint32_t ino);
+void ext4_icache_remove (struct fpfs *fs, struct fs_inode *inode);
+void ext4_icache_touch (struct fs_inode *inode);
+int ext4_icache_snapshot (struct fpfs *fs, struct fs_inode ***out, size_t *n);
+void ext4_icache_snapshot_put (struct fs_inode **v, size_t n);
+
+/* ---- truncate.c ---- */
+int ext4_setsize (struct fs_inode *inode, uint64_t size);
+int ext4_truncate (struct fs_inode *inode);
+void ext4_evict_inode (struct fs_inode *inode);
+int ext4_orphan_add (handle_t *h, struct fs_inode *inode);
+int ext4_orphan_del (handle_t *h, struct fs_inode *inode);
+int ext4_orphan_cleanup (struct fpfs *fs, char *errbuf, size_t errlen);
+
+/* ---- extents.c / extents_rm.c ---- */
+void ext4_ext_tree_init (struct fs_inode *inode);
+int ext4_ext_check_inode (struct fs_inode *inode);
+/* Look lblk up in the tree: *pblk and *len give the mapped run at lblk (0 =
+ * hole, *len then the hole's length up to the next extent). */
+int ext4_ext_lookup (struct fs_inode *inode, uint32_t lblk, uint64_t *pblk,
+                     uint32_t *len);
+/* Insert [lblk, +len) -> pblk, merging with neighbours. */
+int ext4_ext_insert_extent (handle_t *h, struct fs_inode *inode,
+                            uint32_t lblk, uint32_t len, uint64_t pblk);
+/* Remove every mapping at or after lblk, freeing blocks and tree nodes;
+ * restarts the handle as credits run low. */
+int ext4_ext_remove_space (handle_t *h, struct fs_inode *inode, uint32_t lblk);
+/* Goal for allocating lblk: next to its left neighbour's blocks. */
+uint64_t ext4_ext_find_goal (struct fs_inode *inode, uint32_t lblk);
+int ext4_ext_depth (const struct fs_inode *inode);
+/* Credits a handle needs to map one extent (ext4_ext_calc_credits). */
+int ext4_ext_calc_credits (const struct fs_inode *inode);
+/* Walk every extent (fsck-style users, tests). */
+int ext4_ext_walk (struct fs_inode *inode,
+                   int (*cb) (void *ctx, uint32_t lblk, uint32_t len,
+                              uint64_t pblk, int depth, uint64_t node),
+                   void *ctx);
+
+/* ---- extents_status.c ---- */
+void ext4_es_init (struct es_tree *t);
+void ext4_es_destroy (struct es_tree *t);
+bool ext4_es_lookup_extent (struct fs_inode *inode, uint32_t lblk,
+                            struct extent_status *es);
+int ext4_es_insert_extent (struct fs_inode *inode, uint32_t lblk,
+                           uint32_t len, uint64_t pblk, unsigned status);
+int ext4_es_remove_extent (struct fs_inode *inode, uint32_t lblk,
+                           uint32_t len);
+/* Number of delayed blocks in [lblk, lblk+len). */
+uint32_t ext4_es_delayed_count (struct fs_inode *inode, uint32_t lblk,
+                                uint32_t len);
+
+/* ---- map.c ---- */
+#define EXT4_GET_BLOCKS_CREATE           0x1
+#define EXT4_GET_BLOCKS_DELALLOC_RESERVE 0x2
+#define EXT4_GET_BLOCKS_METADATA_NOFAIL  0x4
+#define EXT4_MAP_NEW     0x1
+#define EXT4_MAP_MAPPED  0x2
+#define EXT4_MAP_DELAYED 0x4
+struct ext4_map_blocks {
+  uint32_t m_lblk;
+  uint32_t m_len;
+  uint64_t m_pblk;
+  unsigned m_flags;
+};
+int ext4_map_blocks (handle_t *h, struct fs_inode *inode,
+                     struct ext4_map_blocks *map, unsigned flags);
+
+/* ---- pagecache.c ---- */
+struct page *pc_find_page (struct fs_inode *inode, uint32_t index);
+int pc_grab_page (struct fs_inode *inode, uint32_t index, struct page **out);
+void pc_delete_page (struct page *pg);
+void pc_mark_uptodate (struct page *pg);
+void pc_set_tag (struct page *pg, enum pc_tag tag);
+void pc_clear_tag (struct page *pg, enum pc_tag tag);
+bool pc_mapping_tagged (const struct fs_inode *inode, enum pc_tag tag);
+/* Up to n pages tagged tag with index in [*index, end], in order; *index
+ * moves past the last one returned. */
+unsigned pc_lookup_tag (struct fs_inode *inode, uint32_t *index, uint32_t end,
+                        enum pc_tag tag, struct page **pages, unsigned n);
+unsigned pc_lookup_range (struct fs_inode *inode, uint32_t *index,
+                          uint32_t end, struct page **pages, unsigned n);
+void tag_pages_for_writeback (struct fs_inode *inode, uint32_t start,
+                              uint32_t end);
+void set_page_dirty (struct page *pg);
+bool clear_page_dirty_for_io (struct page *pg);
+void set_page_writeback (struct page *pg);
+void end_page_writeback (struct page *pg);
+void pc_truncate_pages (struct fs_inode *inode, uint64_t from);
+void pc_drop_all (struct fs_inode *inode);
+void pc_shrink (struct fpfs *fs);
+void mapping_set_error (struct fs_inode *inode, int err);
+uint32_t errseq_sample (const struct errseq *e);
+int errseq_check_and_advance (struct errseq *e, uint32_t *since);
+
+/* ---- da.c: buffered writes ---- */
+ssize_t ext4_file_write (struct fpfs_file *f, const uint8_t *buf, size_t len,
+                         uint64_t pos);
+ssize_t ext4_file_read (struct fs_inode *inode, uint8_t *buf, size_t len,
+                        uint64_t pos);
+int ext4_da_reserve_space (struct fs_inode *inode);
+void ext4_da_release_space (struct fs_inode *inode, uint32_t n);
+void ext4_da_update_reserve_space (struct fs_inode *inode, uint32_t used);
+int ext4_claim_free_blocks (struct fpfs *fs, uint64_t n, bool metadata);
+int ext4_read_page (struct fs_inode *inode, struct page *pg);
+
+/* ---- jdata.c: data=journal ---- */
+ssize_t ext4_journalled_write (struct fs_inode *inode, const uint8_t *buf,
+                               size_t len, uint64_t pos);
+ssize_t ext4_journalled_read (struct fs_inode *inode, uint8_t *buf,
+                              size_t len, uint64_t pos);
+int ext4_journalled_zero_tail (handle_t *h, struct fs_inode *inode,
+                               uint64_t size);
+
+/* ---- writeback.c ---- */
+enum wb_sync_mode { WB_SYNC_NONE = 0, WB_SYNC_ALL };
+struct writeback_control {
+  enum wb_sync_mode sync_mode;
+  long nr_to_write;
+  uint64_t range_start, range_end;   /* bytes, end inclusive */
+  bool range_cyclic, tagged_writepages;
+  bool for_kupdate, for_background, for_sync;
+  long pages_skipped;
+};
+int ext4_writepages (struct fs_inode *inode, struct writeback_control *wbc);
+int do_writepages (struct fs_inode *inode, struct writeback_control *wbc);
+int __filemap_fdatawrite_range (struct fs_inode *inode, uint64_t start,
+                                uint64_t end, enum wb_sync_mode mode);
+int filemap_fdatawait_range (struct fs_inode *inode, uint64_t start,
+                             uint64_t end);
+int filemap_write_and_wait_range (struct fs_inode *inode, uint64_t start,
+                                  uint64_t end);
+/* jbd_fs_ops.submit_inode_data: write mapped dirty pages, no handle. */
+int ext4_submit_inode_data (struct fs_inode *inode);
+/* Bug no-ordered-data: write pages deferred until tid committed. */
+void ext4_submit_deferred (struct fpfs *fs, tid_t tid);
+
+/* ---- flusher.c ---- */
+void inode_io_list_add (struct fs_inode *inode);
+void wb_wakeup_delayed (struct fpfs *fs);
+void ext4_flusher_init (struct fpfs *fs);
+void ext4_flusher_stop (struct fpfs *fs);
+int writeback_inodes_sb (struct fpfs *fs, enum wb_sync_mode mode,
+                         bool for_sync);
+int writeback_single_inode (struct fs_inode *inode,
+                            struct writeback_control *wbc);
+void balance_dirty_pages (struct fpfs *fs);
+
+/* ---- fsync.c / sync.c ---- */
+int vfs_fsync_range (struct fpfs_file *f, uint64_t start, uint64_t end,
+                     int datasync);
+int ext4_sync_file (struct fpfs_file *f, uint64_t start, uint64_t end,
+                    int datasync);
+int ext4_force_commit (struct fpfs *fs);
+int blkdev_issue_flush (struct fpfs *fs, const char *why);
+int sync_filesystem (struct fpfs *fs);
+int ext4_sync_fs (struct fpfs *fs, int wait);
+
+/* ---- dir.c ---- */
+struct ext4_dir_loc {
+  uint32_t lblk;              /* directory block holding the entry */
+  unsigned offset;            /* byte offset of the entry */
+  unsigned prev;              /* offset of the previous entry, or ~0u */
+  uint32_t ino;
+  uint8_t type;
+};
+int ext4_find_entry (struct fs_inode *dir, const char *name, size_t namelen,
+                     struct ext4_dir_loc *loc);
+/* Adds name -> inode; sets EXT4_STATE_NEWENTRY on inode and the
+ * directory's mtime/ctime, as ext4_add_entry / add_dirent_to_buf. */
+int ext4_add_entry (handle_t *h, struct fs_inode *dir, const char *name,
+                    size_t namelen, struct fs_inode *inode);
+/* Credits to add one entry (may append and map a directory block). */
+int ext4_dir_add_credits (const struct fs_inode *dir);
+int ext4_delete_entry (handle_t *h, struct fs_inode *dir,
+                       const struct ext4_dir_loc *loc);
+int ext4_set_entry (handle_t *h, struct fs_inode *dir,
+                    const struct ext4_dir_loc *loc, uint32_t ino,
+                    uint8_t type);
+int ext4_init_new_dir (handle_t *h, struct fs_inode *dir,
+                       struct fs_inode *inode);
+int ext4_empty_dir (struct fs_inode *dir);
+int ext4_dir_iterate (struct fs_inode *dir,
+                      int (*cb) (void *ctx, const char *name, size_t namelen,
+                                 uint32_t ino, uint8_t type),
+                      void *ctx);
+uint8_t ext4_mode_to_ft (uint16_t mode);
+int ext4_read_dir_block (struct fs_inode *dir, uint32_t lblk,
+                         struct buf **out);
+
+/* ---- namei.c ---- */
+int ext4_lookup_path (struct fpfs *fs, const char *path,
+                      struct fs_inode **out);
+/* The parent of path, and its last component. */
+int ext4_lookup_parent (struct fpfs *fs, const char *path,
+                        struct fs_inode **dir, const char **name,
+                        size_t *namelen);
+int ext4_create (struct fs_inode *dir, const char *name, size_t namelen,
+                 uint16_t mode, struct fs_inode **out);
+
+/* ---- file.c ---- */
+void fs_syscall_enter (struct fpfs *fs);
+void ext4_files_destroy (struct fpfs *fs, bool release);
+
+/* ---- options.c ---- */
+int ext4_opts_check (const struct fpfs_mount_opts *o, char *errbuf,
+                     size_t errlen);
+
+#endif /* FP_FS_H */

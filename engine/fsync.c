@@ -1,0 +1,183 @@
+/* fsync: vfs_fsync_range and ext4_sync_file (fs/sync.c, fs/ext4/fsync.c),
+ * as seed 004 walks them for Linux 4.10.
+ *
+ *   vfs_fsync_range: fsync (not fdatasync) of an inode whose timestamps
+ *     are dirty only in memory (lazytime's I_DIRTY_TIME) first makes them
+ *     a real inode change (mark_inode_dirty_sync -> ext4_dirty_inode).
+ *   ext4_sync_file:
+ *     read-only fs: 0, or -EROFS if it went read-only by aborting;
+ *     nojournal: __generic_file_fsync (write and wait the data, the
+ *       inode's metadata buffers, the inode itself), ext4_sync_parent
+ *       (the directories holding new entries), then a FLUSH;
+ *     data=journal: ext4_force_commit (the data is in the journal);
+ *     otherwise: filemap_write_and_wait_range, then commit_tid =
+ *       datasync ? i_datasync_tid : i_sync_tid, needs_barrier = barrier &&
+ *       !jbd_trans_will_send_data_barrier (a commit still to run will FLUSH
+ *       before its commit block anyway), jbd_complete_transaction (commit
+ *       and wait, or nothing if that tid already committed), and the FLUSH
+ *       if needed (it orders the data written above, which no commit did).
+ *
+ * Errors follow errseq (Linux >= 4.14): data write errors are not returned
+ * by the writeback itself but reported once to each open file, at the end
+ * (file_check_and_advance_wb_err).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+
+#include "fs.h"
+
+int
+blkdev_issue_flush (struct fpfs *fs, const char *why)
+{
+  FS_TRACE (fs, "blkdev_issue_flush", "dev %s caller %s", fs->s_devname, why);
+  return fpfs_bdev_flush (fs->s_bdev);
+}
+
+int
+ext4_force_commit (struct fpfs *fs)
+{
+  if (fs->s_journal == NULL)
+    return 0;
+  return jbd_force_commit (fs->s_journal);
+}
+
+/* sync_inode_metadata (inode, wait = 1) */
+static int
+sync_inode_metadata (struct fs_inode *inode)
+{
+  struct writeback_control wbc = {
+    .sync_mode = WB_SYNC_ALL, .nr_to_write = 0,   /* metadata only */
+    .range_end = UINT64_MAX,
+  };
+  return writeback_single_inode (inode, &wbc);
+}
+
+static int
+__generic_file_fsync (struct fs_inode *inode, uint64_t start, uint64_t end,
+                      int datasync)
+{
+  int ret, err;
+
+  err = filemap_write_and_wait_range (inode, start, end);
+  if (err)
+    return err;
+  ret = sync_mapping_buffers (inode);
+  if (!(inode->i_state & I_DIRTY_ALL))
+    return ret;
+  if (datasync && !(inode->i_state & I_DIRTY_DATASYNC))
+    return ret;
+  err = sync_inode_metadata (inode);
+  return ret ? ret : err;
+}
+
+/* ext4_sync_parent: without a journal a new file's directory entry is only
+ * durable once its directory is written; so are the directory's own
+ * entry's, up the chain of freshly created directories. */
+static int
+ext4_sync_parent (struct fs_inode *inode)
+{
+  struct fpfs *fs = inode->i_fs;
+  int ret = 0;
+
+  if (!(inode->i_ext4_state & EXT4_STATE_NEWENTRY))
+    return 0;
+  ext4_ihold (inode);
+  for (uint32_t steps = 0; (inode->i_ext4_state & EXT4_STATE_NEWENTRY)
+       && steps < fs->s_geo.inodes_count; steps++) {
+    struct fs_inode *next;
+    inode->i_ext4_state &= ~EXT4_STATE_NEWENTRY;
+    if (inode->i_parent == 0 || inode->i_parent == inode->i_ino)
+      break;
+    ret = ext4_iget (fs, inode->i_parent, &next);
+    if (ret < 0)
+      break;
+    iput (inode);
+    inode = next;
+    ret = sync_mapping_buffers (inode);
+    if (ret)
+      break;
+    ret = sync_inode_metadata (inode);
+    if (ret)
+      break;
+  }
+  iput (inode);
+  return ret;
+}
+
+int
+ext4_sync_file (struct fpfs_file *f, uint64_t start, uint64_t end,
+                int datasync)
+{
+  struct fs_inode *inode = f->f_inode;
+  struct fpfs *fs = inode->i_fs;
+  struct journal *journal = fs->s_journal;
+  bool needs_barrier = false;
+  tid_t commit_tid;
+  int ret = 0, err;
+
+  assert (fs->s_handle.h_ref == 0);          /* no handle open by us */
+  FS_TRACE (fs, "ext4_sync_file_enter", "dev %s ino %u parent %u datasync %d",
+            fs->s_devname, inode->i_ino, inode->i_parent, datasync);
+  if (fs->s_ro) {
+    if (fs->s_aborted)
+      ret = -EROFS;
+    goto out;
+  }
+  if (journal == NULL) {
+    ret = __generic_file_fsync (inode, start, end, datasync);
+    if (!ret && !fs_bug (fs, FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC))
+      ret = ext4_sync_parent (inode);
+    if (fs->s_opts.barrier)
+      goto issue_flush;
+    goto out;
+  }
+  ret = filemap_write_and_wait_range (inode, start, end);
+  if (ret)
+    goto out;
+  /* data=journal: the data sits in the journal with the metadata; a
+   * commit makes both durable. */
+  if (ext4_should_journal_data (fs)) {
+    ret = ext4_force_commit (fs);
+    goto out;
+  }
+  commit_tid = datasync ? inode->i_datasync_tid : inode->i_sync_tid;
+  if (!datasync && fs_bug (fs, FPFS_BUG_FSYNC_SKIP_TIME_ONLY))
+    /* The bug: only the last non-timestamp change is waited for. */
+    commit_tid = tid_gt (inode->i_meta_tid, inode->i_datasync_tid)
+      ? inode->i_meta_tid : inode->i_datasync_tid;
+  if (fs->s_opts.barrier
+      && !jbd_trans_will_send_data_barrier (journal, commit_tid))
+    needs_barrier = true;
+  ret = jbd_complete_transaction (journal, commit_tid);
+  if (jbd_journal_aborted (journal) && !fs->s_aborted)
+    ext4_abort (fs, jbd_journal_errno (journal), "commit failed");
+  if (needs_barrier) {
+issue_flush:
+    /* Orders the data written above (and, nojournal, the inode and parent
+     * blocks) before fsync returns: no commit FLUSH will cover them. */
+    err = blkdev_issue_flush (fs, "ext4_sync_file");
+    if (!ret)
+      ret = err;
+  }
+out:
+  err = errseq_check_and_advance (&inode->i_mapping.a_wb_err, &f->f_wb_err);
+  if (!ret)
+    ret = err;
+  FS_TRACE (fs, "ext4_sync_file_exit", "dev %s ino %u ret %d", fs->s_devname,
+            inode->i_ino, ret);
+  return ret;
+}
+
+int
+vfs_fsync_range (struct fpfs_file *f, uint64_t start, uint64_t end,
+                 int datasync)
+{
+  struct fs_inode *inode = f->f_inode;
+
+  if (!datasync && (inode->i_state & I_DIRTY_TIME)) {
+    inode->i_state &= ~I_DIRTY_TIME;
+    mark_inode_dirty_sync (inode);
+  }
+  return ext4_sync_file (f, start, end, datasync);
+}

@@ -1,0 +1,226 @@
+/* test_fs_bugs: each file-system bug switch breaks its one rule, visibly
+ * in the device requests or in a crash state, and only when it is set.
+ * (The jbd switches are tested in test_jbd_bugs.c.)  Also the bug table
+ * and the mount option bug=NAME. */
+#include "fs_testlib.h"
+#include "fs.h"
+
+#define DEV_SIZE (64ull << 20)
+
+/* Commits run by one write + sync call pair. */
+static uint64_t
+commits_of (const char *opts, bool append, bool datasync)
+{
+  struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+  struct fpfs *fs = tfs_mkfs_mount (bd, opts, NULL);
+  struct fpfs_info a, b;
+  uint8_t buf[4096] = { 1 };
+  int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+
+  for (int i = 0; i < 4; i++)
+    assert (fpfs_pwrite (fs, fd, buf, 4096, (uint64_t) i * 4096) == 4096);
+  CHECK0 (fpfs_fsync (fs, fd));
+  fpfs_get_info (fs, &a);
+  assert (fpfs_pwrite (fs, fd, buf, 4096, append ? 4 * 4096 : 4096) == 4096);
+  CHECK (datasync ? fpfs_fdatasync (fs, fd) : fpfs_fsync (fs, fd));
+  fpfs_get_info (fs, &b);
+  CHECK0 (fpfs_close (fs, fd));
+  fpfs_crash (fs);
+  fpfs_bdev_close (bd);
+  return b.commits - a.commits;
+}
+
+static void
+test_no_datasync_tid (void)
+{
+  assert (commits_of ("", true, true) == 1);
+  assert (commits_of ("bug=no-datasync-tid", true, true) == 0);
+  assert (commits_of ("bug=no-datasync-tid", true, false) == 1);
+  printf ("ok bug no-datasync-tid\n");
+}
+
+static void
+test_fsync_skip_time_only (void)
+{
+  assert (commits_of ("", false, false) == 1);
+  assert (commits_of ("bug=fsync-skip-time-only", false, false) == 0);
+  assert (commits_of ("bug=fsync-skip-time-only", true, false) == 1);
+  printf ("ok bug fsync-skip-time-only\n");
+}
+
+/* Mount the state after op p of bd's record. */
+static struct fpfs *
+mount_state (struct fpfs_bdev *bd, size_t p, const char *opts,
+             struct fpfs_bdev **dev)
+{
+  CHECK (fpfs_bdev_mem_open (DEV_SIZE, 512, dev));
+  shim_apply (bd, 0, p, *dev);
+  return tfs_mount (*dev, opts, NULL);
+}
+
+static void
+test_rename_two_tx (void)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    const char *opts = bug ? "bug=rename-two-tx" : "";
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE), *dev;
+    struct fpfs *fs;
+    struct fpfs_info a, b;
+    struct fpfs_stat st;
+    size_t from, p, found = 0;
+    int fd;
+
+    shim_of (bd)->record_data = true;
+    fs = tfs_mkfs_mount (bd, opts, NULL);
+    CHECK0 (fpfs_mkdir (fs, "/d", 0755));
+    fd = fpfs_open (fs, "/d/old", O_CREAT | O_RDWR, 0644);
+    CHECK0 (fpfs_fsync (fs, fd));
+    CHECK0 (fpfs_close (fs, fd));
+    fd = fpfs_open (fs, "/new", O_CREAT | O_RDWR, 0644);
+    CHECK0 (fpfs_fsync (fs, fd));
+    fpfs_get_info (fs, &a);
+    from = shim_of (bd)->n;
+    CHECK0 (fpfs_rename (fs, "/d/old", "/new"));
+    fpfs_get_info (fs, &b);
+    assert (b.commits - a.commits == (uint64_t) bug);
+    CHECK0 (fpfs_fsync (fs, fd));
+    fpfs_crash (fs);
+    /* Every state from the rename on has one of the two names. */
+    for (p = from; p <= shim_of (bd)->n; p++) {
+      bool has_old, has_new;
+      fs = mount_state (bd, p, "", &dev);
+      has_old = fpfs_stat (fs, "/d/old", &st) == 0;
+      has_new = fpfs_stat (fs, "/new", &st) == 0;
+      if (!has_old && !has_new)
+        found++;
+      fpfs_crash (fs);
+      fpfs_bdev_close (dev);
+    }
+    assert (bug ? found > 0 : found == 0);
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok bug rename-two-tx\n");
+}
+
+static void
+test_nojournal_no_parent_sync (void)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    const char *opts = bug ? "nojournal,bug=nojournal-no-parent-sync"
+      : "nojournal";
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE), *dev;
+    struct fpfs *fs;
+    struct fpfs_stat st;
+    uint8_t buf[4096] = { 7 };
+    int fd;
+
+    shim_of (bd)->record_data = true;
+    fs = tfs_mkfs_mount (bd, opts, NULL);
+    CHECK0 (fpfs_mkdir (fs, "/d", 0755));
+    CHECK0 (fpfs_sync (fs));
+    fd = fpfs_open (fs, "/d/f", O_CREAT | O_RDWR, 0644);
+    assert (fpfs_pwrite (fs, fd, buf, 4096, 0) == 4096);
+    CHECK0 (fpfs_fsync (fs, fd));
+    {
+      size_t p = shim_of (bd)->n;
+      fpfs_crash (fs);
+      fs = mount_state (bd, p, "nojournal", &dev);
+    }
+    assert ((fpfs_stat (fs, "/d/f", &st) == 0) == !bug);
+    fpfs_crash (fs);
+    fpfs_bdev_close (dev);
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok bug nojournal-no-parent-sync\n");
+}
+
+static void
+test_no_ordered_data (void)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    const char *opts = bug ? "bug=no-ordered-data" : "";
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE), *dev;
+    struct shim_dev *sd = shim_of (bd);
+    struct fpfs *fs;
+    uint8_t buf[4096], got[4096];
+    size_t from, data_at = 0, commit_at = 0;
+    int fd;
+
+    sd->record_data = true;
+    fs = tfs_mkfs_mount (bd, opts, NULL);
+    fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+    CHECK0 (fpfs_fsync (fs, fd));
+    tfs_pattern (buf, sizeof buf, 11);
+    from = sd->n;
+    assert (fpfs_pwrite (fs, fd, buf, 4096, 0) == 4096);
+    CHECK0 (fpfs_fsync (fs, fd));
+    for (size_t i = from; i < sd->n; i++) {
+      struct shim_op *op = &sd->ops[i];
+      if (op->type != SHIM_WRITE)
+        continue;
+      if (op->off / 4096 >= fs->s_geo.first_data_block && data_at == 0)
+        data_at = i;
+      if ((op->flags & FPFS_BDEV_FUA) && op->off / 4096 > 1
+          && op->off / 4096 <= fs->s_geo.journal_blocks && commit_at == 0)
+        commit_at = i;
+    }
+    assert (data_at && commit_at);
+    assert (bug ? data_at > commit_at : data_at < commit_at);
+    fpfs_crash (fs);
+    /* Power cut right after the commit block: the size is there; the data
+     * only without the bug. */
+    fs = mount_state (bd, commit_at + 1, "", &dev);
+    fd = fpfs_open (fs, "/f", O_RDONLY, 0);
+    assert (fpfs_pread (fs, fd, got, 4096, 0) == 4096);
+    assert ((memcmp (got, buf, 4096) == 0) == !bug);
+    fpfs_crash (fs);
+    fpfs_bdev_close (dev);
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok bug no-ordered-data (fs side)\n");
+}
+
+static void
+test_bug_table (void)
+{
+  struct fpfs_mount_opts o;
+  char err[128], text[512];
+  uint64_t bit, all = 0;
+
+  assert (fpfs_bug_count () >= 8);
+  for (int i = 0; i < fpfs_bug_count (); i++) {
+    const char *name = fpfs_bug_name (i);
+    assert (name && fpfs_bug_doc (i) && strlen (fpfs_bug_doc (i)) > 20);
+    CHECK (fpfs_bug_lookup (name, &bit));
+    assert (bit && !(all & bit));
+    all |= bit;
+    fpfs_mount_opts_init (&o);
+    snprintf (text, sizeof text, "bug=%s", name);
+    CHECK (fpfs_mount_opts_parse (text, &o, err, sizeof err));
+    assert (o.bugs == bit);
+  }
+  assert (all == (FPFS_BUG_NO_COMMIT_FLUSH | FPFS_BUG_NO_COMMIT_FUA
+                  | FPFS_BUG_NO_ORDERED_DATA | FPFS_BUG_NO_DATASYNC_TID
+                  | FPFS_BUG_FSYNC_SKIP_TIME_ONLY
+                  | FPFS_BUG_CHECKPOINT_BEFORE_COMMIT
+                  | FPFS_BUG_REPLAY_UNCOMMITTED | FPFS_BUG_RENAME_TWO_TX
+                  | FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC | FPFS_BUG_NO_REVOKE));
+  assert (fpfs_bug_lookup ("no-such-bug", &bit) == -ENOENT);
+  fpfs_mount_opts_init (&o);
+  assert (fpfs_mount_opts_parse ("bug=nonsense", &o, err, sizeof err) == -EINVAL);
+  assert (strstr (err, "nonsense"));
+  printf ("ok bug_table\n");
+}
+
+int
+main (void)
+{
+  setvbuf (stdout, NULL, _IONBF, 0);
+  test_bug_table ();
+  test_no_datasync_tid ();
+  test_fsync_skip_time_only ();
+  test_rename_two_tx ();
+  test_nojournal_no_parent_sync ();
+  test_no_ordered_data ();
+  return 0;
+}
