@@ -14,7 +14,7 @@
 static const char run_usage[] =
   "Usage: flushpoint run WORKLOAD (--nbd URI | --start-nbdkit [--log FILE])\n"
   "                      [--mount OPTS] [--persist CHOICE] [--seed N]\n"
-  "                      [--clean-umount] [--verify-readback]\n"
+  "                      [--clean-umount] [--verify-readback] [--trace FILE]\n"
   "\n"
   "Run a workload (workloads/LANGUAGE.md) on the engine over NBD: mkfs,\n"
   "mount, then every operation with a MARK before and after it in the\n"
@@ -42,6 +42,10 @@ static const char run_usage[] =
   "  --verify-readback  after each sync, read the covered files back through\n"
   "                     the engine and compare them with the expected state\n"
   "                     (adds reads; for testing the runner)\n"
+  "  --trace FILE       write the engine's tracepoints (ext4_sync_file_enter,\n"
+  "                     jbd2_start_commit, ...) to FILE as text, one event a\n"
+  "                     line: \"  SEC.NSEC name: args\" in virtual time, from\n"
+  "                     mount to the end of the run; FILE - is stdout\n"
   "  -q, --quiet        print nothing on success\n"
   "  -h, --help         this text\n"
   "\n"
@@ -53,7 +57,7 @@ int
 cmd_run (int argc, char **argv)
 {
   enum { OPT_NBD = 256, OPT_START, OPT_LOG, OPT_DISK, OPT_MOUNT, OPT_PERSIST,
-         OPT_SEED, OPT_CLEAN, OPT_VERIFY };
+         OPT_SEED, OPT_CLEAN, OPT_VERIFY, OPT_TRACE };
   static const struct option opts[] = {
     { "nbd",             required_argument, NULL, OPT_NBD },
     { "start-nbdkit",    no_argument,       NULL, OPT_START },
@@ -64,6 +68,7 @@ cmd_run (int argc, char **argv)
     { "seed",            required_argument, NULL, OPT_SEED },
     { "clean-umount",    no_argument,       NULL, OPT_CLEAN },
     { "verify-readback", no_argument,       NULL, OPT_VERIFY },
+    { "trace",           required_argument, NULL, OPT_TRACE },
     { "quiet",           no_argument,       NULL, 'q' },
     { "help",            no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -73,6 +78,9 @@ cmd_run (int argc, char **argv)
   struct wl_nbd_opts n = { 0 };
   struct wl_run_result res;
   struct wl_workload *w = NULL;
+  struct fpfs_trace_sink trace_sink;
+  const char *trace_path = NULL;
+  FILE *trace_f = NULL;
   char msg[2048], logbuf[1024];
   bool quiet = false;
   int c, e;
@@ -86,6 +94,7 @@ cmd_run (int argc, char **argv)
     case OPT_MOUNT: o.mount = optarg; break;
     case OPT_CLEAN: o.clean_umount = true; break;
     case OPT_VERIFY: o.verify_readback = true; break;
+    case OPT_TRACE: trace_path = optarg; break;
     case 'q': quiet = true; break;
     case OPT_DISK: {
       /* Sizes as in the language: 4096, 0x1000, 64M. */
@@ -132,11 +141,29 @@ cmd_run (int argc, char **argv)
     cli_error (cmd, "%s", msg);
     return CLI_EXIT_USAGE;
   }
+  if (trace_path) {
+    /* Opened after the workload parses, so a usage error leaves no file. */
+    trace_f = strcmp (trace_path, "-") ? fopen (trace_path, "w") : stdout;
+    if (!trace_f) {
+      cli_error (cmd, "--trace: %s: %s", trace_path, strerror (errno));
+      wl_free (w);
+      return CLI_EXIT_USAGE;
+    }
+    trace_sink = fpfs_trace_text_sink (trace_f);
+    o.trace = &trace_sink;
+  }
   if (n.start_nbdkit && !n.log_path) {
     snprintf (logbuf, sizeof logbuf, "%s.fpl", w->name);
     n.log_path = logbuf;
   }
   e = wl_run_nbd (w, &n, &o, &res, msg, sizeof msg);
+  if (trace_f && (trace_f == stdout ? fflush (trace_f) : fclose (trace_f))
+      && e >= 0) {
+    /* A trace cut short is a failed run: the reader would miss events. */
+    e = -errno;
+    snprintf (msg, sizeof msg, "--trace: %s: %s", trace_path,
+              strerror (errno));
+  }
   if (e < 0) {
     cli_error (cmd, "%s", msg);
     if (n.start_nbdkit && res.marks)
@@ -156,6 +183,8 @@ cmd_run (int argc, char **argv)
                                               : "power cut (no unmount)");
     if (n.start_nbdkit)
       printf ("log:       %s\n", n.log_path);
+    if (trace_path && trace_f != stdout)
+      printf ("trace:     %s\n", trace_path);
   }
   wl_free (w);
   return e < 0 ? CLI_EXIT_FAILED : CLI_EXIT_OK;

@@ -35,8 +35,12 @@ int cmd_log_verify (int argc, char **argv);   /* cmd_log.c */
 int cmd_replay (int argc, char **argv);       /* cmd_replay.c */
 int cmd_run (int argc, char **argv);          /* cmd_run.c */
 int cmd_check (int argc, char **argv);        /* cmd_check.c */
+int cmd_matrix (int argc, char **argv);       /* cmd_matrix.c */
 int cmd_generate (int argc, char **argv);     /* cmd_generate.c */
 int cmd_mkfs (int argc, char **argv);         /* cmd_mkfs.c */
+int cmd_ls (int argc, char **argv);           /* cmd_inspect.c */
+int cmd_cat (int argc, char **argv);          /* cmd_inspect.c */
+int cmd_fsck (int argc, char **argv);         /* cmd_inspect.c */
 
 /* ---- helpers (main.c) ---- */
 

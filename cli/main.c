@@ -28,11 +28,15 @@ struct cli_command {
 static const struct cli_command cli_commands[] = {
   { "run",        "run a workload over NBD, recording a write log", cmd_run },
   { "check",      "check every crash state of a recorded log",     cmd_check },
+  { "matrix",     "run and check workloads x sync calls x mount options", cmd_matrix },
   { "replay",     "rebuild the disk image at a point of a log",    cmd_replay },
   { "log dump",   "print a write log's header and every entry",    cmd_log_dump },
   { "log verify", "check every entry of a write log, summarise it", cmd_log_verify },
   { "generate",   "write every bounded workload of 1..N steps",    cmd_generate },
   { "mkfs",       "make an fpfs file system on an image or NBD export", cmd_mkfs },
+  { "ls",         "list the files of an image (read-only, after recovery)", cmd_ls },
+  { "cat",        "print files of an image (read-only, after recovery)", cmd_cat },
+  { "fsck",       "check an image's file system (read-only, after recovery)", cmd_fsck },
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

@@ -13,6 +13,30 @@
  *     directory entries").  A superblock that fails validation is one
  *     "super" problem, and nothing behind it is checked.
  *
+ * What each check covers:
+ *   super       ondisk_sb_check (checksum, geometry, features); s_state
+ *               ERROR; the orphan chain (range, cycles, free inodes) and
+ *               an orphan list on a cleanly unmounted fs
+ *   bitmaps     every claimed block marked (fixed metadata, tree nodes,
+ *               extents); every marked block claimed (leaks, below);
+ *               padding bits set; reserved inodes 1-10 marked; a marked
+ *               slot that holds no live inode; an entry naming a live
+ *               inode whose bit is clear
+ *   double-use  a block claimed twice, naming both owners
+ *   extents     inode mode and flags; tree headers, key order and ranges,
+ *               index key = child's first key, extent lengths, blocks in
+ *               the data area; no blocks past EOF (orphans excepted);
+ *               i_blocks = data + tree blocks; size limits
+ *   links       i_links_count = entries naming the inode (+ subdirectories
+ *               for a directory); links 0 only on the orphan list
+ *   dirs        records tile each block; names (no '/', NUL, empty, stray
+ *               "." / ".."), file types, unique names, target inodes in
+ *               range and in use, not the root; "." and ".."; no holes;
+ *               directory sizes; every inode reachable from the root, a
+ *               directory named once (no cycles), ".." = the parent
+ *   journal     the journal superblock sane and the fs's; nothing
+ *               committed left to replay from s_start
+ *
  * Leaks.  A block marked in the block bitmap that nothing uses is an error,
  * with one exception this engine needs: its inode preallocations (PAs,
  * mballoc.c) are marked on disk while they live only in memory, so a crash
@@ -213,6 +237,25 @@ bs_next (const uint64_t *a, const uint64_t *b, uint64_t pos, uint64_t end,
   return end;
 }
 
+/* First block in [pos, end) that is (want) / is not (!want) both free in
+ * the bitmap and unclaimed, or end. */
+static uint64_t
+bs_next_free (const struct fsck *c, uint64_t pos, uint64_t end, bool want)
+{
+  while (pos < end) {
+    uint64_t w = ~(c->bbm[pos >> 6] | c->owned[pos >> 6]);
+    if (!want)
+      w = ~w;
+    w &= ~0ull << (pos & 63);
+    if (w) {
+      uint64_t i = (pos & ~63ull) + (uint64_t) __builtin_ctzll (w);
+      return i < end ? i : end;
+    }
+    pos = (pos | 63) + 1;
+  }
+  return end;
+}
+
 static void
 bs_set_range (uint64_t *a, uint64_t start, uint64_t end)
 {
@@ -251,12 +294,13 @@ fsck_claim (struct fsck *c, uint32_t owner, const char *what, uint64_t start,
     ndup += b - a;
     pos = b;
   }
-  /* Runs in use but free in the bitmap. */
+  /* Runs newly in use but free in the bitmap (a run claimed before was
+   * reported then). */
   for (pos = start; pos < end;) {
-    uint64_t a = bs_next (c->bbm, NULL, pos, end, false), b;
+    uint64_t a = bs_next_free (c, pos, end, true), b;
     if (a >= end)
       break;
-    b = bs_next (c->bbm, NULL, a, end, true);
+    b = bs_next_free (c, a, end, false);
     if (owner)
       fsck_problem (c, FPFS_FSCK_BITMAPS, "inode %" PRIu32 ": %s in use but "
                     "free in the block bitmap", owner, fsck_blocks (rb, a, b));

@@ -309,7 +309,6 @@ scan_dir (struct dirscan *s, uint32_t dir, size_t *cur)
                   "logical blocks %" PRIu64 "-%" PRIu64, dir, next,
                   nblocks - 1);
   scan_duplicates (s);
-  c->ino[dir].flags |= FI_DIRSCAN;
   return 0;
 }
 

@@ -41,8 +41,7 @@ enum {
   FI_ORPHAN = 1u << 1,   /* on the superblock's orphan chain */
   FI_DIR    = 1u << 2,   /* S_IFDIR (else S_IFREG) */
   FI_REACHED = 1u << 3,  /* reachable from the root (pass 3) */
-  FI_DIRSCAN = 1u << 4,  /* its directory blocks were all parsed */
-  FI_HASDOT = 1u << 5,   /* "." and ".." found where they belong */
+  FI_HASDOT = 1u << 4,   /* ".." found where it belongs (dotdot is set) */
 };
 
 struct fsck_inode {
@@ -121,7 +120,7 @@ void fsck_text (struct fsck *c, enum fpfs_fsck_check chk, const char *fmt,
                 ...)
   __attribute__ ((format (printf, 3, 4)));
 /* "block 7" or "blocks 7-9" for [start, end), in buf. */
-#define FSCK_RANGE_LEN 48u
+#define FSCK_RANGE_LEN 64u
 const char *fsck_blocks (char *buf, uint64_t start, uint64_t end);
 /* A finding that is not an error (a leak after a crash): text only. */
 void fsck_note (struct fsck *c, const char *fmt, ...)

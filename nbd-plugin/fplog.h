@@ -127,6 +127,9 @@ int fplog_append (struct fplog_writer *w, enum fplog_type type, unsigned flags,
                   const void *payload, uint32_t payload_len,
                   uint64_t *seq_out, char *errbuf, size_t errlen);
 uint64_t fplog_writer_next_seq (const struct fplog_writer *w);
+/* File offset at which the next entry will start (its payload then starts
+ * FPLOG_ENTRY_HDR bytes later); the plugin serves data back from there. */
+uint64_t fplog_writer_end (const struct fplog_writer *w);
 int fplog_writer_close (struct fplog_writer *w);
 
 /* ---- reader (used by the CLI and the checker) ---- */

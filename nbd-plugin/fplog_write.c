@@ -308,6 +308,12 @@ fplog_writer_next_seq (const struct fplog_writer *w)
   return w->w_next_seq;
 }
 
+uint64_t
+fplog_writer_end (const struct fplog_writer *w)
+{
+  return w->w_end;
+}
+
 int
 fplog_writer_close (struct fplog_writer *w)
 {

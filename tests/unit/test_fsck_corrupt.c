@@ -280,6 +280,51 @@ test_super_bad (void)
   printf ("ok super_bad\n");
 }
 
+/* Garbage built to cost: four index entries all naming one leaf whose 340
+ * extents each map the same 3000 blocks, and a directory whose every
+ * block is that same leaf.  fsck must stay bounded (each node walked once,
+ * claims stop once more blocks are doubly used than the device has) and
+ * report, not hang. */
+static void
+edit_dag_root (uint8_t *raw, void *ctx)
+{
+  struct ext_hdr h = { EXT_MAGIC, 4, EXT_ROOT_MAX, 1, 0 };
+  uint64_t leaf = *(uint64_t *) ctx;
+
+  ext_hdr_put (raw + IN_BLOCK, &h);
+  for (unsigned i = 0; i < 4; i++) {
+    struct ext_index ix = { i * 340u * 3000u, leaf };
+    ext_index_put (ext_entry (raw + IN_BLOCK, i), &ix);
+  }
+  put_le64 (raw + IN_SIZE, 4ull * 340 * 3000 * 4096);
+}
+
+static void
+test_pathological (void)
+{
+  struct fs_geometry g = fk_geo (ov);
+  uint64_t leaf = fk_free_block (ov);
+  struct fpfs_fsck_report r;
+  uint8_t blk[FS_BLOCK_SIZE];
+  struct ext_hdr h = { EXT_MAGIC, EXT_BLOCK_MAX, EXT_BLOCK_MAX, 0, 0 };
+
+  memset (blk, 0, sizeof blk);
+  ext_hdr_put (blk, &h);
+  for (unsigned i = 0; i < EXT_BLOCK_MAX; i++) {
+    struct ext_extent ex = { i * 3000u, 3000, g.first_data_block };
+    ext_extent_put (ext_entry (blk, i), &ex);
+  }
+  fk_write (ov, leaf, blk);
+  fk_block_bit (ov, leaf, true);
+  fk_edit_inode (ov, ino_f1, edit_dag_root, &leaf);
+  fk_edit_inode (ov, ino_a, edit_dag_root, &leaf);
+  fk_fsck (ov, &r);
+  fk_print ("pathological trees", &r);
+  assert (r.per_check[FPFS_FSCK_DOUBLE_USE] > 0);
+  fpfs_bdev_overlay_reset (ov);
+  printf ("ok pathological\n");
+}
+
 /* A committed transaction still in the journal: crash after fsync. */
 static void
 test_journal_not_replayed (void)
@@ -320,6 +365,7 @@ main (void)
   test_dirent_bad ();
   test_extent_bad ();
   test_super_bad ();
+  test_pathological ();
   test_journal_not_replayed ();
   fpfs_bdev_close (ov);
   fpfs_bdev_close (base);

@@ -1,0 +1,76 @@
+/* ck_check: check every crash state of a recording -- the library behind
+ * `flushpoint check`.
+ *
+ * Flow:
+ *   1. read the oracle (ck_oracle) and build the model (ck_model) -- once,
+ *      shared read-only by every worker;
+ *   2. count the states (a walk without images) so that results have a
+ *      fixed slot each and progress has a total;
+ *   3. N workers (threads) each walk the log with a builder of their own
+ *      (ck_build); at each state a worker claims it unless another worker
+ *      already has, then builds the image, recovers it (fpfs_mount with
+ *      the run's mount options: journal recovery writes into the state's
+ *      overlay), walks the recovered namespace (ck_view), judges it
+ *      (ck_rules), drops the engine without writing more (fpfs_crash),
+ *      runs fsck (ck_fsck) on the image as recovery left it, and stores
+ *      the result in the state's slot;
+ *   4. summarise per property.
+ * A state is claimed by the first worker to reach it (an atomic counter
+ * every worker advances in the same order), so work spreads by speed, and
+ * results land by index: the output does not depend on --jobs.
+ * States that end before the runner's "ready" mark (mkfs not done) are
+ * skipped: no file system exists yet to recover.
+ *
+ * No global state: two checks may run in one process (the matrix does).
+ */
+#ifndef CK_CHECK_H
+#define CK_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ck_oracle.h"
+#include "ck_result.h"
+#include "ck_rules.h"
+#include "ck_states.h"
+#include "fplog.h"
+
+struct ck_check_opts {
+  const char *log_path;
+  const char *base_path;       /* NULL: the header's */
+  struct ck_states_opts states;
+  enum ck_profile profile;
+  unsigned jobs;               /* >= 1 */
+  /* Called from the calling thread about ten times a second while
+   * workers run, and once at the end; NULL for none. */
+  void (*progress) (void *ctx, uint64_t done, uint64_t total);
+  void *progress_ctx;
+};
+
+void ck_check_opts_init (struct ck_check_opts *o);
+
+struct ck_check_result {
+  struct fplog_header hdr;
+  struct ck_oracle *oracle;    /* for reports: ops, workload, mount */
+  struct ck_walk_stats walk;
+  struct ck_state_result *states;
+  size_t nstates;
+  uint64_t checked, skipped, violated;  /* states */
+  uint64_t per_prop[CK_P__COUNT][CK_V_VIOLATED + 1];  /* states per verdict */
+  uint8_t worst[CK_P__COUNT];  /* enum ck_verdict over all states */
+  char mount[256];             /* the mount options recovery used */
+  bool stale_allowed;
+  bool fsck_allowed;           /* nojournal: fsck findings are "lost" */
+  bool fsck_ran;
+  double seconds;
+};
+
+/* 0 (whatever the verdicts), or -errno for input that cannot be checked:
+ * -EBADMSG a corrupt log or oracle, -ENOMSG a log without oracle marks,
+ * -EINVAL bad options; errbuf says what. */
+int ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
+                  char *errbuf, size_t errlen);
+void ck_check_result_free (struct ck_check_result *res);
+
+#endif /* CK_CHECK_H */

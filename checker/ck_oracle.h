@@ -1,0 +1,83 @@
+/* ck_oracle: the oracle a recording carries in its MARK entries, read back.
+ *
+ * The runner (workloads/wl_run.c, format in workloads/ORACLE.md) writes
+ * JSON marks {"v":1,"kind":...}:
+ *   run     metadata: workload name and text, persist choice, canonical
+ *           mount options, seed, disk and sector size
+ *   ready   mkfs and mount are done: from here on the disk holds a file
+ *           system, and every crash state must recover
+ *   before  op N is about to run (index, text)
+ *   state   a part of op N's expected state, when it is too big for one mark
+ *   after   op N returned: "ret"/"errno", its "effect" (identity, size,
+ *           block hashes of what it wrote), and after a sync call that
+ *           returned 0, "sync": {"call", "state": [objects]} or {"call",
+ *           "parts": n} with the objects in the n state marks before it
+ *   end     how the run ended
+ * ck_oracle_load() reads every mark of a log once, before the crash states
+ * are walked, so a state can see an op whose before-mark it has passed
+ * even when the op's after-mark lies beyond its crash point (an op may put
+ * data on the disk before it returns).
+ *
+ * Marks that are not oracle JSON (written by hand through the control
+ * export, say) are counted and skipped.  A log without a "run" mark is not
+ * a workload recording: -ENOMSG with a message saying so.  Oracle marks
+ * that contradict each other (an after without its before, op numbers out
+ * of order, a version this checker does not know) are -EBADMSG.
+ */
+#ifndef CK_ORACLE_H
+#define CK_ORACLE_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fplog.h"
+#include "wl.h"
+
+#define CK_ORACLE_VERSION 1
+#define CK_NO_SEQ UINT64_MAX
+
+struct ck_op {
+  size_t index;
+  const struct wl_op *wop;       /* the op as parsed from the run's text */
+  uint64_t before_seq;           /* CK_NO_SEQ: no before-mark */
+  uint64_t after_seq;            /* CK_NO_SEQ: did not return in the log */
+  int64_t ret;                   /* "ret": >= 0, or -1 with err set */
+  char err[32];                  /* errno name, "" on success */
+  const char *persist;           /* before: what `persist` became, or NULL */
+  json_object *effect;           /* after: "effect" or NULL (borrowed) */
+  const char *sync_call;         /* "fsync", "fdatasync", "sync", "syncfs",
+                                    "osync", "odsync"; NULL if no sync */
+  json_object *state;            /* the sync's state objects (array), or
+                                    NULL; owned by the oracle */
+};
+
+struct ck_oracle {
+  uint64_t run_seq, ready_seq, end_seq;  /* CK_NO_SEQ when absent */
+  const char *workload;          /* name */
+  const char *mount;             /* canonical mount options of the run */
+  const char *persist;
+  const char *end_status;        /* "ok", "failed", "error", or NULL */
+  uint64_t seed;
+  struct wl_workload *w;         /* parsed from the run's "text" */
+  struct ck_op *ops;             /* w->n_ops entries */
+  size_t nops;
+  size_t marks, foreign_marks, syncs;
+  /* private */
+  json_object **o_keep;          /* every parsed mark, kept alive */
+  size_t o_nkeep, o_capkeep;
+};
+
+int ck_oracle_load (struct fplog_reader *rd, struct ck_oracle **out,
+                    char *errbuf, size_t errlen);
+void ck_oracle_free (struct ck_oracle *o);   /* NULL is fine */
+
+/* Helpers for reading oracle JSON (0 / -EBADMSG when missing or mistyped). */
+int ck_json_u64 (json_object *o, const char *key, uint64_t *v);
+const char *ck_json_str (json_object *o, const char *key);  /* NULL if none */
+/* A [sec, nsec] time. */
+int ck_json_time (json_object *o, const char *key, int64_t *sec,
+                  uint32_t *nsec);
+
+#endif /* CK_ORACLE_H */

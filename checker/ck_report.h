@@ -1,0 +1,59 @@
+/* ck_report: a check's results for people (terminal), programs (JSON) and
+ * browsers (HTML with an SVG timeline).
+ *
+ * Text: a header (log, workload, states), the per-property table (states
+ * in which each property held, was lost without a promise, or was
+ * violated), then the violations grouped -- one group per distinct
+ * (property, path, promise, message), with how many states showed it and
+ * the first of them: its recipe, the exact `flushpoint replay` command
+ * that rebuilds its image, the promise, and the ops since.
+ * JSON (version 1): {"version","log","uuid","workload","mount","profile",
+ * "states":{...counts},"properties":{"data":{"held":n,"lost":n,
+ * "violated":n},...},"violations":n,"results":[per state, only those with
+ * findings unless all_states]} -- every recipe with its replay command.
+ * HTML: the same table, a timeline of the log (writes, flushes, marks,
+ * and a dot per crash state coloured by its verdict), and the grouped
+ * findings.  One self-contained file, no scripts.
+ */
+#ifndef CK_REPORT_H
+#define CK_REPORT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "ck_check.h"
+
+struct ck_report_opts {
+  const char *log_path;        /* as the user named it: for replay commands */
+  enum ck_profile profile;
+  unsigned jobs;
+  bool all_states;             /* JSON/text: every state, not only findings */
+  unsigned max_groups;         /* text: violation groups shown (0: all) */
+  bool show_lost;              /* text: list "lost" findings too */
+};
+
+void ck_report_text (FILE *out, const struct ck_check_result *r,
+                     const struct ck_report_opts *o);
+struct json_object *ck_report_json (const struct ck_check_result *r,
+                                    const struct ck_report_opts *o);
+/* Reads the log again for the timeline.  0 or -errno (errbuf says). */
+int ck_report_html (FILE *out, const struct ck_check_result *r,
+                    const struct ck_report_opts *o, char *errbuf,
+                    size_t errlen);
+
+/* Shared by the three: findings grouped as described above. */
+struct ck_group {
+  const struct ck_finding *f;        /* the first finding of the group */
+  const struct ck_state_result *s;   /* the first state that showed it */
+  size_t states;                     /* how many states showed it */
+};
+/* Groups of findings (violations only, or lost too), in the order of
+ * their first state.  *out malloc'd. */
+int ck_report_groups (const struct ck_check_result *r, bool lost,
+                      struct ck_group **out, size_t *n);
+/* "state-123.img" */
+void ck_report_image_name (const struct ck_state_result *s, char *buf,
+                           size_t len);
+
+#endif /* CK_REPORT_H */

@@ -1,0 +1,257 @@
+/* ck_rules_files: the comparisons of ck_rules.h on files: data, size,
+ * metadata, stale blocks.  (Names are in ck_rules_names.c.)  Directories'
+ * own metadata is not judged: their mtime and nlink move with every entry
+ * op, and the entries are what a directory sync promises. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include "ck_rules_int.h"
+
+static const char *
+rl_optext (const struct rl_promise *p)
+{
+  return p->op->wop->text;
+}
+
+/* ---- reading the recovered file ---- */
+
+/* Hash every 4 KiB block of node n (bytes past its size as zeroes) into
+ * r->h; clear r->flagged.  *nb: blocks. */
+static int
+rl_hash_file (struct rl *r, const struct ck_vnode *n, uint64_t *nb)
+{
+  uint64_t sz = n->st.size, off = 0;
+
+  *nb = (sz + 4095) / 4096;
+  if (*nb > r->caph) {
+    uint64_t *h = realloc (r->h, *nb * sizeof *h);
+    uint8_t *fl = h ? realloc (r->flagged, *nb) : NULL;
+    if (h)
+      r->h = h;
+    if (!h || !fl)
+      return -ENOMEM;
+    r->flagged = fl;
+    r->caph = *nb;
+  }
+  if (*nb)
+    memset (r->flagged, 0, *nb);
+  while (off < sz) {
+    size_t len = sz - off < RL_CHUNK ? (size_t) (sz - off) : RL_CHUNK;
+    long got = r->rd->pread (r->rd->ctx, n->path, r->buf, len, off);
+    if (got < 0)
+      return (int) got;
+    /* A short read ends the file early: the rest reads as zeroes. */
+    size_t whole = (len + 4095) / 4096 * 4096;
+    memset (r->buf + got, 0, whole - (size_t) got);
+    for (size_t b = 0; b < whole; b += 4096)
+      r->h[(off + b) / 4096] = XXH3_64bits (r->buf + b, 4096);
+    off += len;
+  }
+  return 0;
+}
+
+/* Torn states: does every sector of block b hold one of its candidates? */
+static bool
+rl_sectors_ok (struct rl *r, const struct ck_vnode *n,
+               const struct ck_mfile *f, uint64_t b, uint64_t from)
+{
+  uint32_t ss = ck_model_sector_size (r->m);
+  uint8_t blk[4096] = { 0 };
+  long got;
+
+  if (!r->ro->torn)
+    return false;
+  got = r->rd->pread (r->rd->ctx, n->path, blk,
+                      n->st.size - b * 4096 < 4096 ? n->st.size - b * 4096
+                                                   : 4096, b * 4096);
+  if (got < 0)
+    return false;
+  for (unsigned s = 0; s < 4096 / ss; s++)
+    if (!ck_model_sector_ok (r->m, f, b, s, from, r->E,
+                             XXH3_64bits (blk + s * ss, ss)))
+      return false;
+  return true;
+}
+
+/* ---- data, size ---- */
+
+static int
+rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
+         const struct ck_mfile *f, uint64_t nb)
+{
+  const struct rl_promise *p = &rec->data;
+  uint64_t A = ck_rl_after (p), s0 = 0, sz = n->st.size, bad = 0;
+  int64_t lo, hi;
+  int err = 0;
+
+  ck_json_u64 (p->obj, "size", &s0);
+  lo = hi = (int64_t) s0;
+  ck_rl_events (r, f, CK_EV_SIZE, A, &lo, &hi, NULL);
+  if (lo > (int64_t) s0)
+    lo = (int64_t) s0;
+  if (hi < (int64_t) s0)
+    hi = (int64_t) s0;
+  if ((int64_t) sz >= lo && (int64_t) sz <= hi)
+    ck_result_held (r->res, CK_P_SIZE);
+  else if (lo == hi)
+    err = ck_rl_find (r, CK_P_SIZE, true, n->path, p, f, NULL,
+                      "size %" PRIu64 ", but op %zu (`%s`) made %" PRIu64
+                      " durable", sz, p->op->index, rl_optext (p), s0);
+  else
+    err = ck_rl_find (r, CK_P_SIZE, true, n->path, p, f, NULL,
+                      "size %" PRIu64 ", but since op %zu (`%s`) made %"
+                      PRIu64 " durable it was only ever between %" PRId64
+                      " and %" PRId64, sz, p->op->index, rl_optext (p), s0,
+                      lo, hi);
+  for (uint64_t b = 0; !err && b < (s0 + 4095) / 4096 && b < nb; b++) {
+    if (ck_model_block_ok (r->m, f, b, A, r->E, r->h[b]) ||
+        rl_sectors_ok (r, n, f, b, A))
+      continue;
+    r->flagged[b] = 1;
+    if (++bad <= RL_PER_FILE)
+      err = ck_rl_find (r, CK_P_DATA, true, n->path, p, f, NULL,
+                        "block %" PRIu64 " (bytes %" PRIu64 "-%" PRIu64 ") "
+                        "holds neither what op %zu (`%s`) made durable nor a "
+                        "value written since", b, b * 4096, b * 4096 + 4095,
+                        p->op->index, rl_optext (p));
+  }
+  if (!err && bad > RL_PER_FILE)
+    err = ck_rl_find (r, CK_P_DATA, true, n->path, p, f, NULL,
+                      "and %" PRIu64 " more blocks like it", bad - RL_PER_FILE);
+  if (!err && !bad)
+    ck_result_held (r->res, CK_P_DATA);
+  return err;
+}
+
+/* ---- mode, nlink, mtime/ctime ---- */
+
+static int
+rl_ts_cmp (int64_t s1, uint32_t n1, int64_t s2, uint32_t n2)
+{
+  return s1 < s2 ? -1 : s1 > s2 ? 1 : n1 < n2 ? -1 : n1 > n2;
+}
+
+/* One of mtime (k = CK_EV_MTIME) or ctime: ok? */
+static bool
+rl_time_ok (struct rl *r, const struct ck_mfile *f, enum ck_ev_kind k,
+            uint64_t A, int64_t es, uint32_t en, const struct fpfs_timespec *g)
+{
+  bool any = false, touched = ck_rl_events (r, f, k, A, NULL, NULL, &any);
+  int c = rl_ts_cmp (g->sec, g->nsec, es, en);
+
+  return c == 0 || any || (touched && c > 0);
+}
+
+static int
+rl_meta (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
+         const struct ck_mfile *f, bool promised)
+{
+  uint64_t A = ck_rl_after (p), mode = 0, nlink = 0;
+  int64_t ms = 0, cs = 0;
+  uint32_t mn = 0, cn = 0;
+  const char *why = promised ? "made durable" : "saw (not a promise)";
+  int err = 0;
+
+  if (ck_json_u64 (p->obj, "mode", &mode) == 0) {
+    if (n->st.mode == mode || ck_rl_event_set (r, f, CK_EV_MODE, A, n->st.mode))
+      ck_result_held (r->res, CK_P_MODE);
+    else
+      err = ck_rl_find (r, CK_P_MODE, promised, n->path, p, f, NULL,
+                        "mode %o, but op %zu (`%s`) %s mode %o", n->st.mode,
+                        p->op->index, rl_optext (p), why, (unsigned) mode);
+  }
+  if (!err && ck_json_u64 (p->obj, "nlink", &nlink) == 0) {
+    if (n->st.nlink == nlink ||
+        ck_rl_event_set (r, f, CK_EV_NLINK, A, n->st.nlink))
+      ck_result_held (r->res, CK_P_NLINK);
+    else
+      err = ck_rl_find (r, CK_P_NLINK, promised, n->path, p, f, NULL,
+                        "nlink %u, but op %zu (`%s`) %s nlink %" PRIu64,
+                        n->st.nlink, p->op->index, rl_optext (p), why, nlink);
+  }
+  if (!err && ck_json_time (p->obj, "mtime", &ms, &mn) == 0 &&
+      ck_json_time (p->obj, "ctime", &cs, &cn) == 0) {
+    bool mok = rl_time_ok (r, f, CK_EV_MTIME, A, ms, mn, &n->st.mtime);
+    bool cok = rl_time_ok (r, f, CK_EV_CTIME, A, cs, cn, &n->st.ctime);
+    if (mok && cok)
+      ck_result_held (r->res, CK_P_MTIME);
+    else
+      err = ck_rl_find (r, CK_P_MTIME, promised, n->path, p, f, NULL,
+                        "%s %" PRId64 ".%09u, but op %zu (`%s`) %s %"
+                        PRId64 ".%09u", mok ? "ctime" : "mtime",
+                        mok ? n->st.ctime.sec : n->st.mtime.sec,
+                        mok ? n->st.ctime.nsec : n->st.mtime.nsec,
+                        p->op->index, rl_optext (p), why, mok ? cs : ms,
+                        mok ? cn : mn);
+  }
+  return err;
+}
+
+/* ---- stale blocks ---- */
+
+static int
+rl_stale (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
+          uint64_t nb)
+{
+  bool allowed = r->ro->stale_allowed;
+  uint64_t bad = 0;
+  int err = 0;
+
+  for (uint64_t b = 0; b < nb && !err; b++) {
+    if (r->flagged[b] || ck_model_block_ok (r->m, f, b, 0, r->E, r->h[b]) ||
+        rl_sectors_ok (r, n, f, b, 0))
+      continue;
+    if (++bad <= RL_PER_FILE)
+      err = ck_result_add (r->res, CK_P_STALE, !allowed, n->path, CK_NO_OP,
+                           NULL, "block %" PRIu64 " (bytes %" PRIu64 "-%"
+                           PRIu64 ") holds bytes this file never had there%s",
+                           b, b * 4096, b * 4096 + 4095, allowed
+                           ? " (allowed: the mount does not order data)" : "");
+  }
+  if (!err && bad > RL_PER_FILE)
+    err = ck_result_add (r->res, CK_P_STALE, !allowed, n->path, CK_NO_OP, NULL,
+                         "and %" PRIu64 " more blocks like it",
+                         bad - RL_PER_FILE);
+  if (!err && !bad)
+    ck_result_held (r->res, CK_P_STALE);
+  return err;
+}
+
+int
+ck_rl_files (struct rl *r)
+{
+  int err = 0;
+
+  for (size_t i = 0; i < r->v->nn && !err; i++) {
+    const struct ck_vnode *n = &r->v->n[i];
+    const struct ck_mfile *f = ck_model_file (r->m, n->id);
+    struct rl_rec *rec = NULL;
+    uint64_t idx, nb;
+
+    if (!S_ISREG (n->st.mode) || !f)
+      continue;                  /* not a file the workload made */
+    if (ck_map_get (&r->idx, n->id.ino, n->id.gen, &idx))
+      rec = &r->recs[idx];
+    err = rl_hash_file (r, n, &nb);
+    if (err) {
+      err = ck_result_add (r->res, CK_P_DATA, true, n->path, CK_NO_OP, NULL,
+                           "reading it back after recovery: %s",
+                           strerror (-err));
+      continue;
+    }
+    if (rec && rec->data.op)
+      err = rl_data (r, n, rec, f, nb);
+    if (!err && rec && rec->meta.op)
+      err = rl_meta (r, n, &rec->meta, f, true);
+    if (!err && rec && rec->meta_info.op)
+      err = rl_meta (r, n, &rec->meta_info, f, false);
+    if (!err)
+      err = rl_stale (r, n, f, nb);
+  }
+  return err;
+}

@@ -1,0 +1,257 @@
+/* cmd_matrix: `flushpoint matrix`, the command-line face of ck_matrix_run()
+ * and its reports (checker/ck_matrix.h).
+ *
+ * Exit status: 0 every cell ran and was checked (violations in a matrix
+ * are results, shown in the tables: nobarrier columns are expected to
+ * lose data); 1 a cell could not run or be checked, or a bug switch given
+ * with --bugs was caught by no cell; 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ck_matrix.h"
+#include "commands.h"
+#include "fpfs.h"
+
+static const char matrix_usage[] =
+  "Usage: flushpoint matrix [--workloads GLOB] [--persist LIST]\n"
+  "                         [--mount LIST] [--barrier on,off] [--states LIST]\n"
+  "                         [--bugs all|LIST] [--jobs N] [--out DIR]\n"
+  "\n"
+  "Run every workload x persist choice x mount column, each cell on its own\n"
+  "nbdkit with the recording plugin, and check every crash state of each\n"
+  "log.  Prints a table per persist choice (rows: workloads, columns: mount\n"
+  "options; each cell says which properties held, were lost without a\n"
+  "promise, or were violated) and the fsync-vs-fdatasync summary, property\n"
+  "by property.  Writes OUT/index.html (linking one report per cell, with a\n"
+  "timeline), OUT/matrix.json, and every cell's log under OUT/logs.\n"
+  "\n"
+  "  --workloads GLOB    workload files (default: $FP_WORKLOADS/*.wl, else\n"
+  "                      workloads/*.wl)\n"
+  "  --persist LIST      what `persist` becomes: fsync, fdatasync, sync,\n"
+  "                      osync, odsync, none (default fsync,fdatasync,sync,none)\n"
+  "  --mount LIST        data modes: ordered, writeback, journal, nojournal\n"
+  "  --barrier LIST      on, off\n"
+  "                      (default columns: ordered+barrier, ordered+nobarrier,\n"
+  "                      writeback, journal, nojournal; with --mount or\n"
+  "                      --barrier, their cross product)\n"
+  "  --states LIST       crash states per cell (default flush,write,epoch)\n"
+  "  --max-subset K      epoch subsets up to K writes (1)\n"
+  "  --samples N, --seed S   as for `flushpoint check`\n"
+  "  --profile P         posix (default) or ext4\n"
+  "  --bugs all|LIST     instead: run each engine bug switch under\n"
+  "                      ordered+barrier (nojournal-* switches: nojournal)\n"
+  "                      and print the kill table; the profile is then ext4\n"
+  "                      unless --profile says otherwise\n"
+  "  --disk-size BYTES   disk of each cell (default: the workload's, 64 MiB)\n"
+  "  -j, --jobs N        cells in parallel (1)\n"
+  "  --out DIR           output directory (default matrix-out)\n"
+  "  -q, --quiet         no progress bar\n"
+  "  -h, --help          this text\n"
+  "\n"
+  "Exit status: 0 every cell ran and was checked; 1 a cell failed, or a\n"
+  "bug switch was caught by no cell; 2 usage error.\n";
+
+enum {
+  OPT_WORKLOADS = 256, OPT_PERSIST, OPT_MOUNT, OPT_BARRIER, OPT_STATES,
+  OPT_MAX_SUBSET, OPT_SAMPLES, OPT_SEED, OPT_PROFILE, OPT_BUGS, OPT_OUT,
+  OPT_DISK,
+};
+
+static void
+matrix_progress (void *ctx, uint64_t done, uint64_t total)
+{
+  bool *tty = ctx;
+  const int width = 40;
+  int fill = total ? (int) (done * width / total) : width;
+
+  if (!*tty)
+    return;
+  fprintf (stderr, "\r  [%.*s%*s] %" PRIu64 "/%" PRIu64 " cells", fill,
+           "########################################", width - fill, "",
+           done, total);
+  if (done == total)
+    fputs ("\r\033[K", stderr);
+  fflush (stderr);
+}
+
+/* "a,b,c" -> a malloc'd array of strdup'd words. */
+static int
+matrix_split (const char *s, char ***out, size_t *n)
+{
+  char *copy = strdup (s), *save, *w;
+  char **v = NULL;
+
+  *n = 0;
+  if (!copy)
+    return -ENOMEM;
+  for (w = strtok_r (copy, ",", &save); w; w = strtok_r (NULL, ",", &save)) {
+    char **nv = realloc (v, (*n + 1) * sizeof *v);
+    if (!nv)
+      return -ENOMEM;
+    v = nv;
+    v[(*n)++] = strdup (w);
+  }
+  free (copy);
+  *out = v;
+  return 0;
+}
+
+int
+cmd_matrix (int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "workloads", required_argument, NULL, OPT_WORKLOADS },
+    { "persist", required_argument, NULL, OPT_PERSIST },
+    { "mount", required_argument, NULL, OPT_MOUNT },
+    { "barrier", required_argument, NULL, OPT_BARRIER },
+    { "states", required_argument, NULL, OPT_STATES },
+    { "max-subset", required_argument, NULL, OPT_MAX_SUBSET },
+    { "samples", required_argument, NULL, OPT_SAMPLES },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "profile", required_argument, NULL, OPT_PROFILE },
+    { "bugs", required_argument, NULL, OPT_BUGS },
+    { "disk-size", required_argument, NULL, OPT_DISK },
+    { "jobs", required_argument, NULL, 'j' },
+    { "out", required_argument, NULL, OPT_OUT },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *cmd = argv[0], *pattern = NULL, *modes = NULL, *barriers = NULL;
+  const char *bugs = NULL;
+  struct ck_matrix_opts o;
+  struct ck_matrix_result r;
+  char msg[1024], gbuf[4200], **bugv = NULL, **pv = NULL;
+  size_t nbug = 0, np = 0;
+  bool tty = isatty (2) != 0, profile_given = false;
+  glob_t g = { 0 };
+  uint64_t v;
+  int c, err, status = CLI_EXIT_OK;
+
+  ck_matrix_opts_init (&o);
+  o.out_dir = "matrix-out";
+  while ((c = getopt_long (argc, argv, ":hqj:", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_WORKLOADS: pattern = optarg; break;
+    case OPT_MOUNT: modes = optarg; break;
+    case OPT_BARRIER: barriers = optarg; break;
+    case OPT_BUGS: bugs = optarg; break;
+    case OPT_OUT: o.out_dir = optarg; break;
+    case 'q': tty = false; break;
+    case OPT_PERSIST:
+      if (matrix_split (optarg, &pv, &np) < 0 || np == 0 || np > WL_PERSIST__COUNT)
+        return cli_usage_error (cmd, "--persist: '%s' is not a list of "
+                                "persist choices", optarg);
+      o.npersist = np;
+      for (size_t i = 0; i < np; i++)
+        if (wl_persist_lookup (pv[i], &o.persist[i]) < 0)
+          return cli_usage_error (cmd, "--persist: unknown choice '%s'",
+                                  pv[i]);
+      break;
+    case OPT_STATES:
+      if (ck_kinds_parse (optarg, &o.states.kinds, msg, sizeof msg) < 0)
+        return cli_usage_error (cmd, "--states: %s", msg);
+      break;
+    case OPT_PROFILE:
+      if (ck_profile_parse (optarg, &o.profile) < 0)
+        return cli_usage_error (cmd, "--profile: '%s' is not posix or ext4",
+                                optarg);
+      profile_given = true;
+      break;
+    case OPT_MAX_SUBSET: case OPT_SAMPLES: case OPT_SEED: case OPT_DISK:
+    case 'j':
+      if (!cli_parse_u64 (optarg, &v) ||
+          (c == OPT_MAX_SUBSET && (v < 1 || v > CK_SAMPLE_MAX)) ||
+          (c == 'j' && (v < 1 || v > 256)))
+        return cli_usage_error (cmd, "'%s' is not a valid number here", optarg);
+      if (c == OPT_MAX_SUBSET) o.states.max_subset = (unsigned) v;
+      else if (c == OPT_SAMPLES) o.states.samples = (unsigned) v;
+      else if (c == OPT_SEED) o.states.seed = v;
+      else if (c == OPT_DISK) o.disk_size = v;
+      else o.jobs = (unsigned) v;
+      break;
+    case 'h':
+      fputs (matrix_usage, stdout);
+      return CLI_EXIT_OK;
+    default:
+      return cli_option_error (cmd, c, argv);
+    }
+  }
+  if (optind != argc)
+    return cli_usage_error (cmd, "unexpected argument '%s'", argv[optind]);
+  if ((modes || barriers) &&
+      ck_matrix_columns (&o, modes, barriers, msg, sizeof msg) < 0)
+    return cli_usage_error (cmd, "%s", msg);
+  if (!pattern) {
+    const char *dir = getenv ("FP_WORKLOADS");
+    snprintf (gbuf, sizeof gbuf, "%s/*.wl", dir ? dir : "workloads");
+    pattern = gbuf;
+  }
+  if (glob (pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0)
+    return cli_usage_error (cmd, "--workloads: nothing matches '%s'", pattern);
+  o.workloads = (const char *const *) g.gl_pathv;
+  o.nworkloads = g.gl_pathc;
+  if (bugs) {
+    if (strcmp (bugs, "all") == 0) {
+      nbug = (size_t) fpfs_bug_count ();
+      bugv = calloc (nbug ? nbug : 1, sizeof *bugv);
+      for (size_t i = 0; bugv && i < nbug; i++)
+        bugv[i] = strdup (fpfs_bug_name ((int) i));
+    }
+    else if (matrix_split (bugs, &bugv, &nbug) < 0)
+      return cli_usage_error (cmd, "--bugs: out of memory");
+    for (size_t i = 0; i < nbug; i++) {
+      uint64_t bit;
+      if (!bugv[i] || fpfs_bug_lookup (bugv[i], &bit) < 0)
+        return cli_usage_error (cmd, "--bugs: unknown bug switch '%s'",
+                                bugv[i] ? bugv[i] : "?");
+    }
+    o.bugs = (const char *const *) bugv;
+    o.nbugs = nbug;
+    /* The switches break ext4's rules, some of which posix does not make
+     * (fsync persisting a new file's name): judge them by ext4's. */
+    if (!profile_given)
+      o.profile = CK_PROFILE_EXT4;
+  }
+  o.progress = matrix_progress;
+  o.progress_ctx = &tty;
+
+  err = ck_matrix_run (&o, &r, msg, sizeof msg);
+  if (err) {
+    cli_error (cmd, "%s", msg[0] ? msg : strerror (-err));
+    status = CLI_EXIT_USAGE;
+    goto out;
+  }
+  ck_matrix_text (stdout, &o, &r);
+  struct json_object *j = ck_matrix_json (&o, &r);
+  snprintf (gbuf, sizeof gbuf, "%s/matrix.json", o.out_dir);
+  if (!j || json_object_to_file_ext (gbuf, j, JSON_C_TO_STRING_PRETTY) < 0) {
+    cli_error (cmd, "%s: cannot write", gbuf);
+    status = CLI_EXIT_FAILED;
+  }
+  json_object_put (j);
+  if (ck_matrix_html (&o, &r, msg, sizeof msg) < 0) {
+    cli_error (cmd, "%s", msg);
+    status = CLI_EXIT_FAILED;
+  }
+  printf ("\nreports: %s/index.html, %s/matrix.json\n", o.out_dir, o.out_dir);
+  if (r.failed_cells || ck_matrix_uncaught (&o, &r))
+    status = CLI_EXIT_FAILED;
+  ck_matrix_result_free (&r);
+ out:
+  for (size_t i = 0; i < nbug; i++)
+    free (bugv[i]);
+  free (bugv);
+  for (size_t i = 0; i < np; i++)
+    free (pv[i]);
+  free (pv);
+  globfree (&g);
+  return status;
+}

@@ -1,0 +1,510 @@
+/* nbdkit-flushpoint-plugin: a sparse RAM disk that records every request
+ * it completes into a flushpoint write log (fplog.h).  Whole pages written
+ * are not kept twice: they are read back from the log (fpdisk.c).
+ *
+ *   nbdkit nbdkit-flushpoint-plugin.so size=64M log=run.fpl [base=IMAGE]
+ *          [sector=512] [uuid=UUID] [deterministic=true]
+ *
+ * Exports:
+ *   ""         the disk.  WRITE, TRIM, ZERO and FLUSH are logged, with FUA.
+ *   "control"  FP_CONTROL_SIZE bytes.  A write appends a MARK entry whose
+ *              payload is exactly the bytes written (the offset is ignored).
+ *              A read returns a NUL-padded ASCII line in the first
+ *              FP_CONTROL_BLOCK bytes (zeroes after):
+ *                flushpoint-control 1 uuid=U next_seq=N writes=N trims=N
+ *                zeros=N flushes=N marks=N bytes_written=N\n
+ *              Keys keep their order; new keys are only ever appended.
+ *
+ * Thread model and ordering.  The log must be a total order that matches
+ * what every client observed.  We run PARALLEL (so reads from many
+ * connections proceed together) and guard the disk and the log with one
+ * rwlock:
+ *   - every mutating request (write, trim, zero, flush, mark) holds the
+ *     lock for writing across "append its entry, then apply it"; the entry
+ *     is written before the request's effect exists and both happen inside
+ *     one critical section, so the log order is the order in which effects
+ *     appeared;
+ *   - reads hold the lock for reading, so no client can read data whose log
+ *     entry does not exist yet, and a read sees either all or none of any
+ *     request;
+ *   - a request is acknowledged (the callback returns) only after its entry
+ *     is in the log file, so if a client saw A complete before it sent B,
+ *     A's entry precedes B's.
+ * SERIALIZE_ALL_REQUESTS would give the same order but would also serialise
+ * reads; a per-request lock-free scheme would need its own reorder buffer
+ * for the log.  One lock is the simplest thing that is obviously right.
+ *
+ * Failure rule: a request whose entry cannot be written fails with EIO
+ * (nbdkit_error says why) and leaves the disk untouched, because anything
+ * that can fail (fpdisk_prepare, then the log append) happens before the
+ * disk changes, and fpdisk_write/fpdisk_zero cannot fail.
+ * So an acknowledged request is always in the log and a failed one is never
+ * visible.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NBDKIT_API_VERSION 2
+#include <nbdkit-plugin.h>
+
+#include "fpconfig.h"
+#include "fpdisk.h"
+#include "fplog.h"
+
+#define THREAD_MODEL NBDKIT_THREAD_MODEL_PARALLEL
+
+#define FP_CONTROL_NAME  "control"
+#define FP_CONTROL_SIZE  (1u << 20)   /* largest single MARK payload */
+#define FP_CONTROL_BLOCK 4096u        /* bytes holding the counters line */
+
+struct fp_counters {
+  uint64_t c_writes, c_trims, c_zeros, c_flushes, c_marks, c_bytes_written;
+};
+
+/* nbdkit gives a plugin one instance per process, so the plugin's state is
+ * one static context; everything below it (fpconfig, fpdisk, fplog) takes a
+ * context pointer and holds no globals. */
+static struct fp_plugin {
+  struct fp_config p_cfg;     /* set by .config before any thread exists */
+  /* Run-time state, from .get_ready on.  p_lock guards everything below. */
+  bool p_ready;
+  pthread_rwlock_t p_lock;
+  struct fpdisk p_disk;
+  struct fplog_writer *p_log;
+  int p_log_rfd;              /* read side of the log: fpdisk references */
+  struct fp_counters p_counters;
+} fp = { .p_log_rfd = -1 };
+
+/* Handles only say which export a connection opened. */
+struct fp_handle {
+  bool h_control;
+};
+static struct fp_handle fp_disk_handle = { false };
+static struct fp_handle fp_control_handle = { true };
+
+/* ---- configuration and startup ---- */
+
+static void
+fp_load (void)
+{
+  fpconfig_init (&fp.p_cfg);
+}
+
+static int
+fp_config (const char *key, const char *value)
+{
+  return fpconfig_set (&fp.p_cfg, key, value);
+}
+
+static int
+fp_config_complete (void)
+{
+  return fpconfig_complete (&fp.p_cfg);
+}
+
+static int
+fp_get_ready (void)
+{
+  const struct fp_config *c = &fp.p_cfg;
+  struct fplog_writer_opts o = {
+    .path = c->c_log_path,
+    .device_size = c->c_size,
+    .sector_size = c->c_sector,
+    .base_path = c->c_base_path,
+    .base_size = c->c_base_size,
+    .uuid = c->c_uuid,
+    .deterministic = c->c_deterministic,
+  };
+  pthread_rwlockattr_t attr;
+  char err[512];
+  int r;
+
+  if (fpdisk_init (&fp.p_disk, c->c_size) < 0) {
+    nbdkit_error ("size=%" PRIu64 ": out of memory for the page table",
+                  c->c_size);
+    return -1;
+  }
+  if (c->c_base_path &&
+      fpconfig_load_base (&fp.p_cfg, &fp.p_disk, &o.base_checksum) == -1)
+    return -1;
+  r = fplog_writer_open (&o, &fp.p_log, err, sizeof err);
+  if (r < 0) {
+    nbdkit_error ("log: cannot create the write log: %s", err);
+    return -1;
+  }
+  fp.p_log_rfd = open (c->c_log_path, O_RDONLY | O_CLOEXEC);
+  if (fp.p_log_rfd == -1) {
+    nbdkit_error ("log: open for reading: %s: %m", c->c_log_path);
+    return -1;
+  }
+  fp.p_disk.d_log_fd = fp.p_log_rfd;
+  /* Prefer writers so that a stream of reads cannot starve the requests
+   * that the log is waiting for. */
+  pthread_rwlockattr_init (&attr);
+  pthread_rwlockattr_setkind_np (&attr,
+                                 PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  r = pthread_rwlock_init (&fp.p_lock, &attr);
+  pthread_rwlockattr_destroy (&attr);
+  if (r) {
+    nbdkit_error ("pthread_rwlock_init: %s", strerror (r));
+    return -1;
+  }
+  fp.p_ready = true;
+  return 0;
+}
+
+static void
+fp_unload (void)
+{
+  int r = fplog_writer_close (fp.p_log);
+
+  if (fp.p_ready)
+    pthread_rwlock_destroy (&fp.p_lock);
+  if (r < 0)
+    nbdkit_error ("log: close: %s: %s", fp.p_cfg.c_log_path, strerror (-r));
+  fpdisk_free (&fp.p_disk);
+  if (fp.p_log_rfd >= 0)
+    close (fp.p_log_rfd);
+  fpconfig_free (&fp.p_cfg);
+}
+
+static void
+fp_dump_plugin (void)
+{
+  printf ("flushpoint_log_version=%u\n", FPLOG_VERSION);
+  fpconfig_dump ();
+  printf ("flushpoint_exports=\"\",%s\n", FP_CONTROL_NAME);
+}
+
+/* ---- exports and handles ---- */
+
+static int
+fp_list_exports (int readonly, int is_tls, struct nbdkit_exports *exports)
+{
+  (void) readonly; (void) is_tls;
+  if (nbdkit_add_export (exports, "", "flushpoint disk (recorded)") == -1 ||
+      nbdkit_add_export (exports, FP_CONTROL_NAME,
+                         "flushpoint control: write = MARK, "
+                         "read = counters") == -1)
+    return -1;
+  return 0;
+}
+
+static const char *
+fp_default_export (int readonly, int is_tls)
+{
+  (void) readonly; (void) is_tls;
+  return "";
+}
+
+static void *
+fp_open (int readonly)
+{
+  const char *name = nbdkit_export_name ();
+
+  (void) readonly;
+  if (!name || strcmp (name, "") == 0)
+    return &fp_disk_handle;
+  if (strcmp (name, FP_CONTROL_NAME) == 0)
+    return &fp_control_handle;
+  nbdkit_error ("open: unknown export '%s' (exports: \"\" and \"%s\")",
+                name, FP_CONTROL_NAME);
+  return NULL;
+}
+
+static int64_t
+fp_get_size (void *handle)
+{
+  struct fp_handle *h = handle;
+
+  return h->h_control ? FP_CONTROL_SIZE : (int64_t) fp.p_cfg.c_size;
+}
+
+static int
+fp_can_disk_only (void *handle)
+{
+  struct fp_handle *h = handle;
+
+  return !h->h_control;
+}
+
+static int
+fp_can_one (void *handle)
+{
+  (void) handle;
+  return 1;
+}
+
+static int
+fp_is_rotational (void *handle)
+{
+  (void) handle;
+  return 0;
+}
+
+static int
+fp_can_fua (void *handle)
+{
+  struct fp_handle *h = handle;
+
+  return h->h_control ? NBDKIT_FUA_NONE : NBDKIT_FUA_NATIVE;
+}
+
+/* ---- logging ---- */
+
+/* Append one entry; the caller holds p_lock for writing.  On failure the
+ * request is failed with EIO and the reason is printed. */
+static int
+fp_log_locked (enum fplog_type type, uint32_t nbd_flags, uint64_t offset,
+               uint64_t length, const void *payload, uint32_t payload_len)
+{
+  char err[512];
+  uint64_t seq;
+  unsigned flags = (nbd_flags & NBDKIT_FLAG_FUA) ? FPLOG_F_FUA : 0;
+  int r;
+
+  r = fplog_append (fp.p_log, type, flags, offset, length, payload,
+                    payload_len, &seq, err, sizeof err);
+  if (r < 0) {
+    nbdkit_error ("%s of %" PRIu64 " bytes at %" PRIu64
+                  " failed with EIO: cannot log it: %s",
+                  fplog_type_name (type), length, offset, err);
+    nbdkit_set_error (EIO);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- the control export ---- */
+
+static int
+fp_control_read (void *buf, uint32_t count, uint64_t offset)
+{
+  char block[FP_CONTROL_BLOCK] = { 0 };
+  char uuid[37];
+  struct fp_counters c;
+  uint64_t next_seq;
+
+  pthread_rwlock_rdlock (&fp.p_lock);
+  c = fp.p_counters;
+  next_seq = fplog_writer_next_seq (fp.p_log);
+  pthread_rwlock_unlock (&fp.p_lock);
+
+  fplog_uuid_format (fp.p_cfg.c_uuid, uuid);
+  snprintf (block, sizeof block,
+            "flushpoint-control 1 uuid=%s next_seq=%" PRIu64
+            " writes=%" PRIu64 " trims=%" PRIu64 " zeros=%" PRIu64
+            " flushes=%" PRIu64 " marks=%" PRIu64 " bytes_written=%" PRIu64
+            "\n", uuid, next_seq, c.c_writes, c.c_trims, c.c_zeros,
+            c.c_flushes, c.c_marks, c.c_bytes_written);
+
+  memset (buf, 0, count);
+  if (offset < FP_CONTROL_BLOCK) {
+    uint64_t n = FP_CONTROL_BLOCK - offset < count
+                 ? FP_CONTROL_BLOCK - offset : count;
+    memcpy (buf, block + offset, n);
+  }
+  return 0;
+}
+
+/* A write to the control export: its bytes become one MARK entry.  The
+ * offset is ignored (marks are not stored anywhere but the log). */
+static int
+fp_control_mark (const void *buf, uint32_t count)
+{
+  int r;
+
+  pthread_rwlock_wrlock (&fp.p_lock);
+  r = fp_log_locked (FPLOG_MARK, 0, 0, count, buf, count);
+  if (r == 0)
+    fp.p_counters.c_marks++;
+  pthread_rwlock_unlock (&fp.p_lock);
+  return r;
+}
+
+/* ---- data path ---- */
+
+/* fpdisk_prepare failed: say why and fail the request, which has not been
+ * logged and has changed nothing. */
+static int
+fp_prepare_failed (enum fplog_type type, uint64_t count, uint64_t offset,
+                   int r)
+{
+  nbdkit_error ("%s of %" PRIu64 " bytes at %" PRIu64 ": %s",
+                fplog_type_name (type), count, offset,
+                r == -ENOMEM ? "out of memory"
+                : "cannot read back earlier data from the log");
+  nbdkit_set_error (r == -ENOMEM ? ENOMEM : EIO);
+  return -1;
+}
+
+static int
+fp_pread (void *handle, void *buf, uint32_t count, uint64_t offset,
+          uint32_t flags)
+{
+  struct fp_handle *h = handle;
+  int r;
+
+  assert (!flags);
+  if (h->h_control)
+    return fp_control_read (buf, count, offset);
+  pthread_rwlock_rdlock (&fp.p_lock);
+  r = fpdisk_read (&fp.p_disk, buf, count, offset);
+  pthread_rwlock_unlock (&fp.p_lock);
+  if (r < 0) {
+    nbdkit_error ("pread of %" PRIu32 " bytes at %" PRIu64 ": reading the "
+                  "data back from the log %s failed", count, offset,
+                  fp.p_cfg.c_log_path);
+    nbdkit_set_error (EIO);
+    return -1;
+  }
+  return 0;
+}
+
+/* FUA needs nothing beyond logging the flag: the entry carrying FPLOG_F_FUA
+ * is in the log before we acknowledge, which is what makes the write
+ * durable in the crash model.  Whole pages of the write are served back
+ * from the entry's payload in the log (see fpdisk.c), at log_end + header. */
+static int
+fp_pwrite (void *handle, const void *buf, uint32_t count, uint64_t offset,
+           uint32_t flags)
+{
+  struct fp_handle *h = handle;
+  uint64_t payload_at;
+  int r;
+
+  assert (!(flags & ~NBDKIT_FLAG_FUA));
+  if (h->h_control)
+    return fp_control_mark (buf, count);
+
+  pthread_rwlock_wrlock (&fp.p_lock);
+  payload_at = fplog_writer_end (fp.p_log) + FPLOG_ENTRY_HDR;
+  r = fpdisk_prepare (&fp.p_disk, FPDISK_PREP_WRITE, count, offset);
+  if (r < 0)
+    r = fp_prepare_failed (FPLOG_WRITE, count, offset, r);
+  else
+    r = fp_log_locked (FPLOG_WRITE, flags, offset, count, buf, count);
+  if (r == 0) {
+    fpdisk_write (&fp.p_disk, buf, count, offset, payload_at);
+    fp.p_counters.c_writes++;
+    fp.p_counters.c_bytes_written += count;
+  }
+  pthread_rwlock_unlock (&fp.p_lock);
+  return r;
+}
+
+/* FLUSH orders every write completed before it (on any connection: the
+ * lock makes the log global, hence can_multi_conn) before everything after
+ * it.  The in-memory disk has no cache to drain; the FLUSH entry is the
+ * point the checker builds its `flush` crash states on. */
+static int
+fp_flush (void *handle, uint32_t flags)
+{
+  struct fp_handle *h = handle;
+  int r;
+
+  assert (!flags);
+  assert (!h->h_control);       /* can_flush is false for control */
+  pthread_rwlock_wrlock (&fp.p_lock);
+  r = fp_log_locked (FPLOG_FLUSH, 0, 0, 0, NULL, 0);
+  if (r == 0)
+    fp.p_counters.c_flushes++;
+  pthread_rwlock_unlock (&fp.p_lock);
+  return r;
+}
+
+/* TRIM and ZERO both leave the range reading as zeroes (DESIGN section 3),
+ * so whole pages are released either way.  MAY_TRIM changes nothing we do;
+ * FAST_ZERO is always honoured because zeroing never writes data. */
+static int
+fp_discard (enum fplog_type type, uint32_t count, uint64_t offset,
+            uint32_t flags)
+{
+  int r;
+
+  pthread_rwlock_wrlock (&fp.p_lock);
+  r = fpdisk_prepare (&fp.p_disk, FPDISK_PREP_ZERO, count, offset);
+  if (r < 0)
+    r = fp_prepare_failed (type, count, offset, r);
+  else
+    r = fp_log_locked (type, flags, offset, count, NULL, 0);
+  if (r == 0) {
+    fpdisk_zero (&fp.p_disk, count, offset);
+    if (type == FPLOG_TRIM)
+      fp.p_counters.c_trims++;
+    else
+      fp.p_counters.c_zeros++;
+  }
+  pthread_rwlock_unlock (&fp.p_lock);
+  return r;
+}
+
+static int
+fp_trim (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
+{
+  struct fp_handle *h = handle;
+
+  assert (!(flags & ~NBDKIT_FLAG_FUA));
+  assert (!h->h_control);
+  return fp_discard (FPLOG_TRIM, count, offset, flags);
+}
+
+static int
+fp_zero (void *handle, uint32_t count, uint64_t offset, uint32_t flags)
+{
+  struct fp_handle *h = handle;
+
+  assert (!(flags & ~(NBDKIT_FLAG_MAY_TRIM | NBDKIT_FLAG_FUA |
+                      NBDKIT_FLAG_FAST_ZERO)));
+  /* can_zero must be true on control too: if it were false nbdkit would
+   * emulate ZERO with a pwrite of zeroes, i.e. a MARK full of NULs. */
+  if (h->h_control) {
+    nbdkit_error ("zero: the control export accepts marks by write only");
+    nbdkit_set_error (EINVAL);
+    return -1;
+  }
+  return fp_discard (FPLOG_ZERO, count, offset, flags);
+}
+
+static struct nbdkit_plugin plugin = {
+  .name              = "flushpoint",
+  .longname          = "flushpoint recording disk",
+  .version           = "1.0",
+  .description       = "A sparse RAM disk that records every request "
+                       "into a flushpoint write log.",
+  .load              = fp_load,
+  .unload            = fp_unload,
+  .config            = fp_config,
+  .config_complete   = fp_config_complete,
+  .config_help       = fpconfig_help,
+  .dump_plugin       = fp_dump_plugin,
+  .get_ready         = fp_get_ready,
+  .list_exports      = fp_list_exports,
+  .default_export    = fp_default_export,
+  .open              = fp_open,
+  .get_size          = fp_get_size,
+  .can_write         = fp_can_one,
+  .can_flush         = fp_can_disk_only,
+  .can_trim          = fp_can_disk_only,
+  .can_zero          = fp_can_one,      /* control: refused, see fp_zero */
+  .can_fast_zero     = fp_can_one,
+  .can_fua           = fp_can_fua,
+  .can_multi_conn    = fp_can_one,
+  .is_rotational     = fp_is_rotational,
+  .pread             = fp_pread,
+  .pwrite            = fp_pwrite,
+  .flush             = fp_flush,
+  .trim              = fp_trim,
+  .zero              = fp_zero,
+  .errno_is_preserved = 0,
+};
+
+NBDKIT_REGISTER_PLUGIN (plugin)

@@ -1,0 +1,84 @@
+"""`flushpoint matrix`: every cell records over its own real nbdkit (the
+recording plugin, started by the runner) and is checked.  Small matrices
+only: one or two workloads."""
+import json
+
+from cli_common import REPO, fp
+
+WL = REPO / "workloads"
+
+
+def matrix(tmp_path, *args):
+    out = tmp_path / "m"
+    r = fp("matrix", "--out", out, "--jobs", "2", "-q", *args)
+    return r, out
+
+
+def test_matrix_table_json_and_html(tmp_path):
+    r, out = matrix(tmp_path, "--workloads", WL / "fsync-seed.wl",
+                    "--persist", "fsync,fdatasync")
+    assert r.returncode == 0, r.stdout + r.stderr
+    j = json.loads((out / "matrix.json").read_text())
+    cells = {(c["persist"], c["mount"]): c for c in j["cells"]}
+    assert len(cells) == 2 * 5
+    # Barriers keep every promise; nobarrier loses synced data.
+    good = cells[("fsync", "data=ordered,barrier")]
+    assert good["violated"] == 0 and good["checked"] > 0
+    bad = cells[("fsync", "data=ordered,nobarrier")]
+    assert bad["violated"] > 0
+    assert bad["properties"]["data"]["verdict"] == "violated"
+    # The terminal table and the fsync/fdatasync summary.
+    assert "persist fsync" in r.stdout and "persist fdatasync" in r.stdout
+    assert "summary, ordered+barrier" in r.stdout
+    assert (out / "index.html").read_text().count("cells/") >= 10
+    for c in j["cells"]:
+        assert (out / "cells" / f"{c['name']}.html").exists()
+        assert (out / "logs" / f"{c['name']}.fpl").exists()
+
+
+def test_matrix_columns_from_mount_and_barrier(tmp_path):
+    r, out = matrix(tmp_path, "--workloads", WL / "fsync-seed.wl",
+                    "--persist", "fsync", "--mount", "ordered,writeback",
+                    "--barrier", "on")
+    assert r.returncode == 0, r.stderr
+    j = json.loads((out / "matrix.json").read_text())
+    assert sorted(c["mount"] for c in j["cells"]) == [
+        "data=ordered,barrier", "data=writeback,barrier"]
+
+
+def test_fdatasync_loses_mtime_where_fsync_keeps_it(tmp_path):
+    r, out = matrix(tmp_path, "--workloads", WL / "overwrite-fdatasync.wl",
+                    "--persist", "fsync", "--mount", "ordered",
+                    "--barrier", "on")
+    assert r.returncode == 0, r.stderr
+    j = json.loads((out / "matrix.json").read_text())
+    assert j["cells"][0]["properties"]["mtime"]["verdict"] == "lost"
+    assert j["cells"][0]["properties"]["data"]["verdict"] == "held"
+
+
+def test_kill_table_catches_a_bug_switch(tmp_path):
+    r, out = matrix(tmp_path, "--workloads", WL / "fsync-seed.wl",
+                    "--persist", "fsync", "--bugs", "no-commit-flush")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "kill table" in r.stdout
+    j = json.loads((out / "matrix.json").read_text())
+    assert j["kill"]["no-commit-flush"] == [
+        "fsync-seed--fsync--ordered+barrier--bug-no-commit-flush"]
+
+
+def test_uncaught_bug_switch_fails_the_matrix(tmp_path):
+    # A workload with no sync call cannot catch a commit bug.
+    wl = tmp_path / "nosync.wl"
+    wl.write_text("creat /f\npwrite /f 0 4K seed=1\n")
+    r, out = matrix(tmp_path, "--workloads", wl, "--persist", "none",
+                    "--bugs", "no-commit-fua")
+    assert r.returncode == 1
+    assert "NOT CAUGHT" in r.stdout
+
+
+def test_matrix_usage_errors(tmp_path):
+    for args in (["--persist", "never"], ["--mount", "ext2"],
+                 ["--bugs", "no-such-bug"],
+                 ["--workloads", str(tmp_path / "none-*.wl")]):
+        r, _ = matrix(tmp_path, *args)
+        assert r.returncode == 2, args
