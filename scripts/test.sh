@@ -23,5 +23,6 @@ fi
 ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)"
 
 # pytest exit status 5 (no tests collected) is a failure too: set -e sees it.
-FP_BUILD_DIR="$PWD/$BUILD" FP_SANITIZE=${FP_SANITIZE:-0} \
+case "$BUILD" in /*) ABS=$BUILD ;; *) ABS=$PWD/$BUILD ;; esac
+FP_BUILD_DIR="$ABS" FP_SANITIZE=${FP_SANITIZE:-0} \
     /usr/bin/python3 -m pytest -q tests/e2e
