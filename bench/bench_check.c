@@ -287,6 +287,7 @@ main (int argc, char **argv)
   char dbuf[1024];
   bool ratio = true, matrix = true;
 
+  setvbuf (stdout, NULL, _IOLBF, 0);     /* progress lines as they come */
   if (!dir) {
     snprintf (dbuf, sizeof dbuf, "%s/workloads", getenv ("FP_SOURCE_DIR"));
     dir = dbuf;

@@ -261,6 +261,7 @@ ck_rules_check (const struct ck_oracle *o, const struct ck_model *m,
   free (r.buf);
   free (r.h);
   free (r.flagged);
+  free (r.hashed);
   free (r.recs);
   ck_map_free (&r.idx);
   return err;

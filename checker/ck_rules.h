@@ -30,7 +30,8 @@
  *          no name that neither the sync saw nor a later op created.
  *   stale  every block of every file the model knows holds zeroes or a
  *          value the file had there at or before E; under data=writeback
- *          and nojournal a stale block is "lost" (allowed), else violated
+ *          and nojournal a stale block is "lost" (allowed), else violated;
+ *          a big file no sync promised is sampled (RL_STALE_MAX blocks)
  * A block that fails the data rule is reported once, as data, not stale.
  */
 #ifndef CK_RULES_H

@@ -11,6 +11,7 @@
 #include <xxhash.h>
 
 #include "ck_rules_int.h"
+#include "ck_states.h"
 
 static const char *
 rl_optext (const struct rl_promise *p)
@@ -20,39 +21,71 @@ rl_optext (const struct rl_promise *p)
 
 /* ---- reading the recovered file ---- */
 
-/* Hash every 4 KiB block of node n (bytes past its size as zeroes) into
- * r->h; clear r->flagged.  *nb: blocks. */
+/* Hash blocks [b0, b1) of node n into r->h (bytes past its size read as
+ * zeroes). */
 static int
-rl_hash_file (struct rl *r, const struct ck_vnode *n, uint64_t *nb)
+rl_hash_range (struct rl *r, const struct ck_vnode *n, uint64_t b0,
+               uint64_t b1)
 {
-  uint64_t sz = n->st.size, off = 0;
+  uint64_t sz = n->st.size;
 
-  *nb = (sz + 4095) / 4096;
-  if (*nb > r->caph) {
-    uint64_t *h = realloc (r->h, *nb * sizeof *h);
-    uint8_t *fl = h ? realloc (r->flagged, *nb) : NULL;
-    if (h)
-      r->h = h;
-    if (!h || !fl)
-      return -ENOMEM;
-    r->flagged = fl;
-    r->caph = *nb;
-  }
-  if (*nb)
-    memset (r->flagged, 0, *nb);
-  while (off < sz) {
-    size_t len = sz - off < RL_CHUNK ? (size_t) (sz - off) : RL_CHUNK;
+  while (b0 < b1) {
+    uint64_t off = b0 * 4096, end = b1 * 4096 < sz ? b1 * 4096 : sz;
+    size_t len = end - off < RL_CHUNK ? (size_t) (end - off) : RL_CHUNK;
     long got = r->rd->pread (r->rd->ctx, n->path, r->buf, len, off);
     if (got < 0)
       return (int) got;
     /* A short read ends the file early: the rest reads as zeroes. */
     size_t whole = (len + 4095) / 4096 * 4096;
     memset (r->buf + got, 0, whole - (size_t) got);
-    for (size_t b = 0; b < whole; b += 4096)
-      r->h[(off + b) / 4096] = XXH3_64bits (r->buf + b, 4096);
-    off += len;
+    for (size_t b = 0; b < whole; b += 4096) {
+      r->h[b0] = XXH3_64bits (r->buf + b, 4096);
+      r->hashed[b0++] = 1;
+    }
   }
   return 0;
+}
+
+/* Hash the blocks of node n the checks need into r->h: all of them when a
+ * sync promised the file's data (or the file is small), else -- for the
+ * stale rule alone -- its first and last RL_RUN blocks and runs at places
+ * seeded by the crash point and the inode, RL_STALE_MAX blocks in all, so
+ * that a state's cost does not grow with the size of files nobody synced. */
+static int
+rl_hash_file (struct rl *r, const struct ck_vnode *n, bool all, uint64_t *nb)
+{
+  int err = 0;
+
+  *nb = (n->st.size + 4095) / 4096;
+  if (*nb > r->caph) {
+    uint64_t *h = realloc (r->h, *nb * sizeof *h);
+    if (h)
+      r->h = h;
+    uint8_t *fl = h ? realloc (r->flagged, *nb) : NULL;
+    if (fl)
+      r->flagged = fl;
+    uint8_t *hs = fl ? realloc (r->hashed, *nb) : NULL;
+    if (!hs)
+      return -ENOMEM;
+    r->hashed = hs;
+    r->caph = *nb;
+  }
+  if (*nb == 0)
+    return 0;
+  memset (r->flagged, 0, *nb);
+  memset (r->hashed, 0, *nb);
+  if (all || *nb <= RL_STALE_MAX)
+    return rl_hash_range (r, n, 0, *nb);
+  struct ck_rng g;
+  ck_rng_seed (&g, r->E, n->id.ino * 31 + n->id.gen);
+  err = rl_hash_range (r, n, 0, RL_RUN);
+  if (!err)
+    err = rl_hash_range (r, n, *nb - RL_RUN, *nb);
+  for (unsigned k = 2; k < RL_STALE_MAX / RL_RUN && !err; k++) {
+    uint64_t b = ck_rng_below (&g, *nb - RL_RUN);
+    err = rl_hash_range (r, n, b, b + RL_RUN);
+  }
+  return err;
 }
 
 /* Torn states: does every sector of block b hold one of its candidates? */
@@ -203,7 +236,8 @@ rl_stale (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
   int err = 0;
 
   for (uint64_t b = 0; b < nb && !err; b++) {
-    if (r->flagged[b] || ck_model_block_ok (r->m, f, b, 0, r->E, r->h[b]) ||
+    if (!r->hashed[b] || r->flagged[b] ||
+        ck_model_block_ok (r->m, f, b, 0, r->E, r->h[b]) ||
         rl_sectors_ok (r, n, f, b, 0))
       continue;
     if (++bad <= RL_PER_FILE)
@@ -237,7 +271,7 @@ ck_rl_files (struct rl *r)
       continue;                  /* not a file the workload made */
     if (ck_map_get (&r->idx, n->id.ino, n->id.gen, &idx))
       rec = &r->recs[idx];
-    err = rl_hash_file (r, n, &nb);
+    err = rl_hash_file (r, n, rec && rec->data.op, &nb);
     if (err) {
       err = ck_result_add (r->res, CK_P_DATA, true, n->path, CK_NO_OP, NULL,
                            "reading it back after recovery: %s",

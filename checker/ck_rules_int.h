@@ -7,6 +7,9 @@
 
 #define RL_CHUNK      (1u << 20)
 #define RL_PER_FILE   3u           /* block findings per file and property */
+#define RL_STALE_MAX  1024u        /* blocks of a file with no data promise
+                                      read per state; past it, sampled */
+#define RL_RUN        16u          /* ... in runs of this many blocks */
 
 struct rl_promise {
   const struct ck_op *op;          /* NULL: none */
@@ -39,6 +42,7 @@ struct rl {
   struct ck_map idx;               /* identity -> recs */
   uint64_t *h;                     /* block hashes of the current file */
   uint8_t *flagged;                /* its blocks reported as data */
+  uint8_t *hashed;                 /* its blocks read (all, or a sample) */
   size_t caph;
   uint8_t *buf;                    /* RL_CHUNK bytes */
 };

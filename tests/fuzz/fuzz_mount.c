@@ -56,7 +56,6 @@
 #define FM_BLOCKS      (FM_DEV_SIZE / FS_BLOCK_SIZE)
 #define FM_JOURNAL     1u             /* ondisk_sb_check: always block 1 */
 #define FM_MAX_NAMES   32
-#define FM_SYNC_RET_BUG 1             /* see fm_exercise */
 
 enum {
   FM_TEMPLATE = 1u << 0, FM_FIX_SB = 1u << 1, FM_FIX_JSB = 1u << 2,
@@ -389,9 +388,7 @@ fm_exercise (struct fpfs_bdev *bd, uint8_t flags, uint8_t optsel)
     fm_writes (fs, &nm);
   if (flags & FM_UMOUNT) {
     ret = fpfs_umount (fs);
-    /* 1: engine/sync.c ext4_sync_fs returns jbd_log_start_commit's
-     * "started" (test_fs_garbage_sync_ret.c); <= 0 once that is fixed. */
-    assert (ret <= FM_SYNC_RET_BUG && ret > -4096);
+    assert (ret <= 0 && ret > -4096);
   } else
     fpfs_crash (fs);
   fm_fsck (bd);

@@ -7,7 +7,8 @@
  * the engine returns it.  It travels up through __sync_filesystem and
  * sync_filesystem: fpfs_sync returns 1, and fpfs_umount returns 1 and
  * writes s_state = FS_STATE_ERROR into the superblock of a clean unmount
- * (which fsck then reports).  Fails until fixed.
+ * (which fsck then reports).  Fixed in sync.c (the return is taken as a
+ * boolean); this stays as the regression test.
  */
 #include "fs_testlib.h"
 #include "ondisk.h"
