@@ -15,8 +15,12 @@
  *
  *   bench_plugin [--pairs N] [--writes N] [--flush-every N] [--size SIZE]
  *                [--plugin PATH] [--logdir DIR] [--only memory|flushpoint]
+ *                [--threads N]
  *
  * --only runs one side N times (no ratio), e.g. under perf record -g.
+ * --threads N passes -t N to both nbdkits.  With -t 1 nbdkit serves
+ * `memory` without worker threads too, as it always does for our plugin
+ * (serialize_requests): that isolates the cost of recording itself.
  * Each run also prints the CPU time the server used (user+sys, from
  * wait4), which is less sensitive to other load on the machine than wall
  * time and helps to read a noisy ratio.
@@ -48,6 +52,7 @@ struct bench_opts {
   char plugin[PATH_MAX];
   const char *logdir;
   int only;                  /* -1: both; else an enum bench_server */
+  const char *threads;       /* nbdkit -t value, or NULL for its default */
 };
 
 enum bench_server { BENCH_MEMORY, BENCH_PLUGIN };
@@ -87,8 +92,9 @@ server_start (const struct bench_opts *o, enum bench_server which,
               const char *dir, const char *logpath)
 {
   char sock[PATH_MAX], pidfile[PATH_MAX], sizearg[64], logarg[PATH_MAX + 8];
+  const char *argv[16];
   pid_t pid;
-  int i, status;
+  int i, status, n = 0;
 
   snprintf (sock, sizeof sock, "%s/sock", dir);
   snprintf (pidfile, sizeof pidfile, "%s/pid", dir);
@@ -101,12 +107,23 @@ server_start (const struct bench_opts *o, enum bench_server which,
     return -1;
   }
   if (pid == 0) {
-    if (which == BENCH_MEMORY)
-      execlp ("nbdkit", "nbdkit", "-f", "--exit-with-parent", "-U", sock,
-              "-P", pidfile, "memory", sizearg, (char *) NULL);
-    else
-      execlp ("nbdkit", "nbdkit", "-f", "--exit-with-parent", "-U", sock,
-              "-P", pidfile, o->plugin, sizearg, logarg, (char *) NULL);
+    argv[n++] = "nbdkit";
+    argv[n++] = "-f";
+    argv[n++] = "--exit-with-parent";
+    argv[n++] = "-U";
+    argv[n++] = sock;
+    argv[n++] = "-P";
+    argv[n++] = pidfile;
+    if (o->threads) {
+      argv[n++] = "-t";
+      argv[n++] = o->threads;
+    }
+    argv[n++] = which == BENCH_MEMORY ? "memory" : o->plugin;
+    argv[n++] = sizearg;
+    if (which == BENCH_PLUGIN)
+      argv[n++] = logarg;
+    argv[n] = NULL;
+    execvp ("nbdkit", (char **) argv);
     perror ("bench_plugin: exec nbdkit");
     _exit (127);
   }
@@ -220,6 +237,7 @@ parse_args (int argc, char **argv, struct bench_opts *o)
     { "plugin", required_argument, NULL, 'P' },
     { "logdir", required_argument, NULL, 'l' },
     { "only", required_argument, NULL, 'o' },
+    { "threads", required_argument, NULL, 't' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -245,6 +263,7 @@ parse_args (int argc, char **argv, struct bench_opts *o)
     case 's': o->size = optarg; break;
     case 'P': snprintf (o->plugin, sizeof o->plugin, "%s", optarg); break;
     case 'l': o->logdir = optarg; break;
+    case 't': o->threads = optarg; break;
     case 'o':
       if (strcmp (optarg, "memory") == 0)
         o->only = BENCH_MEMORY;
@@ -256,7 +275,7 @@ parse_args (int argc, char **argv, struct bench_opts *o)
     case 'h':
       printf ("usage: bench_plugin [--pairs N] [--writes N] [--flush-every N]"
               " [--size SIZE] [--plugin PATH] [--logdir DIR]"
-              " [--only memory|flushpoint]\n");
+              " [--only memory|flushpoint] [--threads N]\n");
       exit (0);
     default:
       return -1;
@@ -310,8 +329,9 @@ main (int argc, char **argv)
   if (parse_args (argc, argv, &o) == -1)
     return 2;
   printf ("bench_plugin: %" PRIu64 " x 4 KiB synchronous writes, flush every "
-          "%" PRIu64 ", size %s, %d pairs\n  plugin %s\n  log in %s\n",
-          o.writes, o.flush_every, o.size, o.pairs, o.plugin, o.logdir);
+          "%" PRIu64 ", size %s, %d pairs\n  plugin %s\n  log in %s\n"
+          "  nbdkit threads: %s\n", o.writes, o.flush_every, o.size, o.pairs,
+          o.plugin, o.logdir, o.threads ? o.threads : "default");
   if (o.only >= 0)
     return run_only (&o);
 

@@ -165,3 +165,24 @@ def test_plugin_whole_page_overwrite_after_partial(flushpoint_server):
     assert bytes(h.pread(4096, 0)) == b"\x03" * 4096
     h.trim(4096, 0)
     assert bytes(h.pread(4096, 0)) == bytes(4096)
+
+
+def test_plugin_pipelined_requests_are_logged_in_send_order(flushpoint_server):
+    # Requests sent back to back on one connection, without waiting, are
+    # handled (and so logged) in the order they were sent: the plugin's
+    # serialize_requests thread model.  Under nbdkit's parallel model they
+    # could be logged in any order.
+    srv = flushpoint_server(size="4M")
+    h = srv.connect()
+    cookies = []
+    for i in range(64):
+        buf = nbd.Buffer.from_bytearray(bytearray([i]) * (4096 * (1 + i % 4)))
+        cookies.append(h.aio_pwrite(buf, (63 - i) * 65536))
+    while h.aio_in_flight() > 0:
+        h.poll(-1)
+    for c in cookies:
+        assert h.aio_command_completed(c)
+    log = fplog_py.parse(srv.log_path)
+    assert [e.offset for e in log.entries] == \
+        [(63 - i) * 65536 for i in range(64)]
+    assert [e.payload[0] for e in log.entries] == list(range(64))

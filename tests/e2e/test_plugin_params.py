@@ -139,4 +139,4 @@ def test_plugin_dump_plugin_lists_keys_and_exports(fp_build):
     assert out.returncode == 0, out.stderr
     assert f"flushpoint_params={','.join(KEYS)}\n" in out.stdout
     assert 'flushpoint_exports="",control\n' in out.stdout
-    assert "thread_model=parallel\n" in out.stdout
+    assert "thread_model=serialize_requests\n" in out.stdout
