@@ -14,8 +14,13 @@
  * PAs live in memory only.  Unused PA blocks go back to the bitmap when the
  * file's last writer closes it, on truncate, and on eviction.  After a
  * crash the on-disk bitmap still marks them: a leak that fsck reports as
- * "marked in use, owned by nobody" and that is not an error, exactly as
- * after an ext4 crash (FORMAT.md, "Preallocation").
+ * a note ("marked in use, owned by nobody"), not an error.  This departs
+ * from ext4 on purpose: ext4 marks only the used part of a PA on disk
+ * (ext4_mb_use_inode_pa trims ac_b_ex before ext4_mb_mark_diskspace_used,
+ * and ext4_mb_generate_from_pa re-adds PAs to the in-core bitmap), so its
+ * bitmap block joins nearly every allocating commit.  Marking the window
+ * once keeps the bitmap out of steady-state commits (FORMAT.md,
+ * "Preallocation"; docs/DESIGN-NOTES.md).
  */
 #include <assert.h>
 #include <errno.h>

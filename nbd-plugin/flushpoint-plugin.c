@@ -3,16 +3,21 @@
  * are not kept twice: they are read back from the log (fpdisk.c).
  *
  *   nbdkit nbdkit-flushpoint-plugin.so size=64M log=run.fpl [base=IMAGE]
- *          [sector=512] [uuid=UUID] [deterministic=true]
+ *          [sector=512] [uuid=UUID] [deterministic=true] [fault=SPEC]...
  *
  * Exports:
  *   ""         the disk.  WRITE, TRIM, ZERO and FLUSH are logged, with FUA.
- *   "control"  FP_CONTROL_SIZE bytes.  A write appends a MARK entry whose
- *              payload is exactly the bytes written (the offset is ignored).
+ *   "control"  FP_CONTROL_SIZE bytes.  A write at an offset below
+ *              FP_CONTROL_CMD appends a MARK entry whose payload is exactly
+ *              the bytes written (the offset is ignored).  A write at
+ *              FP_CONTROL_CMD or above is a fault command (faults.h): the
+ *              bytes up to the first NUL are specs, applied all or none;
+ *              a bad one fails the write with EINVAL.
  *              A read returns a NUL-padded ASCII line in the first
  *              FP_CONTROL_BLOCK bytes (zeroes after):
  *                flushpoint-control 1 uuid=U next_seq=N writes=N trims=N
- *                zeros=N flushes=N marks=N bytes_written=N\n
+ *                zeros=N flushes=N marks=N bytes_written=N faults_fired=N
+ *                power=on|off faults=SPEC;SPEC...\n
  *              Keys keep their order; new keys are only ever appended.
  *
  * Thread model and ordering.  The log must be a total order that matches
@@ -45,6 +50,15 @@
  * disk changes, and fpdisk_write/fpdisk_zero cannot fail.
  * So an acknowledged request is always in the log and a failed one is never
  * visible.
+ *
+ * Faults (faults.h, faultset.c).  An injected fault is decided before
+ * anything else happens to the request, under the same lock as its entry
+ * would be: a request failed by a fault has changed nothing, and gets a
+ * FAULT entry (flag FAILED, the request's offset, length and FUA) in the
+ * place its own entry would have had, so "the Nth write" is the Nth in log
+ * order.  Reads are not logged, but a failed read is.  Latency is slept
+ * before the lock, so that one slow request does not stall reads on other
+ * connections.  Lock order: p_lock, then p_fault_lock.
  */
 #include <assert.h>
 #include <errno.h>
@@ -55,11 +69,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NBDKIT_API_VERSION 2
 #include <nbdkit-plugin.h>
 
+#include "faults.h"
 #include "fpconfig.h"
 #include "fpdisk.h"
 #include "fplog.h"
@@ -69,6 +85,7 @@
 #define FP_CONTROL_NAME  "control"
 #define FP_CONTROL_SIZE  (1u << 20)   /* largest single MARK payload */
 #define FP_CONTROL_BLOCK 4096u        /* bytes holding the counters line */
+#define FP_CONTROL_CMD   (512u << 10) /* writes from here on are fault commands */
 
 struct fp_counters {
   uint64_t c_writes, c_trims, c_zeros, c_flushes, c_marks, c_bytes_written;
@@ -86,7 +103,10 @@ static struct fp_plugin {
   struct fplog_writer *p_log;
   int p_log_rfd;              /* read side of the log: fpdisk references */
   struct fp_counters p_counters;
-} fp = { .p_log_rfd = -1 };
+  /* Faults: p_fault_lock guards p_faults (taken after p_lock, if both). */
+  pthread_mutex_t p_fault_lock;
+  struct fpfault_set p_faults;
+} fp = { .p_log_rfd = -1, .p_fault_lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Handles only say which export a connection opened. */
 struct fp_handle {
@@ -113,6 +133,28 @@ static int
 fp_config_complete (void)
 {
   return fpconfig_complete (&fp.p_cfg);
+}
+
+static int fp_log_fault_locked (unsigned flags, uint64_t offset,
+                                uint64_t length, const char *text);
+
+/* The fault= parameters, armed before the first connection, with one FAULT
+ * entry saying what was armed (so the log shows every fault's origin). */
+static int
+fp_faults_arm_config (void)
+{
+  char note[4096];
+  int r = 0;
+
+  fpfault_set_init (&fp.p_faults, fp.p_cfg.c_size);
+  if (!fp.p_cfg.c_faults)
+    return 0;
+  if (fpconfig_faults (&fp.p_cfg, &fp.p_faults, note, sizeof note) < 0)
+    return -1;
+  pthread_rwlock_wrlock (&fp.p_lock);
+  r = fp_log_fault_locked (0, 0, 0, note);
+  pthread_rwlock_unlock (&fp.p_lock);
+  return r;
 }
 
 static int
@@ -163,7 +205,7 @@ fp_get_ready (void)
     return -1;
   }
   fp.p_ready = true;
-  return 0;
+  return fp_faults_arm_config ();
 }
 
 static void
@@ -173,6 +215,7 @@ fp_unload (void)
 
   if (fp.p_ready)
     pthread_rwlock_destroy (&fp.p_lock);
+  pthread_mutex_destroy (&fp.p_fault_lock);
   if (r < 0)
     nbdkit_error ("log: close: %s: %s", fp.p_cfg.c_log_path, strerror (-r));
   fpdisk_free (&fp.p_disk);
@@ -288,6 +331,88 @@ fp_log_locked (enum fplog_type type, uint32_t nbd_flags, uint64_t offset,
   return 0;
 }
 
+/* A FAULT entry: payload text, flags FPLOG_F_FAILED (a request was failed)
+ * and FPLOG_F_FUA (it carried FUA), or 0 (faults were armed or cleared).
+ * The caller holds p_lock for writing. */
+static int
+fp_log_fault_locked (unsigned flags, uint64_t offset, uint64_t length,
+                     const char *text)
+{
+  char err[512];
+  uint64_t seq;
+  int r;
+
+  r = fplog_append (fp.p_log, FPLOG_FAULT, flags, offset, length, text,
+                    (uint32_t) strlen (text), &seq, err, sizeof err);
+  if (r < 0) {
+    nbdkit_error ("FAULT entry \"%s\" failed with EIO: cannot log it: %s",
+                  text, err);
+    nbdkit_set_error (EIO);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- faults ---- */
+
+/* Latency of op, slept before the request takes any lock. */
+static void
+fp_fault_delay (enum fpfault_op op)
+{
+  uint64_t ns;
+
+  pthread_mutex_lock (&fp.p_fault_lock);
+  ns = fpfault_set_latency (&fp.p_faults, op);
+  pthread_mutex_unlock (&fp.p_fault_lock);
+  if (ns) {
+    struct timespec ts = { (time_t) (ns / 1000000000u),
+                           (long) (ns % 1000000000u) };
+    while (nanosleep (&ts, &ts) == -1 && errno == EINTR)
+      ;
+  }
+}
+
+static bool
+fp_faults_idle (void)
+{
+  bool idle;
+
+  pthread_mutex_lock (&fp.p_fault_lock);
+  idle = fpfault_set_idle (&fp.p_faults);
+  pthread_mutex_unlock (&fp.p_fault_lock);
+  return idle;
+}
+
+/* Does a fault fail this request?  0: serve it.  -1: it was failed -- a
+ * FAULT entry is in the log (or, if that could not be written, the request
+ * fails with EIO instead) and the error is set.  The caller holds p_lock
+ * for writing and has changed nothing yet. */
+static int
+fp_fault_gate_locked (enum fpfault_op op, const char *what,
+                      uint32_t nbd_flags, uint64_t offset, uint64_t length)
+{
+  struct fpfault_hit hit;
+  char text[FPFAULT_TEXT_MAX + 160];
+  unsigned flags = FPLOG_F_FAILED;
+
+  pthread_mutex_lock (&fp.p_fault_lock);
+  fpfault_set_match (&fp.p_faults, op, offset, length, &hit);
+  pthread_mutex_unlock (&fp.p_fault_lock);
+  if (!hit.h_errno)
+    return 0;
+  if (nbd_flags & NBDKIT_FLAG_FUA)
+    flags |= FPLOG_F_FUA;
+  snprintf (text, sizeof text, "fired id=%u op=%s errno=%s spec=%s%s",
+            hit.h_id, what, fpfault_errno_name (hit.h_errno), hit.h_text,
+            hit.h_power_now ? " power=cut" : hit.h_power ? " power=off" : "");
+  nbdkit_debug ("fault: %s of %" PRIu64 " bytes at %" PRIu64 ": %s", what,
+                length, offset, text);
+  if (fp_log_fault_locked (flags, offset, length, text) < 0)
+    return -1;
+  nbdkit_set_error (hit.h_errno);
+  return -1;
+}
+
 /* ---- the control export ---- */
 
 static int
@@ -295,21 +420,32 @@ fp_control_read (void *buf, uint32_t count, uint64_t offset)
 {
   char block[FP_CONTROL_BLOCK] = { 0 };
   char uuid[37];
+  char list[FP_CONTROL_BLOCK / 2];
   struct fp_counters c;
-  uint64_t next_seq;
+  uint64_t next_seq, fired;
+  bool power_off;
+  int n;
 
   pthread_rwlock_rdlock (&fp.p_lock);
   c = fp.p_counters;
   next_seq = fplog_writer_next_seq (fp.p_log);
+  pthread_mutex_lock (&fp.p_fault_lock);
+  fired = fp.p_faults.fs_fired;
+  power_off = fp.p_faults.fs_power_off;
+  fpfault_set_list (&fp.p_faults, list, sizeof list);
+  pthread_mutex_unlock (&fp.p_fault_lock);
   pthread_rwlock_unlock (&fp.p_lock);
 
   fplog_uuid_format (fp.p_cfg.c_uuid, uuid);
-  snprintf (block, sizeof block,
-            "flushpoint-control 1 uuid=%s next_seq=%" PRIu64
-            " writes=%" PRIu64 " trims=%" PRIu64 " zeros=%" PRIu64
-            " flushes=%" PRIu64 " marks=%" PRIu64 " bytes_written=%" PRIu64
-            "\n", uuid, next_seq, c.c_writes, c.c_trims, c.c_zeros,
-            c.c_flushes, c.c_marks, c.c_bytes_written);
+  n = snprintf (block, sizeof block,
+                "flushpoint-control 1 uuid=%s next_seq=%" PRIu64
+                " writes=%" PRIu64 " trims=%" PRIu64 " zeros=%" PRIu64
+                " flushes=%" PRIu64 " marks=%" PRIu64 " bytes_written=%"
+                PRIu64 " faults_fired=%" PRIu64 " power=%s faults=%s\n",
+                uuid, next_seq, c.c_writes, c.c_trims, c.c_zeros,
+                c.c_flushes, c.c_marks, c.c_bytes_written, fired,
+                power_off ? "off" : "on", list);
+  assert (n > 0 && (size_t) n < sizeof block);
 
   memset (buf, 0, count);
   if (offset < FP_CONTROL_BLOCK) {
@@ -335,6 +471,61 @@ fp_control_mark (const void *buf, uint32_t count)
   return r;
 }
 
+/* A write at FP_CONTROL_CMD or above: fault specs, up to the first NUL.
+ * Every spec is parsed and tried on a copy of the set first, so a command
+ * applies whole or not at all; then one FAULT entry records what it did,
+ * and only once that is in the log does the set change. */
+static int
+fp_control_command (const void *buf, uint32_t count)
+{
+  struct fpfault_spec specs[FPFAULT_SPECS_MAX];
+  struct fpfault_set *next = NULL;
+  size_t len = strnlen (buf, count), n, used = 0;
+  char err[512], note[4096] = "";
+  int r = -1;
+
+  if (fpfault_parse (buf, len, specs, FPFAULT_SPECS_MAX, &n, err,
+                     sizeof err) < 0) {
+    nbdkit_error ("control: fault command refused: %s", err);
+    nbdkit_set_error (EINVAL);
+    return -1;
+  }
+  next = malloc (sizeof *next);
+  if (!next) {
+    nbdkit_error ("control: fault command: out of memory");
+    nbdkit_set_error (ENOMEM);
+    return -1;
+  }
+  pthread_rwlock_wrlock (&fp.p_lock);
+  pthread_mutex_lock (&fp.p_fault_lock);
+  *next = fp.p_faults;
+  pthread_mutex_unlock (&fp.p_fault_lock);
+  for (size_t i = 0; i < n; i++) {
+    char line[256];
+    if (fpfault_set_apply (next, &specs[i], line, sizeof line, err,
+                           sizeof err) < 0) {
+      nbdkit_error ("control: fault command refused: %s", err);
+      nbdkit_set_error (EINVAL);
+      goto out;
+    }
+    if (used < sizeof note)
+      used += snprintf (note + used, sizeof note - used, "%s%s",
+                        used ? "\n" : "", line);
+  }
+  if (fp_log_fault_locked (0, 0, 0, note) < 0)
+    goto out;
+  /* Requests are serialised by p_lock, so nothing matched against the set
+   * since we copied it. */
+  pthread_mutex_lock (&fp.p_fault_lock);
+  fp.p_faults = *next;
+  pthread_mutex_unlock (&fp.p_fault_lock);
+  r = 0;
+ out:
+  pthread_rwlock_unlock (&fp.p_lock);
+  free (next);
+  return r;
+}
+
 /* ---- data path ---- */
 
 /* fpdisk_prepare failed: say why and fail the request, which has not been
@@ -351,6 +542,8 @@ fp_prepare_failed (enum fplog_type type, uint64_t count, uint64_t offset,
   return -1;
 }
 
+/* With faults armed a read takes p_lock for writing: a failed read gets a
+ * FAULT entry, and "the Nth request" must be well defined. */
 static int
 fp_pread (void *handle, void *buf, uint32_t count, uint64_t offset,
           uint32_t flags)
@@ -361,8 +554,18 @@ fp_pread (void *handle, void *buf, uint32_t count, uint64_t offset,
   assert (!flags);
   if (h->h_control)
     return fp_control_read (buf, count, offset);
-  pthread_rwlock_rdlock (&fp.p_lock);
-  r = fpdisk_read (&fp.p_disk, buf, count, offset);
+  fp_fault_delay (FPFAULT_READ);
+  if (fp_faults_idle ()) {
+    pthread_rwlock_rdlock (&fp.p_lock);
+    r = fpdisk_read (&fp.p_disk, buf, count, offset);
+  } else {
+    pthread_rwlock_wrlock (&fp.p_lock);
+    if (fp_fault_gate_locked (FPFAULT_READ, "READ", 0, offset, count) < 0) {
+      pthread_rwlock_unlock (&fp.p_lock);
+      return -1;
+    }
+    r = fpdisk_read (&fp.p_disk, buf, count, offset);
+  }
   pthread_rwlock_unlock (&fp.p_lock);
   if (r < 0) {
     nbdkit_error ("pread of %" PRIu32 " bytes at %" PRIu64 ": reading the "
@@ -388,9 +591,16 @@ fp_pwrite (void *handle, const void *buf, uint32_t count, uint64_t offset,
 
   assert (!(flags & ~NBDKIT_FLAG_FUA));
   if (h->h_control)
-    return fp_control_mark (buf, count);
+    return offset >= FP_CONTROL_CMD ? fp_control_command (buf, count)
+                                    : fp_control_mark (buf, count);
 
+  fp_fault_delay (FPFAULT_WRITE);
   pthread_rwlock_wrlock (&fp.p_lock);
+  if (fp_fault_gate_locked (FPFAULT_WRITE, "WRITE", flags, offset, count)
+      < 0) {
+    pthread_rwlock_unlock (&fp.p_lock);
+    return -1;
+  }
   payload_at = fplog_writer_end (fp.p_log) + FPLOG_ENTRY_HDR;
   r = fpdisk_prepare (&fp.p_disk, FPDISK_PREP_WRITE, count, offset);
   if (r < 0)
@@ -418,7 +628,14 @@ fp_flush (void *handle, uint32_t flags)
 
   assert (!flags);
   assert (!h->h_control);       /* can_flush is false for control */
+  fp_fault_delay (FPFAULT_FLUSH);
   pthread_rwlock_wrlock (&fp.p_lock);
+  /* A failed FLUSH (nbdkit's error filter cannot fail one; we can) has no
+   * FLUSH entry: it made nothing durable. */
+  if (fp_fault_gate_locked (FPFAULT_FLUSH, "FLUSH", 0, 0, 0) < 0) {
+    pthread_rwlock_unlock (&fp.p_lock);
+    return -1;
+  }
   r = fp_log_locked (FPLOG_FLUSH, 0, 0, 0, NULL, 0);
   if (r == 0)
     fp.p_counters.c_flushes++;
@@ -433,9 +650,16 @@ static int
 fp_discard (enum fplog_type type, uint32_t count, uint64_t offset,
             uint32_t flags)
 {
+  enum fpfault_op op = type == FPLOG_TRIM ? FPFAULT_TRIM : FPFAULT_ZERO;
   int r;
 
+  fp_fault_delay (op);
   pthread_rwlock_wrlock (&fp.p_lock);
+  if (fp_fault_gate_locked (op, fplog_type_name (type),
+                            flags, offset, count) < 0) {
+    pthread_rwlock_unlock (&fp.p_lock);
+    return -1;
+  }
   r = fpdisk_prepare (&fp.p_disk, FPDISK_PREP_ZERO, count, offset);
   if (r < 0)
     r = fp_prepare_failed (type, count, offset, r);

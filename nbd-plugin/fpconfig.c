@@ -3,11 +3,12 @@
  * One table, FP_PARAMS, lists every key with its help text; the parser,
  * the --help text and the --dump-plugin key list are all generated from
  * it, so a key cannot be parsed without being documented or vice versa.
+ * A key is given once, except those marked FP_REPEAT (fault=).
  *
  * Checks happen as early as possible so that nbdkit exits non-zero with a
  * message before it listens: each value when it is parsed, then the
  * combination (required keys, size vs sector, the base image's existence
- * and size) in fpconfig_complete().  The log itself is created by the
+ * and size, fault ranges against the size) in fpconfig_complete().  The log itself is created by the
  * plugin's .get_ready, still before the first connection.
  */
 #include <assert.h>
@@ -28,28 +29,36 @@
 #include "fpconfig.h"
 
 #define FP_PARAMS(X)                                                         \
-  X (size, "SIZE",                                                           \
+  X (size, FP_ONCE, "SIZE",                                                     \
      "(required) Size of the virtual disk, e.g. 64M; a multiple of sector.")  \
-  X (log, "FILE",                                                            \
+  X (log, FP_ONCE, "FILE",                                                      \
      "(required) Write log to create (an existing file is truncated).")      \
-  X (base, "IMAGE",                                                          \
+  X (base, FP_ONCE, "IMAGE",                                                    \
      "Start from this image instead of zeroes; not larger than size.\n"      \
      "  It is read once at startup and never modified.")                     \
-  X (sector, "512|1024|2048|4096",                                           \
+  X (sector, FP_ONCE, "512|1024|2048|4096",                                     \
      "Sector size recorded in the log (default 512).")                       \
-  X (uuid, "UUID", "UUID of the recording (default: a random one).")          \
-  X (deterministic, "BOOL",                                                  \
-     "If true, every timestamp in the log is 0 (default false).")
+  X (uuid, FP_ONCE, "UUID", "UUID of the recording (default: a random one).")    \
+  X (deterministic, FP_ONCE, "BOOL",                                            \
+     "If true, every timestamp in the log is 0 (default false).")            \
+  X (fault, FP_REPEAT, "SPEC[;SPEC...]",                                        \
+     "Arm faults at startup (may be repeated), e.g. fault=write:EIO:at:3,\n"  \
+     "  fault=flush:EIO:next, fault=read:EIO:range:0-1M, fault=powercut:at:50,\n" \
+     "  fault=latency:write:5ms.  See the man page for the language.")
 
-#define FP_HELP_LINE(key, meta, text) #key "=" meta "\n  " text "\n"
-#define FP_DECLARE_SETTER(key, meta, text) \
+/* Whether a key may be given more than once. */
+enum { FP_ONCE = 0, FP_REPEAT = 1 };
+
+#define FP_HELP_LINE(key, rep, meta, text) #key "=" meta "\n  " text "\n"
+#define FP_DECLARE_SETTER(key, rep, meta, text) \
   static int fp_set_##key (struct fp_config *, const char *);
-#define FP_TABLE_ROW(key, meta, text) { #key, fp_set_##key },
+#define FP_TABLE_ROW(key, rep, meta, text) { #key, rep, fp_set_##key },
 
 FP_PARAMS (FP_DECLARE_SETTER)
 
 static const struct fp_param {
   const char *pa_key;
+  int pa_repeat;               /* FP_ONCE or FP_REPEAT */
   int (*pa_set) (struct fp_config *c, const char *value);
 } fp_params[] = { FP_PARAMS (FP_TABLE_ROW) };
 
@@ -143,6 +152,32 @@ fp_set_deterministic (struct fp_config *c, const char *value)
   return 0;
 }
 
+/* Checked now, so that a bad spec stops nbdkit with a message naming the
+ * parameter; armed by the plugin once the log exists (fpconfig_faults).
+ * Repeated values are kept in order, one a line. */
+static int
+fp_set_fault (struct fp_config *c, const char *value)
+{
+  struct fpfault_spec specs[FPFAULT_SPECS_MAX];
+  size_t n, old = c->c_faults ? strlen (c->c_faults) : 0;
+  char err[512];
+  char *t;
+
+  if (fpfault_parse (value, strlen (value), specs, FPFAULT_SPECS_MAX, &n,
+                     err, sizeof err) < 0) {
+    nbdkit_error ("fault=%s: %s", value, err);
+    return -1;
+  }
+  t = realloc (c->c_faults, old + strlen (value) + 2);
+  if (!t) {
+    nbdkit_error ("fault=%s: out of memory", value);
+    return -1;
+  }
+  snprintf (t + old, strlen (value) + 2, "%s%s", old ? "\n" : "", value);
+  c->c_faults = t;
+  return 0;
+}
+
 void
 fpconfig_init (struct fp_config *c)
 {
@@ -159,7 +194,7 @@ fpconfig_set (struct fp_config *c, const char *key, const char *value)
   for (i = 0; i < FP_NPARAMS; i++) {
     if (strcmp (fp_params[i].pa_key, key) != 0)
       continue;
-    if (c->c_seen & (1u << i)) {
+    if ((c->c_seen & (1u << i)) && !fp_params[i].pa_repeat) {
       nbdkit_error ("%s: parameter given more than once", key);
       return -1;
     }
@@ -222,6 +257,8 @@ fpconfig_complete (struct fp_config *c)
   }
   if (!fp_seen (c, "uuid"))
     uuid_generate (c->c_uuid);
+  if (c->c_faults && fpconfig_faults (c, NULL, NULL, 0) < 0)
+    return -1;
   return c->c_base_path ? fp_check_base (c) : 0;
 }
 
@@ -306,6 +343,42 @@ fpconfig_load_base (struct fp_config *c, struct fpdisk *d, uint64_t *checksum)
   return ret;
 }
 
+/* Parse the fault= values and check them against the disk, all of them
+ * together, as one command; with fs, arm them too, writing into note
+ * (note_len bytes) one line per spec applied.  Errors name the values. */
+int
+fpconfig_faults (const struct fp_config *c, struct fpfault_set *fs,
+                 char *note, size_t note_len)
+{
+  struct fpfault_spec specs[FPFAULT_SPECS_MAX];
+  struct fpfault_set scratch;
+  size_t n, used = 0;
+  char err[512];
+
+  if (!c->c_faults)
+    return 0;
+  if (fpfault_parse (c->c_faults, strlen (c->c_faults), specs,
+                     FPFAULT_SPECS_MAX, &n, err, sizeof err) < 0) {
+    nbdkit_error ("fault: %s", err);
+    return -1;
+  }
+  fpfault_set_init (&scratch, c->c_size);
+  if (fpfault_set_check (fs ? fs : &scratch, specs, n, err, sizeof err) < 0) {
+    nbdkit_error ("fault: %s", err);
+    return -1;
+  }
+  for (size_t i = 0; fs && i < n; i++) {
+    char line[256];
+    int e = fpfault_set_apply (fs, &specs[i], line, sizeof line, err,
+                               sizeof err);
+    assert (e == 0);            /* checked above */
+    if (used < note_len)
+      used += snprintf (note + used, note_len - used, "%s%s",
+                        used ? "\n" : "", line);
+  }
+  return 0;
+}
+
 void
 fpconfig_dump (void)
 {
@@ -324,5 +397,6 @@ fpconfig_free (struct fp_config *c)
     close (c->c_base_fd);
   free (c->c_log_path);
   free (c->c_base_path);
+  free (c->c_faults);
   fpconfig_init (c);
 }
