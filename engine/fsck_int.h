@@ -142,7 +142,7 @@ int fsck_grow (void **v, size_t *cap, size_t n, size_t elem);
 /* Leaks the engine's preallocations leave after a crash are notes (fsck.c);
  * FSCK_PA_MAX_LEN is mballoc.c's largest PA (MB_MAX_PA_LEN). */
 #define FSCK_PA_LEAKS   true
-#define FSCK_PA_MAX_LEN 2048u
+#define FSCK_PA_MAX_LEN FS_PA_MAX_BLOCKS
 /* A regular file maps [pblk, pblk+len): a PA may have held blocks near it. */
 void fsck_pa_window (struct fsck *c, uint64_t pblk, uint64_t len);
 

@@ -29,7 +29,7 @@
 
 #include "fs.h"
 
-#define MB_MAX_PA_LEN 2048u        /* 8 MiB */
+#define MB_MAX_PA_LEN FS_PA_MAX_BLOCKS   /* 8 MiB, ondisk.h */
 
 static bool
 pa_slot_used (const struct mb_pa *pa, uint32_t off)

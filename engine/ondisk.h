@@ -40,6 +40,9 @@
 #define FS_ROOT_INO          2u
 #define FS_FIRST_INO         11u             /* 1..10 reserved, as ext4 */
 #define FS_MAX_FILE_BLOCKS   0xFFFFFFFEull   /* logical block numbers are u32 */
+/* The largest preallocation window mballoc marks on disk (8 MiB); fsck
+ * tolerates marked, unowned blocks within this distance of a file. */
+#define FS_PA_MAX_BLOCKS     2048u
 
 /* s_feature_compat / incompat, with ext4's bit values. */
 #define FS_FEATURE_COMPAT_HAS_JOURNAL   0x0004u

@@ -1,6 +1,7 @@
 /* faults: fault injection for the flushpoint plugin -- the specification
- * language (faults.c) and the set of armed faults that requests are
- * matched against (faultset.c).
+ * language (faults.c parses it, faults_text.c writes its canonical form)
+ * and the set of armed faults that requests are matched against
+ * (faultset.c).
  *
  * Neither file calls nbdkit: they return 0 or a negative errno and put
  * text for humans in a caller's buffer, so the workload parser (which
@@ -112,7 +113,7 @@ struct fpfault_hit {
   char h_text[FPFAULT_TEXT_MAX];   /* canonical text of the fault */
 };
 
-/* ---- the language (faults.c) ---- */
+/* ---- the language (faults.c, faults_text.c) ---- */
 
 /* Parse text[0..len) into at most max specs.  On error returns -EINVAL
  * with errbuf naming the spec (its number and text) and the word that is
