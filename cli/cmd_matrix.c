@@ -81,26 +81,22 @@ matrix_progress (void *ctx, uint64_t done, uint64_t total)
   fflush (stderr);
 }
 
-/* "a,b,c" -> a malloc'd array of strdup'd words. */
-static int
-matrix_split (const char *s, char ***out, size_t *n)
-{
-  char *copy = strdup (s), *save, *w;
-  char **v = NULL;
+#define MATRIX_MAX_BUGS 64
 
-  *n = 0;
-  if (!copy)
-    return -ENOMEM;
-  for (w = strtok_r (copy, ",", &save); w; w = strtok_r (NULL, ",", &save)) {
-    char **nv = realloc (v, (*n + 1) * sizeof *v);
-    if (!nv)
-      return -ENOMEM;
-    v = nv;
-    v[(*n)++] = strdup (w);
+/* Split a copy of "a,b,c" (in buf) into at most max words; returns the
+ * count, or -1 when there are more. */
+static int
+matrix_split (char *buf, char **words, int max)
+{
+  char *save, *w;
+  int n = 0;
+
+  for (w = strtok_r (buf, ",", &save); w; w = strtok_r (NULL, ",", &save)) {
+    if (n == max)
+      return -1;
+    words[n++] = w;
   }
-  free (copy);
-  *out = v;
-  return 0;
+  return n;
 }
 
 int
@@ -128,8 +124,9 @@ cmd_matrix (int argc, char **argv)
   const char *bugs = NULL;
   struct ck_matrix_opts o;
   struct ck_matrix_result r;
-  char msg[1024], gbuf[4200], **bugv = NULL, **pv = NULL;
-  size_t nbug = 0, np = 0;
+  char msg[1024], gbuf[4200], pbuf[256], bbuf[4096];
+  char *pv[WL_PERSIST__COUNT + 1], *bugv[MATRIX_MAX_BUGS];
+  int np, nbug = 0;
   bool tty = isatty (2) != 0, profile_given = false;
   glob_t g = { 0 };
   uint64_t v;
@@ -146,11 +143,14 @@ cmd_matrix (int argc, char **argv)
     case OPT_OUT: o.out_dir = optarg; break;
     case 'q': tty = false; break;
     case OPT_PERSIST:
-      if (matrix_split (optarg, &pv, &np) < 0 || np == 0 || np > WL_PERSIST__COUNT)
-        return cli_usage_error (cmd, "--persist: '%s' is not a list of "
-                                "persist choices", optarg);
-      o.npersist = np;
-      for (size_t i = 0; i < np; i++)
+      snprintf (pbuf, sizeof pbuf, "%s", optarg);
+      np = matrix_split (pbuf, pv, WL_PERSIST__COUNT);
+      if (np <= 0)
+        return cli_usage_error (cmd, "--persist: '%s' is not a list of at "
+                                "most %d persist choices", optarg,
+                                WL_PERSIST__COUNT);
+      o.npersist = (size_t) np;
+      for (int i = 0; i < np; i++)
         if (wl_persist_lookup (pv[i], &o.persist[i]) < 0)
           return cli_usage_error (cmd, "--persist: unknown choice '%s'",
                                   pv[i]);
@@ -194,27 +194,36 @@ cmd_matrix (int argc, char **argv)
     snprintf (gbuf, sizeof gbuf, "%s/*.wl", dir ? dir : "workloads");
     pattern = gbuf;
   }
-  if (glob (pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0)
-    return cli_usage_error (cmd, "--workloads: nothing matches '%s'", pattern);
+  if (glob (pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0) {
+    status = cli_usage_error (cmd, "--workloads: nothing matches '%s'",
+                              pattern);
+    goto out;
+  }
   o.workloads = (const char *const *) g.gl_pathv;
   o.nworkloads = g.gl_pathc;
   if (bugs) {
     if (strcmp (bugs, "all") == 0) {
-      nbug = (size_t) fpfs_bug_count ();
-      bugv = calloc (nbug ? nbug : 1, sizeof *bugv);
-      for (size_t i = 0; bugv && i < nbug; i++)
-        bugv[i] = strdup (fpfs_bug_name ((int) i));
+      for (int i = 0; i < fpfs_bug_count () && nbug < MATRIX_MAX_BUGS; i++)
+        bugv[nbug++] = (char *) fpfs_bug_name (i);
     }
-    else if (matrix_split (bugs, &bugv, &nbug) < 0)
-      return cli_usage_error (cmd, "--bugs: out of memory");
-    for (size_t i = 0; i < nbug; i++) {
+    else {
+      snprintf (bbuf, sizeof bbuf, "%s", bugs);
+      nbug = matrix_split (bbuf, bugv, MATRIX_MAX_BUGS);
+    }
+    if (nbug <= 0) {
+      status = cli_usage_error (cmd, "--bugs: '%s' names no bug switch", bugs);
+      goto out;
+    }
+    for (int i = 0; i < nbug; i++) {
       uint64_t bit;
-      if (!bugv[i] || fpfs_bug_lookup (bugv[i], &bit) < 0)
-        return cli_usage_error (cmd, "--bugs: unknown bug switch '%s'",
-                                bugv[i] ? bugv[i] : "?");
+      if (fpfs_bug_lookup (bugv[i], &bit) < 0) {
+        status = cli_usage_error (cmd, "--bugs: unknown bug switch '%s'",
+                                  bugv[i]);
+        goto out;
+      }
     }
     o.bugs = (const char *const *) bugv;
-    o.nbugs = nbug;
+    o.nbugs = (size_t) nbug;
     /* The switches break ext4's rules, some of which posix does not make
      * (fsync persisting a new file's name): judge them by ext4's. */
     if (!profile_given)
@@ -246,12 +255,6 @@ cmd_matrix (int argc, char **argv)
     status = CLI_EXIT_FAILED;
   ck_matrix_result_free (&r);
  out:
-  for (size_t i = 0; i < nbug; i++)
-    free (bugv[i]);
-  free (bugv);
-  for (size_t i = 0; i < np; i++)
-    free (pv[i]);
-  free (pv);
   globfree (&g);
   return status;
 }

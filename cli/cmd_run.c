@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "faults.h"
 #include "wl.h"
 #include "wl_run.h"
 
@@ -15,6 +16,7 @@ static const char run_usage[] =
   "Usage: flushpoint run WORKLOAD (--nbd URI | --start-nbdkit [--log FILE])\n"
   "                      [--mount OPTS] [--persist CHOICE] [--seed N]\n"
   "                      [--clean-umount] [--verify-readback] [--trace FILE]\n"
+  "                      [--fault SPEC]... [--keep-going]\n"
   "\n"
   "Run a workload (workloads/LANGUAGE.md) on the engine over NBD: mkfs,\n"
   "mount, then every operation with a MARK before and after it in the\n"
@@ -42,6 +44,16 @@ static const char run_usage[] =
   "  --verify-readback  after each sync, read the covered files back through\n"
   "                     the engine and compare them with the expected state\n"
   "                     (adds reads; for testing the runner)\n"
+  "  --fault SPEC       arm faults in the recording plugin after the mount,\n"
+  "                     before the first operation (repeatable): the\n"
+  "                     plugin's fault language, e.g. 'write EIO at 3',\n"
+  "                     'flush EIO next', 'write EIO rate 5%% seed 1',\n"
+  "                     'powercut at 40' (nbdkit-flushpoint-plugin(1),\n"
+  "                     workloads/LANGUAGE.md); requests count from there\n"
+  "  --keep-going       an operation that does not behave as written (fails\n"
+  "                     without `expect`, or succeeds with it) is recorded\n"
+  "                     in its mark and the run goes on; for runs with\n"
+  "                     faults, where any operation may fail\n"
   "  --trace FILE       write the engine's tracepoints (ext4_sync_file_enter,\n"
   "                     jbd2_start_commit, ...) to FILE as text, one event a\n"
   "                     line: \"  SEC.NSEC name: args\" in virtual time, from\n"
@@ -49,15 +61,16 @@ static const char run_usage[] =
   "  -q, --quiet        print nothing on success\n"
   "  -h, --help         this text\n"
   "\n"
-  "Exit status: 0 every operation behaved as written; 1 an operation did\n"
-  "not (failed without `expect`, or the reverse), or the engine, the device\n"
-  "or nbdkit failed; 2 usage error or a workload that does not parse.\n";
+  "Exit status: 0 every operation behaved as written (with --keep-going:\n"
+  "the run reached its end); 1 an operation did not (failed without\n"
+  "`expect`, or the reverse), or the engine, the device or nbdkit failed;\n"
+  "2 usage error, a bad --fault, or a workload that does not parse.\n";
 
 int
 cmd_run (int argc, char **argv)
 {
   enum { OPT_NBD = 256, OPT_START, OPT_LOG, OPT_DISK, OPT_MOUNT, OPT_PERSIST,
-         OPT_SEED, OPT_CLEAN, OPT_VERIFY, OPT_TRACE };
+         OPT_SEED, OPT_CLEAN, OPT_VERIFY, OPT_TRACE, OPT_FAULT, OPT_KEEP };
   static const struct option opts[] = {
     { "nbd",             required_argument, NULL, OPT_NBD },
     { "start-nbdkit",    no_argument,       NULL, OPT_START },
@@ -69,6 +82,8 @@ cmd_run (int argc, char **argv)
     { "clean-umount",    no_argument,       NULL, OPT_CLEAN },
     { "verify-readback", no_argument,       NULL, OPT_VERIFY },
     { "trace",           required_argument, NULL, OPT_TRACE },
+    { "fault",           required_argument, NULL, OPT_FAULT },
+    { "keep-going",      no_argument,       NULL, OPT_KEEP },
     { "quiet",           no_argument,       NULL, 'q' },
     { "help",            no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -82,6 +97,7 @@ cmd_run (int argc, char **argv)
   const char *trace_path = NULL;
   FILE *trace_f = NULL;
   char msg[2048], logbuf[1024];
+  const char *faults[FPFAULT_MAX];
   bool quiet = false;
   int c, e;
 
@@ -95,6 +111,18 @@ cmd_run (int argc, char **argv)
     case OPT_CLEAN: o.clean_umount = true; break;
     case OPT_VERIFY: o.verify_readback = true; break;
     case OPT_TRACE: trace_path = optarg; break;
+    case OPT_KEEP: o.keep_going = true; break;
+    case OPT_FAULT: {
+      struct fpfault_spec specs[FPFAULT_SPECS_MAX];
+      size_t n;
+      if (fpfault_parse (optarg, strlen (optarg), specs, FPFAULT_SPECS_MAX,
+                         &n, msg, sizeof msg) < 0)
+        return cli_usage_error (cmd, "--fault: %s", msg);
+      if (o.n_faults == FPFAULT_MAX)
+        return cli_usage_error (cmd, "--fault: at most %u", FPFAULT_MAX);
+      faults[o.n_faults++] = optarg;
+      break;
+    }
     case 'q': quiet = true; break;
     case OPT_DISK: {
       /* Sizes as in the language: 4096, 0x1000, 64M. */
@@ -130,6 +158,7 @@ cmd_run (int argc, char **argv)
   }
   if (optind != argc - 1)
     return cli_usage_error (cmd, "expected one WORKLOAD file");
+  o.faults = faults;
   if (!n.start_nbdkit == !n.uri)
     return cli_usage_error (cmd, "give exactly one of --nbd URI and "
                             "--start-nbdkit");
@@ -179,6 +208,14 @@ cmd_run (int argc, char **argv)
             res.info.commits, res.info.writeback_pages);
     if (o.verify_readback)
       printf ("readback:  %" PRIu64 " blocks matched\n", res.readback_blocks);
+    if (res.failed_ops || res.faults_fired)
+      printf ("errors:    %zu ops failed (%zu sync calls), %" PRIu64
+              " requests failed by injected faults, %" PRIu64 " file blocks "
+              "in doubt\n", res.failed_ops, res.sync_errors,
+              res.faults_fired, res.doubt_blocks);
+    if (o.keep_going)
+      printf ("unexpected: %zu ops did not behave as written\n",
+              res.unexpected);
     printf ("end:       %s\n", o.clean_umount ? "clean unmount"
                                               : "power cut (no unmount)");
     if (n.start_nbdkit)

@@ -221,6 +221,14 @@ buf_getblk (struct buf_cache *bc, uint64_t blk, struct buf **out)
   return 0;
 }
 
+/* A buffer's I/O fails with -EIO whatever the device said (the block layer
+ * only marks a buffer_head not uptodate); -ENOMEM is our own. */
+static int
+buf_io_error (int err)
+{
+  return err == -ENOMEM ? err : -EIO;
+}
+
 int
 buf_read (struct buf_cache *bc, uint64_t blk, struct buf **out)
 {
@@ -234,6 +242,7 @@ buf_read (struct buf_cache *bc, uint64_t blk, struct buf **out)
     ret = fpfs_bdev_read (bc->bc_bdev, b->b_data, blk * bc->bc_block_size,
                           bc->bc_block_size);
     if (ret < 0) {
+      ret = buf_io_error (ret);
       buf_put (b);
       return ret;
     }
@@ -333,7 +342,7 @@ buf_write (struct buf *b, unsigned flags)
    * aborts, the nojournal fs reports it); nothing retries behind its back. */
   if (ret == 0)
     buf_clear_dirty (b);
-  return ret;
+  return ret < 0 ? buf_io_error (ret) : 0;
 }
 
 static int

@@ -114,8 +114,12 @@ ext4_read_pages (struct fs_inode *inode, uint32_t index, uint32_t nr)
       }
       ret = fpfs_bdev_read (fs->s_bdev, tmp, map.m_pblk * FS_BLOCK_SIZE,
                             (size_t) n * FS_BLOCK_SIZE);
-      if (ret < 0)
+      if (ret < 0) {
+        /* A sector the device cannot read: the read fails with EIO, and
+         * no page of the batch becomes uptodate (a later read retries). */
+        ret = fs_io_error (ret);
         break;
+      }
     }
     for (uint32_t i = 0; i < n && !ret; i++) {
       struct page *pg;

@@ -87,7 +87,8 @@ struct pc_node;
 
 /* Errors on an address space, Linux's errseq_t: each open file samples the
  * counter and fsync reports an error once to every file that has not seen
- * it (errseq_check_and_advance). */
+ * it (errseq_check_and_advance).  The super block has one too (s_wb_err,
+ * Linux >= 5.8's sb->s_wb_err), for sync and syncfs. */
 struct errseq {
   uint32_t es_counter;        /* bumps on a new error after one was seen */
   int es_err;                 /* the last error (negative errno) */
@@ -231,6 +232,10 @@ struct fpfs {
   bool s_ro;                  /* read-only (mount option or abort) */
   bool s_aborted;             /* EXT4_MF_FS_ABORTED */
   bool s_mounting;
+  /* Data write errors of every inode (errseq), and what sync/syncfs have
+   * reported of them: one observer, as if one process called both. */
+  struct errseq s_wb_err;
+  uint32_t s_sync_wb_err;
 
   /* block allocation (balloc.c, mballoc.c) */
   uint64_t *s_mb_bitmap;      /* in use, preallocated or busy: allocator's view */
@@ -285,6 +290,10 @@ struct fpfs_timespec fs_current_time (const struct fpfs *fs);
   trace_event ((fs)->s_trace, fs_now (fs), name, __VA_ARGS__)
 
 /* ---- errors (super.c) ---- */
+/* What a caller sees of a failed device request: -EIO, as the block layer
+ * gives a file system for any I/O error, except -ENOMEM (our own
+ * allocation failing, not the device). */
+static inline int fs_io_error (int err) { return err == -ENOMEM ? err : -EIO; }
 /* ext4_abort: the fs is aborted and read-only from here on (EROFS). */
 void ext4_abort (struct fpfs *fs, int err, const char *why);
 /* An inconsistency found on disk: -EUCLEAN, with the fs marked in error. */
@@ -479,6 +488,7 @@ void pc_truncate_pages (struct fs_inode *inode, uint64_t from);
 void pc_drop_all (struct fs_inode *inode);
 void pc_shrink (struct fpfs *fs);
 void mapping_set_error (struct fs_inode *inode, int err);
+void errseq_set (struct errseq *e, int err);
 uint32_t errseq_sample (const struct errseq *e);
 int errseq_check_and_advance (struct errseq *e, uint32_t *since);
 

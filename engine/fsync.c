@@ -17,9 +17,11 @@
  *       and wait, or nothing if that tid already committed), and the FLUSH
  *       if needed (it orders the data written above, which no commit did).
  *
- * Errors follow errseq (Linux >= 4.14): data write errors are not returned
- * by the writeback itself but reported once to each open file, at the end
- * (file_check_and_advance_wb_err).
+ * Errors follow errseq (Linux >= 4.13, and >= 4.17 for files opened after
+ * an error nobody has seen): data write errors are not returned by the
+ * writeback itself but reported once to each open file, at the end
+ * (file_check_and_advance_wb_err).  A failed FLUSH, ours or the commit's
+ * (which aborts the journal), makes fsync fail with -EIO.  ERRORS.md.
  */
 #include <assert.h>
 #include <errno.h>
@@ -27,11 +29,16 @@
 
 #include "fs.h"
 
+/* A failed FLUSH is returned to the caller (fsync, sync) as -EIO: nothing
+ * the flush was to order is known to be durable. */
 int
 blkdev_issue_flush (struct fpfs *fs, const char *why)
 {
+  int ret;
+
   FS_TRACE (fs, "blkdev_issue_flush", "dev %s caller %s", fs->s_devname, why);
-  return fpfs_bdev_flush (fs->s_bdev);
+  ret = fpfs_bdev_flush (fs->s_bdev);
+  return ret < 0 ? fs_io_error (ret) : 0;
 }
 
 int

@@ -445,16 +445,25 @@ pc_shrink (struct fpfs *fs)
 
 /* ---- errseq ---- */
 
+/* errseq_set: a new error bumps the counter only if the last one was seen,
+ * so that an error nobody has looked at is reported once, not many times. */
 void
-mapping_set_error (struct fs_inode *inode, int err)
+errseq_set (struct errseq *e, int err)
 {
-  struct errseq *e = &inode->i_mapping.a_wb_err;
-
   assert (err < 0);
   if (e->es_counter == 0 || e->es_seen)
     e->es_counter++;
   e->es_err = err;
   e->es_seen = false;
+}
+
+/* mapping_set_error (__filemap_set_wb_err): the file's errseq, and the
+ * super block's for syncfs (Linux >= 5.8). */
+void
+mapping_set_error (struct fs_inode *inode, int err)
+{
+  errseq_set (&inode->i_mapping.a_wb_err, err);
+  errseq_set (&inode->i_fs->s_wb_err, err);
 }
 
 uint32_t

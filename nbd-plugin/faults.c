@@ -465,6 +465,7 @@ fpf_error_spec (struct fpf_ctx *c, struct fpfault_spec *s)
     s->s_at = 1;
   if (!(given & (1u << FPF_G_COUNT)))
     s->s_times = s->s_has_at && !s->s_rate ? 1 : 0;
+  s->s_has_at = true;           /* defaults applied: the canonical form */
   return 0;
 }
 
@@ -552,6 +553,11 @@ fpfault_parse (const char *text, size_t len, struct fpfault_spec *out,
       i++;
     c.spec = text + start;
     c.speclen = i - start;
+    /* Messages quote the spec without its surrounding blanks. */
+    while (c.speclen > 0 && strchr (" \t\r", c.spec[0]))
+      c.spec++, c.speclen--;
+    while (c.speclen > 0 && strchr (" \t\r", c.spec[c.speclen - 1]))
+      c.speclen--;
     c.pos = 0;
     i++;                        /* past the separator (or the end) */
     c.specno++;

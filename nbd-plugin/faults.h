@@ -73,7 +73,8 @@ struct fpfault_spec {
   unsigned s_ops;              /* mask of 1u << enum fpfault_op */
   int s_errno;                 /* positive: EIO, ... */
   uint64_t s_at;               /* fire from the s_at-th match, >= 1 */
-  bool s_has_at;               /* `next` or `at` was given */
+  bool s_has_at;               /* parsing: `next` or `at` was given;
+                                  true in every parsed spec */
   bool s_has_range;
   uint64_t s_lo, s_hi;         /* byte range [lo, hi), lo < hi */
   uint32_t s_rate;             /* millionths; 0: no rate (every match) */

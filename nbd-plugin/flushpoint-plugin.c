@@ -7,18 +7,8 @@
  *
  * Exports:
  *   ""         the disk.  WRITE, TRIM, ZERO and FLUSH are logged, with FUA.
- *   "control"  FP_CONTROL_SIZE bytes.  A write at an offset below
- *              FP_CONTROL_CMD appends a MARK entry whose payload is exactly
- *              the bytes written (the offset is ignored).  A write at
- *              FP_CONTROL_CMD or above is a fault command (faults.h): the
- *              bytes up to the first NUL are specs, applied all or none;
- *              a bad one fails the write with EINVAL.
- *              A read returns a NUL-padded ASCII line in the first
- *              FP_CONTROL_BLOCK bytes (zeroes after):
- *                flushpoint-control 1 uuid=U next_seq=N writes=N trims=N
- *                zeros=N flushes=N marks=N bytes_written=N faults_fired=N
- *                power=on|off faults=SPEC;SPEC...\n
- *              Keys keep their order; new keys are only ever appended.
+ *   "control"  marks (a write appends a MARK entry), fault commands, and
+ *              a counters line to read: fpcontrol.c.
  *
  * Thread model and ordering.  The log must be a total order that matches
  * what every client observed.  One rwlock guards the disk and the log:
@@ -51,14 +41,11 @@
  * So an acknowledged request is always in the log and a failed one is never
  * visible.
  *
- * Faults (faults.h, faultset.c).  An injected fault is decided before
- * anything else happens to the request, under the same lock as its entry
- * would be: a request failed by a fault has changed nothing, and gets a
- * FAULT entry (flag FAILED, the request's offset, length and FUA) in the
- * place its own entry would have had, so "the Nth write" is the Nth in log
- * order.  Reads are not logged, but a failed read is.  Latency is slept
- * before the lock, so that one slow request does not stall reads on other
- * connections.  Lock order: p_lock, then p_fault_lock.
+ * Faults (faults.h; the gates are in fpcontrol.c).  A request a fault
+ * fails is decided under p_lock before anything else happens to it, so it
+ * changes nothing and its FAULT entry takes the place its own entry would
+ * have had.  With faults armed, reads take p_lock for writing too: a failed
+ * read is logged, and "the Nth read" must be well defined.
  */
 #include <assert.h>
 #include <errno.h>
@@ -75,38 +62,16 @@
 #define NBDKIT_API_VERSION 2
 #include <nbdkit-plugin.h>
 
-#include "faults.h"
-#include "fpconfig.h"
-#include "fpdisk.h"
-#include "fplog.h"
+#include "fpplugin.h"
 
 #define THREAD_MODEL NBDKIT_THREAD_MODEL_SERIALIZE_REQUESTS
 
-#define FP_CONTROL_NAME  "control"
-#define FP_CONTROL_SIZE  (1u << 20)   /* largest single MARK payload */
-#define FP_CONTROL_BLOCK 4096u        /* bytes holding the counters line */
-#define FP_CONTROL_CMD   (512u << 10) /* writes from here on are fault commands */
-
-struct fp_counters {
-  uint64_t c_writes, c_trims, c_zeros, c_flushes, c_marks, c_bytes_written;
-};
-
 /* nbdkit gives a plugin one instance per process, so the plugin's state is
- * one static context; everything below it (fpconfig, fpdisk, fplog) takes a
- * context pointer and holds no globals. */
-static struct fp_plugin {
-  struct fp_config p_cfg;     /* set by .config before any thread exists */
-  /* Run-time state, from .get_ready on.  p_lock guards everything below. */
-  bool p_ready;
-  pthread_rwlock_t p_lock;
-  struct fpdisk p_disk;
-  struct fplog_writer *p_log;
-  int p_log_rfd;              /* read side of the log: fpdisk references */
-  struct fp_counters p_counters;
-  /* Faults: p_fault_lock guards p_faults (taken after p_lock, if both). */
-  pthread_mutex_t p_fault_lock;
-  struct fpfault_set p_faults;
-} fp = { .p_log_rfd = -1, .p_fault_lock = PTHREAD_MUTEX_INITIALIZER };
+ * one static context (fpplugin.h); everything below it takes a context
+ * pointer and holds no globals. */
+static struct fp_plugin fp = {
+  .p_log_rfd = -1, .p_fault_lock = PTHREAD_MUTEX_INITIALIZER,
+};
 
 /* Handles only say which export a connection opened. */
 struct fp_handle {
@@ -183,7 +148,7 @@ fp_get_ready (void)
     return -1;
   }
   fp.p_ready = true;
-  return fp_faults_arm_config ();
+  return fpcontrol_arm_config (&fp);
 }
 
 static void
@@ -288,16 +253,17 @@ fp_can_fua (void *handle)
 
 /* Append one entry; the caller holds p_lock for writing.  On failure the
  * request is failed with EIO and the reason is printed. */
-static int
-fp_log_locked (enum fplog_type type, uint32_t nbd_flags, uint64_t offset,
-               uint64_t length, const void *payload, uint32_t payload_len)
+int
+fpplugin_log_locked (struct fp_plugin *p, enum fplog_type type,
+                     uint32_t nbd_flags, uint64_t offset, uint64_t length,
+                     const void *payload, uint32_t payload_len)
 {
   char err[512];
   uint64_t seq;
   unsigned flags = (nbd_flags & NBDKIT_FLAG_FUA) ? FPLOG_F_FUA : 0;
   int r;
 
-  r = fplog_append (fp.p_log, type, flags, offset, length, payload,
+  r = fplog_append (p->p_log, type, flags, offset, length, payload,
                     payload_len, &seq, err, sizeof err);
   if (r < 0) {
     nbdkit_error ("%s of %" PRIu64 " bytes at %" PRIu64
@@ -312,15 +278,15 @@ fp_log_locked (enum fplog_type type, uint32_t nbd_flags, uint64_t offset,
 /* A FAULT entry: payload text, flags FPLOG_F_FAILED (a request was failed)
  * and FPLOG_F_FUA (it carried FUA), or 0 (faults were armed or cleared).
  * The caller holds p_lock for writing. */
-static int
-fp_log_fault_locked (unsigned flags, uint64_t offset, uint64_t length,
-                     const char *text)
+int
+fpplugin_log_fault_locked (struct fp_plugin *p, unsigned flags,
+                           uint64_t offset, uint64_t length, const char *text)
 {
   char err[512];
   uint64_t seq;
   int r;
 
-  r = fplog_append (fp.p_log, FPLOG_FAULT, flags, offset, length, text,
+  r = fplog_append (p->p_log, FPLOG_FAULT, flags, offset, length, text,
                     (uint32_t) strlen (text), &seq, err, sizeof err);
   if (r < 0) {
     nbdkit_error ("FAULT entry \"%s\" failed with EIO: cannot log it: %s",
@@ -358,14 +324,14 @@ fp_pread (void *handle, void *buf, uint32_t count, uint64_t offset,
 
   assert (!flags);
   if (h->h_control)
-    return fp_control_read (buf, count, offset);
-  fp_fault_delay (FPFAULT_READ);
-  if (fp_faults_idle ()) {
+    return fpcontrol_read (&fp, buf, count, offset);
+  fpcontrol_fault_delay (&fp, FPFAULT_READ);
+  if (fpcontrol_faults_idle (&fp)) {
     pthread_rwlock_rdlock (&fp.p_lock);
     r = fpdisk_read (&fp.p_disk, buf, count, offset);
   } else {
     pthread_rwlock_wrlock (&fp.p_lock);
-    if (fp_fault_gate_locked (FPFAULT_READ, "READ", 0, offset, count) < 0) {
+    if (fpcontrol_fault_gate_locked (&fp, FPFAULT_READ, "READ", 0, offset, count) < 0) {
       pthread_rwlock_unlock (&fp.p_lock);
       return -1;
     }
@@ -396,12 +362,11 @@ fp_pwrite (void *handle, const void *buf, uint32_t count, uint64_t offset,
 
   assert (!(flags & ~NBDKIT_FLAG_FUA));
   if (h->h_control)
-    return offset >= FP_CONTROL_CMD ? fp_control_command (buf, count)
-                                    : fp_control_mark (buf, count);
+    return fpcontrol_write (&fp, buf, count, offset);
 
-  fp_fault_delay (FPFAULT_WRITE);
+  fpcontrol_fault_delay (&fp, FPFAULT_WRITE);
   pthread_rwlock_wrlock (&fp.p_lock);
-  if (fp_fault_gate_locked (FPFAULT_WRITE, "WRITE", flags, offset, count)
+  if (fpcontrol_fault_gate_locked (&fp, FPFAULT_WRITE, "WRITE", flags, offset, count)
       < 0) {
     pthread_rwlock_unlock (&fp.p_lock);
     return -1;
@@ -411,7 +376,7 @@ fp_pwrite (void *handle, const void *buf, uint32_t count, uint64_t offset,
   if (r < 0)
     r = fp_prepare_failed (FPLOG_WRITE, count, offset, r);
   else
-    r = fp_log_locked (FPLOG_WRITE, flags, offset, count, buf, count);
+    r = fpplugin_log_locked (&fp, FPLOG_WRITE, flags, offset, count, buf, count);
   if (r == 0) {
     fpdisk_write (&fp.p_disk, buf, count, offset, payload_at);
     fp.p_counters.c_writes++;
@@ -433,15 +398,15 @@ fp_flush (void *handle, uint32_t flags)
 
   assert (!flags);
   assert (!h->h_control);       /* can_flush is false for control */
-  fp_fault_delay (FPFAULT_FLUSH);
+  fpcontrol_fault_delay (&fp, FPFAULT_FLUSH);
   pthread_rwlock_wrlock (&fp.p_lock);
   /* A failed FLUSH (nbdkit's error filter cannot fail one; we can) has no
    * FLUSH entry: it made nothing durable. */
-  if (fp_fault_gate_locked (FPFAULT_FLUSH, "FLUSH", 0, 0, 0) < 0) {
+  if (fpcontrol_fault_gate_locked (&fp, FPFAULT_FLUSH, "FLUSH", 0, 0, 0) < 0) {
     pthread_rwlock_unlock (&fp.p_lock);
     return -1;
   }
-  r = fp_log_locked (FPLOG_FLUSH, 0, 0, 0, NULL, 0);
+  r = fpplugin_log_locked (&fp, FPLOG_FLUSH, 0, 0, 0, NULL, 0);
   if (r == 0)
     fp.p_counters.c_flushes++;
   pthread_rwlock_unlock (&fp.p_lock);
@@ -458,9 +423,9 @@ fp_discard (enum fplog_type type, uint32_t count, uint64_t offset,
   enum fpfault_op op = type == FPLOG_TRIM ? FPFAULT_TRIM : FPFAULT_ZERO;
   int r;
 
-  fp_fault_delay (op);
+  fpcontrol_fault_delay (&fp, op);
   pthread_rwlock_wrlock (&fp.p_lock);
-  if (fp_fault_gate_locked (op, fplog_type_name (type),
+  if (fpcontrol_fault_gate_locked (&fp, op, fplog_type_name (type),
                             flags, offset, count) < 0) {
     pthread_rwlock_unlock (&fp.p_lock);
     return -1;
@@ -469,7 +434,7 @@ fp_discard (enum fplog_type type, uint32_t count, uint64_t offset,
   if (r < 0)
     r = fp_prepare_failed (type, count, offset, r);
   else
-    r = fp_log_locked (type, flags, offset, count, NULL, 0);
+    r = fpplugin_log_locked (&fp, type, flags, offset, count, NULL, 0);
   if (r == 0) {
     fpdisk_zero (&fp.p_disk, count, offset);
     if (type == FPLOG_TRIM)

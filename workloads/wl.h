@@ -43,7 +43,7 @@ enum wl_op_kind {
   WL_OP_FSYNC, WL_OP_FDATASYNC, WL_OP_SYNC, WL_OP_SYNCFS,
   WL_OP_PERSIST,
   WL_OP_SLEEP, WL_OP_MARK,
-  WL_OP_FAULT,                 /* reserved for issue 6; the runner refuses it */
+  WL_OP_FAULT,                 /* fault SPEC: through the plugin's control export */
   WL_OP__COUNT
 };
 

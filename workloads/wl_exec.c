@@ -157,7 +157,9 @@ wl_model_opened (struct wl_runner *r, const struct wl_op *op, int fd,
   if (e < 0)
     return wl_runner_error (r, e, op, "fstat: %s", strerror (-e));
   if (S_ISREG (st.mode) && (flags & O_TRUNC) && st.size == 0) {
-    if ((e = wl_model_get (&r->r_model, st.ino, st.generation, &f)) < 0)
+    if ((e = wl_model_get (&r->r_model, st.ino, st.generation, &f)) < 0
+        || (e = wl_doubt_truncated (&r->r_doubt, st.ino, st.generation, 0))
+           < 0)
       return wl_runner_error (r, e, op, "out of memory");
     wl_model_truncate (f, 0);
   }
@@ -177,6 +179,21 @@ wl_write_sync (int fl)
   if (fl & O_DSYNC)
     return "odsync";
   return NULL;
+}
+
+/* What observing a sync's state returned.  With --keep-going, an I/O
+ * error there (a device that failed after the sync returned: stat or
+ * readdir of an uncached block) drops the state -- the sync then promises
+ * nothing, which is safe -- and the run goes on; the after-mark says so. */
+static int
+wl_state_kept (struct wl_runner *r, struct wl_outcome *out, int e)
+{
+  if (e == 0 || !r->r_o->keep_going || (e != -EIO && e != -EROFS))
+    return e;
+  json_object_put (out->o_state);
+  out->o_state = NULL;
+  out->o_state_err = e;
+  return 0;
 }
 
 /* ---- the ops ---- */
@@ -254,6 +271,9 @@ wl_x_truncate (struct wl_runner *r, const struct wl_op *op,
   if ((e = wl_model_get (&r->r_model, st.ino, st.generation, &f)) < 0)
     return wl_runner_error (r, e, op, "out of memory");
   wl_model_truncate (f, op->size);
+  if ((e = wl_doubt_truncated (&r->r_doubt, st.ino, st.generation,
+                               op->size)) < 0)
+    return wl_runner_error (r, e, op, "out of memory");
   if (f->f_size != st.size)
     return wl_runner_error (r, -EUCLEAN, op, "the engine says size %llu "
                             "after it", (unsigned long long) st.size);
@@ -262,6 +282,56 @@ wl_x_truncate (struct wl_runner *r, const struct wl_op *op,
   out->o_effect = wl_effect_data (&st, f, first,
                                   first + (op->size % WL_BLOCK ? 1 : 0));
   return 0;
+}
+
+/* A write through an O_SYNC/O_DSYNC descriptor failed.  The data may have
+ * reached the page cache before the sync part failed (generic_write_sync
+ * runs after the copy, on Linux and in the engine), and then it may reach
+ * the disk or not.  Read the range back through the engine: if it holds
+ * what was written, the write happened -- apply it to the model, and give
+ * the after-mark the values as an "uncertain" effect (the checker must
+ * accept them on disk); otherwise it did not.  Either way the sync failed,
+ * so the file's unsynced blocks are in doubt from now on. */
+static int
+wl_sync_write_failed (struct wl_runner *r, const struct wl_op *op,
+                      const char *path, const struct fpfs_stat *before,
+                      const uint8_t *data, uint64_t off, uint64_t len,
+                      int fl, struct wl_outcome *out)
+{
+  struct fpfs_stat st;
+  struct wl_mfile *f;
+  uint8_t *got = NULL;
+  int rfd, e = 0;
+
+  out->o_sync_failed = wl_write_sync (fl);
+  rfd = fpfs_open (r->r_fs, path, O_RDONLY, 0);
+  if (rfd < 0)
+    goto doubt;
+  if (len == 0 || fpfs_fstat (r->r_fs, rfd, &st) < 0 || st.ino != before->ino
+      || st.generation != before->generation || st.size < off + len
+      || (got = malloc (len)) == NULL
+      || fpfs_pread (r->r_fs, rfd, got, len, off) != (ssize_t) len
+      || memcmp (got, data, len) != 0)
+    goto close;                  /* not (all) there: it did not happen */
+  if ((e = wl_model_get (&r->r_model, st.ino, st.generation, &f)) < 0
+      || (e = wl_model_write (f, off, data, len)) < 0
+      || (e = wl_doubt_written (&r->r_doubt, st.ino, st.generation,
+                                off / WL_BLOCK,
+                                (off + len - 1) / WL_BLOCK + 1)) < 0)
+    goto close;
+  out->o_effect = wl_effect_data (&st, f, off / WL_BLOCK,
+                                  (off + len - 1) / WL_BLOCK + 1);
+  wl_oracle_put_u64 (out->o_effect, "off", off);
+  wl_oracle_put_u64 (out->o_effect, "len", len);
+  json_object_object_add (out->o_effect, "uncertain",
+                          json_object_new_boolean (1));
+close:
+  fpfs_close (r->r_fs, rfd);
+  free (got);
+doubt:
+  if (!e)
+    e = wl_doubt_failed (&r->r_doubt, before->ino, before->generation);
+  return e < 0 ? wl_runner_error (r, e, op, "out of memory") : 0;
 }
 
 static int
@@ -276,7 +346,7 @@ wl_x_write (struct wl_runner *r, size_t i, const struct wl_op *op,
   struct wl_mfile *f;
   uint8_t *buf = NULL;
   int fd, fl, tmpfd = -1, e = 0;
-  uint64_t off;
+  uint64_t off, first, end;
   ssize_t n;
 
   out->o_result = wl_ref_get (r, op, O_WRONLY | sflag, &ref);
@@ -308,24 +378,39 @@ wl_x_write (struct wl_runner *r, size_t i, const struct wl_op *op,
   wl_pattern_fill (op->pattern, op->seed, off, buf, op->len);
   n = fpfs_pwrite (r->r_fs, fd, buf, op->len, off);
   out->o_result = n < 0 ? (int) n : (int) (n > INT32_MAX ? INT32_MAX : n);
+  if (n < 0 && f && wl_write_sync (fl)) {
+    e = wl_sync_write_failed (r, op, ref.h ? ref.h->h_path : op->path, &st,
+                              buf, off, op->len, fl, out);
+    goto out;
+  }
   if (n < 0 || !f)
     goto out;
   if (op->kind == WL_OP_WRITE && ref.h)
     ref.h->h_pos = off + (uint64_t) n;
-  if ((e = wl_model_write (f, off, buf, (size_t) n)) < 0) {
+  first = off / WL_BLOCK;
+  end = n ? (off + (uint64_t) n - 1) / WL_BLOCK + 1 : first;
+  if ((e = wl_model_write (f, off, buf, (size_t) n)) < 0
+      || (e = wl_doubt_written (&r->r_doubt, st.ino, st.generation, first,
+                                end)) < 0) {
     e = wl_runner_error (r, e, op, "out of memory");
     goto out;
   }
   if ((e = wl_state_model_file (r, fd, &st, &f)) < 0)
     goto out;
-  out->o_effect = wl_effect_data (&st, f, off / WL_BLOCK,
-                                  n ? (off + (uint64_t) n - 1) / WL_BLOCK + 1
-                                    : off / WL_BLOCK);
+  out->o_effect = wl_effect_data (&st, f, first, end);
   wl_oracle_put_u64 (out->o_effect, "off", off);
   wl_oracle_put_u64 (out->o_effect, "len", (uint64_t) n);
   if ((out->o_sync = wl_write_sync (fl)) != NULL) {
+    /* O_SYNC/O_DSYNC sync the bytes written (vfs_fsync_range). */
+    if ((e = wl_doubt_synced (&r->r_doubt, st.ino, st.generation, first,
+                              end)) < 0) {
+      e = wl_runner_error (r, e, op, "out of memory");
+      goto out;
+    }
     out->o_state = json_object_new_array ();
-    e = wl_state_fd (r, fd, ref.h ? ref.h->h_path : op->path, out->o_state);
+    e = wl_state_kept (r, out, wl_state_fd (r, fd, ref.h ? ref.h->h_path
+                                                         : op->path,
+                                            out->o_state));
   }
 out:
   free (buf);
@@ -343,6 +428,8 @@ wl_x_fsync (struct wl_runner *r, const struct wl_op *op, bool datasync,
             struct wl_outcome *out)
 {
   struct wl_ref ref;
+  struct fpfs_stat st;
+  bool reg;
   int e = 0;
 
   out->o_result = wl_ref_get (r, op, O_RDONLY, &ref);
@@ -350,11 +437,24 @@ wl_x_fsync (struct wl_runner *r, const struct wl_op *op, bool datasync,
     return 0;
   out->o_result = datasync ? fpfs_fdatasync (r->r_fs, ref.fd)
                            : fpfs_fsync (r->r_fs, ref.fd);
+  /* fstat does no I/O: it works whatever the device does. */
+  reg = fpfs_fstat (r->r_fs, ref.fd, &st) == 0 && S_ISREG (st.mode);
   if (out->o_result == 0) {
     out->o_sync = datasync ? "fdatasync" : "fsync";
+    if (reg)
+      e = wl_doubt_synced (&r->r_doubt, st.ino, st.generation, 0,
+                           UINT64_MAX);
     out->o_state = json_object_new_array ();
-    e = wl_state_fd (r, ref.fd, ref.path, out->o_state);
+    if (!e)
+      e = wl_state_kept (r, out, wl_state_fd (r, ref.fd, ref.path,
+                                              out->o_state));
+  } else {
+    out->o_sync_failed = datasync ? "fdatasync" : "fsync";
+    if (reg)
+      e = wl_doubt_failed (&r->r_doubt, st.ino, st.generation);
   }
+  if (e == -ENOMEM)
+    e = wl_runner_error (r, e, op, "out of memory");
   int p = wl_ref_put (r, op, &ref);
   return e ? e : p;
 }
@@ -363,11 +463,15 @@ static int
 wl_x_sync (struct wl_runner *r, bool fs_only, struct wl_outcome *out)
 {
   out->o_result = fs_only ? fpfs_syncfs (r->r_fs) : fpfs_sync (r->r_fs);
-  if (out->o_result < 0)
-    return 0;
+  if (out->o_result < 0) {
+    out->o_sync_failed = fs_only ? "syncfs" : "sync";
+    return wl_doubt_failed_all (&r->r_doubt) < 0
+           ? wl_runner_error (r, -ENOMEM, NULL, "out of memory") : 0;
+  }
+  wl_doubt_synced_all (&r->r_doubt);
   out->o_sync = fs_only ? "syncfs" : "sync";
   out->o_state = json_object_new_array ();
-  return wl_state_tree (r, out->o_state);
+  return wl_state_kept (r, out, wl_state_tree (r, out->o_state));
 }
 
 static int
@@ -420,6 +524,27 @@ wl_x_names (struct wl_runner *r, const struct wl_op *op,
   return wl_effect_path (r, op, shows, out);
 }
 
+/* fault SPEC: through the sink (the plugin's control export).  A device
+ * that refuses the spec (a range past its end, too many faults) makes the
+ * op fail with EINVAL, which `expect EINVAL` can name; a sink that does
+ * not work at all stops the run. */
+static int
+wl_x_fault (struct wl_runner *r, const struct wl_op *op,
+            struct wl_outcome *out)
+{
+  const struct wl_fault_ctl *fc = r->r_o->fault_ctl;
+  char why[512] = "";
+
+  if (!fc)
+    return wl_runner_error (r, -ENOTSUP, op, "fault operations need the "
+                            "recording plugin's control export (run over "
+                            "--nbd or --start-nbdkit)");
+  out->o_result = fc->fault (fc->ctx, op->path, why, sizeof why);
+  if (out->o_result < 0 && out->o_result != -EINVAL)
+    return wl_runner_error (r, out->o_result, op, "%s", why);
+  return 0;
+}
+
 int
 wl_exec_op (struct wl_runner *r, size_t i, struct wl_outcome *out)
 {
@@ -454,8 +579,7 @@ wl_exec_op (struct wl_runner *r, size_t i, struct wl_outcome *out)
   case WL_OP_MARK:
     return 0;
   case WL_OP_FAULT:
-    return wl_runner_error (r, -ENOTSUP, op, "fault operations are not "
-                            "supported yet (issue 6)");
+    return wl_x_fault (r, op, out);
   default:
     return wl_x_names (r, op, out);
   }

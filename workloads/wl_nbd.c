@@ -364,6 +364,44 @@ wl_ctl_mark (void *ctx, const void *buf, size_t len, char *errbuf,
   return 0;
 }
 
+/* Fault commands go to the control export at FP_CONTROL_CMD (the plugin's
+ * man page); the plugin says why it refused one on its stderr, we only get
+ * the errno. */
+#define WL_CONTROL_CMD (512u << 10)
+
+static int
+wl_ctl_fault (void *ctx, const char *spec, char *errbuf, size_t errlen)
+{
+  struct nbd_handle *h = ctx;
+
+  if (nbd_pwrite (h, spec, strlen (spec), WL_CONTROL_CMD, 0) < 0) {
+    int e = nbd_get_errno ();
+    snprintf (errbuf, errlen, "control export: fault \"%s\" refused: %s",
+              spec, nbd_get_error ());
+    return e > 0 ? -e : -EIO;
+  }
+  return 0;
+}
+
+/* faults_fired=N from the control export's counters line. */
+static int
+wl_ctl_faults_fired (void *ctx, uint64_t *n)
+{
+  struct nbd_handle *h = ctx;
+  char block[4096];
+  const char *p;
+
+  *n = 0;
+  if (nbd_pread (h, block, sizeof block, 0, 0) < 0)
+    return -EIO;
+  block[sizeof block - 1] = '\0';
+  p = strstr (block, " faults_fired=");
+  if (!p)
+    return -ENOENT;               /* a plugin without fault injection */
+  *n = strtoull (p + 14, NULL, 10);
+  return 0;
+}
+
 static int
 wl_ctl_open (const char *uri, struct nbd_handle **out, size_t *max,
              char *errbuf, size_t errlen)
@@ -408,6 +446,10 @@ wl_run_nbd (const struct wl_workload *w, const struct wl_nbd_opts *n,
   struct fpfs_bdev *bd = NULL;
   struct nbd_handle *ctl = NULL;
   struct wl_mark_sink sink = { .mark = wl_ctl_mark };
+  struct wl_fault_ctl fctl = {
+    .fault = wl_ctl_fault, .faults_fired = wl_ctl_faults_fired,
+  };
+  struct wl_run_opts ro = *o;
   const char *uri = n->uri;
   char uribuf[PATH_MAX + 32];
   int ret, e;
@@ -444,7 +486,9 @@ wl_run_nbd (const struct wl_workload *w, const struct wl_nbd_opts *n,
   if ((ret = wl_ctl_open (uri, &ctl, &sink.max_len, errbuf, errlen)) < 0)
     goto out;
   sink.ctx = ctl;
-  ret = wl_run_bdev (w, bd, &sink, o, res, errbuf, errlen);
+  fctl.ctx = ctl;
+  ro.fault_ctl = &fctl;
+  ret = wl_run_bdev (w, bd, &sink, &ro, res, errbuf, errlen);
 out:
   if (ctl) {
     nbd_shutdown (ctl, 0);

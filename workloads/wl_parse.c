@@ -16,6 +16,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "faults.h"
 #include "wl.h"
 #include "wl_lex.h"
 #include "wl_pattern.h"
@@ -280,7 +281,7 @@ wl_p_sleep (struct wl_parser *p, struct wl_op *op)
   return wl_lex_end (&p->p_lx);
 }
 
-/* mark TEXT and fault SPEC: the rest of the line, verbatim. */
+/* mark TEXT: the rest of the line, verbatim. */
 static int
 wl_p_rest (struct wl_parser *p, struct wl_op *op)
 {
@@ -288,9 +289,43 @@ wl_p_rest (struct wl_parser *p, struct wl_op *op)
 
   wl_lex_rest (&p->p_lx, &t);
   if (t.t_n == 0)
-    return wl_lex_expected (&p->p_lx, &t,
-                            op->kind == WL_OP_MARK ? "mark text"
-                            : "a fault specification");
+    return wl_lex_expected (&p->p_lx, &t, "mark text");
+  op->path = strndup (t.t_s, t.t_n);
+  return op->path ? 0 : -ENOMEM;
+}
+
+/* fault SPEC[; SPEC...]: the recording plugin's fault language
+ * (nbd-plugin/faults.h), checked here so that a bad spec is a parse error
+ * with a line and column, not a failure halfway through a run.  Specs have
+ * no '#', so a word starting with '#' begins a comment as elsewhere. */
+static int
+wl_p_fault (struct wl_parser *p, struct wl_op *op)
+{
+  struct fpfault_spec specs[FPFAULT_SPECS_MAX];
+  struct wl_lexer *lx = &p->p_lx;
+  char why[512];
+  struct wl_tok t;
+  size_t n;
+
+  wl_lex_rest (lx, &t);
+  for (size_t i = 0; i < t.t_n; i++)
+    if (t.t_s[i] == '#' && (i == 0 || t.t_s[i - 1] == ' '
+                            || t.t_s[i - 1] == '\t')) {
+      t.t_n = i;
+      break;
+    }
+  while (t.t_n > 0 && (t.t_s[t.t_n - 1] == ' ' || t.t_s[t.t_n - 1] == '\t'))
+    t.t_n--;
+  lx->lx_pos = (size_t) (t.t_s - lx->lx_line) + t.t_n;  /* the op's text */
+  if (t.t_n == 0)
+    return wl_lex_expected (lx, &t, "a fault specification");
+  if (fpfault_parse (t.t_s, t.t_n, specs, FPFAULT_SPECS_MAX, &n, why,
+                     sizeof why) < 0) {
+    if (lx->lx_errlen > 0)
+      snprintf (lx->lx_errbuf, lx->lx_errlen, "%s:%u:%u: %s", lx->lx_name,
+                lx->lx_lineno, t.t_col, why);
+    return -EINVAL;
+  }
   op->path = strndup (t.t_s, t.t_n);
   return op->path ? 0 : -ENOMEM;
 }
@@ -306,7 +341,7 @@ static const wl_parse_fn wl_parsers[WL_OP__COUNT] = {
   [WL_OP_FSYNC] = wl_p_file, [WL_OP_FDATASYNC] = wl_p_file,
   [WL_OP_SYNC] = wl_p_none, [WL_OP_SYNCFS] = wl_p_none,
   [WL_OP_PERSIST] = wl_p_file, [WL_OP_SLEEP] = wl_p_sleep,
-  [WL_OP_MARK] = wl_p_rest, [WL_OP_FAULT] = wl_p_rest,
+  [WL_OP_MARK] = wl_p_rest, [WL_OP_FAULT] = wl_p_fault,
 };
 
 /* ---- lines ---- */

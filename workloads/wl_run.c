@@ -78,6 +78,14 @@ wl_run_mark_run (struct wl_runner *r, const struct fpfs_bdev *bd)
   wl_oracle_put_str (m, "then", r->r_o->clean_umount ? "umount" : "crash");
   json_object_object_add (m, "verify_readback",
                           json_object_new_boolean (r->r_o->verify_readback));
+  if (r->r_o->n_faults) {
+    json_object *a = json_object_new_array ();
+    for (size_t i = 0; i < r->r_o->n_faults; i++)
+      json_object_array_add (a, json_object_new_string (r->r_o->faults[i]));
+    json_object_object_add (m, "faults", a);
+  }
+  if (r->r_o->keep_going)
+    json_object_object_add (m, "keep_going", json_object_new_boolean (1));
   return wl_oracle_emit (r, m);
 }
 
@@ -111,7 +119,8 @@ wl_run_before (struct wl_runner *r, size_t i)
 }
 
 static int
-wl_run_after (struct wl_runner *r, size_t i, struct wl_outcome *out)
+wl_run_after (struct wl_runner *r, size_t i, struct wl_outcome *out,
+              bool unexpected)
 {
   json_object *m = wl_run_op_mark (r, "after", i);
   const char *en = NULL;
@@ -128,12 +137,27 @@ wl_run_after (struct wl_runner *r, size_t i, struct wl_outcome *out)
   if (out->o_effect)
     json_object_object_add (m, "effect", out->o_effect);
   out->o_effect = NULL;
+  /* A sync call that failed established nothing: no "sync", and this says
+   * which call it was (the blocks it covered are in doubt from now on). */
+  if (out->o_sync_failed)
+    wl_oracle_put_str (m, "sync_failed", out->o_sync_failed);
+  if (unexpected)
+    json_object_object_add (m, "unexpected", json_object_new_boolean (1));
+  if (out->o_state_err)
+    wl_oracle_put_str (m, "state_error", wl_errno_name (-out->o_state_err));
   json_object *state = out->o_state;
   out->o_state = NULL;
   return wl_oracle_emit_after (r, i, m, out->o_sync, state);
 }
 
-/* Did op i behave as written? */
+/* Did op i behave as written?  (Pure: no side effects.) */
+static bool
+wl_run_behaved (const struct wl_op *op, int result)
+{
+  return result >= 0 ? op->expect_errno == 0 : op->expect_errno == -result;
+}
+
+/* Did op i behave as written?  If not, say how (the run's error). */
 static int
 wl_run_judge (struct wl_runner *r, size_t i, int result)
 {
@@ -172,12 +196,38 @@ wl_run_ops (struct wl_runner *r)
       json_object_put (out.o_state);
       return e;
     }
-    if ((e = wl_run_after (r, i, &out)) < 0)
+    bool behaved = wl_run_behaved (&r->r_w->ops[i], out.o_result);
+    r->r_res->failed_ops += out.o_result < 0;
+    r->r_res->sync_errors += out.o_sync_failed != NULL;
+    if ((e = wl_run_after (r, i, &out, !behaved && r->r_o->keep_going)) < 0)
       return e;
-    if ((e = wl_run_judge (r, i, out.o_result)) < 0) {
+    if (!behaved && r->r_o->keep_going)
+      r->r_res->unexpected++;
+    else if ((e = wl_run_judge (r, i, out.o_result)) < 0) {
       r->r_res->failed_op = (int) i;
       return e;
     }
+  }
+  return 0;
+}
+
+/* --fault specs: after the mount, so that mkfs and mount run on a healthy
+ * device and "at N" counts the workload's own requests. */
+static int
+wl_run_arm_faults (struct wl_runner *r)
+{
+  const struct wl_fault_ctl *fc = r->r_o->fault_ctl;
+  char why[512] = "";
+
+  if (r->r_o->n_faults && !fc)
+    return wl_runner_error (r, -ENOTSUP, NULL, "%s: --fault needs the "
+                            "recording plugin's control export",
+                            r->r_w->name);
+  for (size_t i = 0; i < r->r_o->n_faults; i++) {
+    int e = fc->fault (fc->ctx, r->r_o->faults[i], why, sizeof why);
+    if (e < 0)
+      return wl_runner_error (r, e, NULL, "%s: --fault \"%s\": %s",
+                              r->r_w->name, r->r_o->faults[i], why);
   }
   return 0;
 }
@@ -192,12 +242,24 @@ wl_run_end (struct wl_runner *r, int status)
   if (status < 0)
     wl_oracle_put_str (m, "error", r->r_err);
   wl_oracle_put_u64 (m, "ops_run", r->r_res->ops_run);
+  r->r_res->doubt_blocks = wl_doubt_blocks (&r->r_doubt);
+  const struct wl_fault_ctl *fc = r->r_o->fault_ctl;
+  bool counted = fc && fc->faults_fired
+                 && fc->faults_fired (fc->ctx, &r->r_res->faults_fired) == 0;
   if (r->r_res->failed_op >= 0)
     wl_oracle_put_u64 (m, "failed_op", (uint64_t) r->r_res->failed_op);
   if (r->r_fs)
     wl_oracle_put_u64 (m, "vtime", fpfs_clock_now (r->r_fs));
   wl_oracle_put_str (m, "then", !r->r_fs ? "nothing"
                      : r->r_o->clean_umount ? "umount" : "crash");
+  /* Errors the workload was told of, and what they left in doubt. */
+  wl_oracle_put_u64 (m, "failed_ops", r->r_res->failed_ops);
+  wl_oracle_put_u64 (m, "sync_errors", r->r_res->sync_errors);
+  wl_oracle_put_u64 (m, "doubt_blocks", r->r_res->doubt_blocks);
+  if (r->r_o->keep_going)
+    wl_oracle_put_u64 (m, "unexpected", r->r_res->unexpected);
+  if (counted)
+    wl_oracle_put_u64 (m, "faults_fired", r->r_res->faults_fired);
   return wl_oracle_emit (r, m);
 }
 
@@ -261,6 +323,8 @@ wl_run_bdev (const struct wl_workload *w, struct fpfs_bdev *bd,
   wl_oracle_put_u64 (ready, "vtime", fpfs_clock_now (r.r_fs));
   if ((ret = wl_oracle_emit (&r, ready)) < 0)
     goto end;
+  if ((ret = wl_run_arm_faults (&r)) < 0)
+    goto end;
   ret = wl_run_ops (&r);
 
 end:
@@ -307,5 +371,6 @@ out:
   free (r.r_handles);
   free (r.r_sync_write);
   wl_model_free (&r.r_model);
+  wl_doubt_free (&r.r_doubt);
   return ret;
 }

@@ -44,6 +44,17 @@ struct wl_mark_sink {
   size_t max_len;               /* largest payload taken; 0: WL_MARK_MAX */
 };
 
+/* Fault injection on the device (the recording plugin's control export).
+ * fault() arms or clears faults: spec is text of the plugin's fault
+ * language (nbd-plugin/faults.h); -EINVAL when the device refuses it.
+ * faults_fired() reads how many requests injected faults have failed so
+ * far (NULL: unknown). */
+struct wl_fault_ctl {
+  int (*fault) (void *ctx, const char *spec, char *errbuf, size_t errlen);
+  int (*faults_fired) (void *ctx, uint64_t *n);
+  void *ctx;
+};
+
 struct wl_run_opts {
   const char *mount;            /* applied after the workload's `#! mount`;
                                    NULL: none */
@@ -56,6 +67,17 @@ struct wl_run_opts {
                                    ticks: for tests, not for recordings) */
   bool no_mkfs;                 /* mount the device as it is */
   const struct fpfs_trace_sink *trace;   /* NULL: none */
+  /* The device's fault injection, or NULL: then `fault` ops and faults
+   * below are refused (wl_run_nbd sets it for the recording plugin). */
+  const struct wl_fault_ctl *fault_ctl;
+  /* Fault specs armed after the mount, before the first op (their request
+   * counts start there). */
+  const char *const *faults;
+  size_t n_faults;
+  /* An op that does not behave as written (fails without `expect`, or the
+   * reverse) is recorded and the run goes on, instead of stopping it: for
+   * runs with injected faults, where any op may fail. */
+  bool keep_going;
 };
 
 struct wl_run_result {
@@ -67,6 +89,11 @@ struct wl_run_result {
   uint64_t readback_blocks;     /* blocks compared by verify_readback */
   struct fpfs_info info;        /* engine counters before the cut */
   char mount_canon[256];        /* the mount options the run used */
+  size_t unexpected;            /* keep_going: ops that did not behave */
+  size_t sync_errors;           /* sync calls that returned an error */
+  size_t failed_ops;            /* ops that returned an error, expected or not */
+  uint64_t doubt_blocks;        /* file blocks in doubt at the end (wl_doubt.h) */
+  uint64_t faults_fired;        /* requests failed by injected faults */
 };
 
 void wl_run_opts_init (struct wl_run_opts *o);   /* persist fsync, seed 0 */

@@ -19,6 +19,7 @@
 
 #include "fpfs.h"
 #include "wl.h"
+#include "wl_doubt.h"
 #include "wl_model.h"
 #include "wl_run.h"
 
@@ -37,6 +38,7 @@ struct wl_runner {
   struct wl_run_result *r_res;
   struct fpfs *r_fs;
   struct wl_model r_model;
+  struct wl_doubt r_doubt;       /* blocks in doubt after sync errors */
   struct wl_handle *r_handles;
   size_t r_nh, r_hcap;
   bool *r_sync_write;            /* osync/odsync plan, one per op */
@@ -52,6 +54,8 @@ struct wl_outcome {
   json_object *o_effect;         /* NULL or an object (owned) */
   json_object *o_state;          /* NULL or an array of state objects */
   const char *o_sync;            /* "fsync", ... when o_state is set */
+  const char *o_sync_failed;     /* "fsync", ... when a sync call failed */
+  int o_state_err;               /* keep_going: observing the state failed */
 };
 
 /* wl_exec.c: run op i.  Returns 0 with *out filled (the op's own failure

@@ -171,6 +171,12 @@ wl_state_file (struct wl_runner *r, const char *path,
     wl_state_times (o, st);
     wl_oracle_put_u64 (o, "block_start", start);
     json_object_object_add (o, "blocks", wl_oracle_blocks (f, start, n));
+    /* Blocks whose writeback failed earlier (wl_doubt.h): this sync call
+     * did not cover them, whatever it returned. */
+    json_object *unknown = wl_doubt_json (&r->r_doubt, st->ino,
+                                          st->generation, start, n);
+    if (unknown)
+      json_object_object_add (o, "unknown", unknown);
     json_object_array_add (arr, o);
     start += n;
   } while (start < nb);

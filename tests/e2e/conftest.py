@@ -26,6 +26,8 @@ Fixtures:
 
 Helpers:
     run_nbdkit_expect_failure(build, args, tmp_path) -> (returncode, stderr)
+    read_control(h) -> dict of the control export's counters line
+    fault_command(c, text): arm/clear faults through the control export
 
 Teardown closes every client first, then sends SIGTERM (SIGKILL after a
 timeout), and fails the test if nbdkit exited non-zero or a sanitizer
@@ -329,5 +331,13 @@ def read_control(h: nbd.NBD) -> dict:
     out = {"version": int(words[1])}
     for w in words[2:]:
         k, v = w.split("=", 1)
-        out[k] = v if k == "uuid" else int(v)
+        out[k] = int(v) if v.isdigit() and k != "uuid" else v
     return out
+
+
+CONTROL_CMD = 512 * 1024    # control writes from here on are fault commands
+
+
+def fault_command(c: nbd.NBD, text: str) -> None:
+    """Send fault specs (the plugin's man page) through the control export."""
+    c.pwrite(text.encode(), CONTROL_CMD)

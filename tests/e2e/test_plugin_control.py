@@ -8,7 +8,8 @@ import fplog_py
 from conftest import read_control
 
 KEY_ORDER = ["uuid", "next_seq", "writes", "trims", "zeros", "flushes",
-             "marks", "bytes_written"]
+             "marks", "bytes_written", "faults_fired", "power", "faults"]
+COUNTERS = KEY_ORDER[1:-3]
 
 
 def test_plugin_control_read_starts_at_zero(flushpoint_server):
@@ -16,7 +17,8 @@ def test_plugin_control_read_starts_at_zero(flushpoint_server):
     ctl = read_control(c)
     assert ctl["version"] == 1
     assert list(ctl)[1:] == KEY_ORDER
-    assert all(ctl[k] == 0 for k in KEY_ORDER[1:]), ctl
+    assert all(ctl[k] == 0 for k in COUNTERS + ["faults_fired"]), ctl
+    assert (ctl["power"], ctl["faults"]) == ("on", ""), ctl
 
 
 def test_plugin_control_read_counts_each_request_type(flushpoint_server):

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_nbdkit_expect_failure
 
-KEYS = ["size", "log", "base", "sector", "uuid", "deterministic"]
+KEYS = ["size", "log", "base", "sector", "uuid", "deterministic", "fault"]
 
 
 def _refused(fp_build, tmp_path, args):

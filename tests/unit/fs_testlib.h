@@ -3,8 +3,8 @@
  * - A shim block device wraps a memory device and records every request
  *   (type, offset, length, flags, XXH64 of the data) so tests can count the
  *   device ops of one system call, check their order, and hash the whole
- *   request stream for determinism.  It can fail writes that hit a byte
- *   range (fault injection).
+ *   request stream for determinism.  It can fail writes or reads that hit
+ *   a byte range, and flushes (fault injection).
  * - A trace sink that keeps event names, to check tracepoint order.
  * - tfs_* wrappers: mkfs + mount with an option string, remount, crash.
  * Everything is static inline so each test file stays one executable.
@@ -44,6 +44,11 @@ struct shim_dev {
   /* fault injection: writes touching [fail_lo, fail_hi) fail with -EIO */
   uint64_t fail_lo, fail_hi;
   long fail_count;                  /* failures left; < 0 unlimited */
+  /* reads touching [rfail_lo, rfail_hi) fail with rfail_err (-EIO if 0) */
+  uint64_t rfail_lo, rfail_hi;
+  long rfail_count;
+  int rfail_err;
+  long flush_fail_count;            /* flushes to fail with -EIO */
 };
 
 static inline void
@@ -63,6 +68,11 @@ shim_read (struct fpfs_bdev *bd, void *buf, uint64_t off, size_t len)
   struct shim_dev *sd = bd->priv;
   if (sd->record_reads)
     shim_push (sd, (struct shim_op) { SHIM_READ, off, len, 0, 0, NULL });
+  if (sd->rfail_count != 0 && off < sd->rfail_hi && off + len > sd->rfail_lo) {
+    if (sd->rfail_count > 0)
+      sd->rfail_count--;
+    return sd->rfail_err ? sd->rfail_err : -EIO;
+  }
   return fpfs_bdev_read (sd->lower, buf, off, len);
 }
 
@@ -92,6 +102,11 @@ shim_flush (struct fpfs_bdev *bd)
 {
   struct shim_dev *sd = bd->priv;
   shim_push (sd, (struct shim_op) { SHIM_FLUSH, 0, 0, 0, 0, NULL });
+  if (sd->flush_fail_count != 0) {
+    if (sd->flush_fail_count > 0)
+      sd->flush_fail_count--;
+    return -EIO;
+  }
   return fpfs_bdev_flush (sd->lower);
 }
 
