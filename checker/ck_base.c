@@ -12,22 +12,11 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "errbuf.h"
 #include "ck_base.h"
 
 #define BASE_CHUNK (1u << 20)
 #define BASE_BLOCK 4096u
-
-static void
-base_msg (char *errbuf, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (!errbuf || !errlen)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (errbuf, errlen, fmt, ap);
-  va_end (ap);
-}
 
 static int
 base_open (const struct fplog_header *h, const char *log_path,
@@ -73,13 +62,13 @@ ck_base_load (const struct fplog_header *h, const char *log_path,
   fd = base_open (h, log_path, override, used, sizeof used);
   if (fd < 0) {
     err = -errno;
-    base_msg (errbuf, errlen, "base image %s: open: %s%s", used,
+    fp_errbuf (errbuf, errlen, "base image %s: open: %s%s", used,
               strerror (-err), override ? "" : " (give its place with --base)");
     return err;
   }
   if (fstat (fd, &sb) < 0 || (uint64_t) sb.st_size != h->base_size ||
       h->base_size > bd->size) {
-    base_msg (errbuf, errlen, "base image %s: size %" PRIu64 " bytes, but "
+    fp_errbuf (errbuf, errlen, "base image %s: size %" PRIu64 " bytes, but "
               "the log was recorded over a base of %" PRIu64 " bytes", used,
               (uint64_t) sb.st_size, h->base_size);
     err = -EINVAL;
@@ -101,7 +90,7 @@ ck_base_load (const struct fplog_header *h, const char *log_path,
       continue;
     if (n <= 0) {
       err = n < 0 ? -errno : -EIO;
-      base_msg (errbuf, errlen, "base image %s: read: %s", used,
+      fp_errbuf (errbuf, errlen, "base image %s: read: %s", used,
                 n < 0 ? strerror (-err) : "file shrank while being read");
       break;
     }
@@ -118,12 +107,12 @@ ck_base_load (const struct fplog_header *h, const char *log_path,
       memcpy (blk, buf + b, len);
       err = fpfs_bdev_write (bd, blk, off + b, whole, 0);
       if (err)
-        base_msg (errbuf, errlen, "%s: write: %s", bd->desc, strerror (-err));
+        fp_errbuf (errbuf, errlen, "%s: write: %s", bd->desc, strerror (-err));
     }
     off += (uint64_t) n;
   }
   if (!err && XXH3_64bits_digest (st) != h->base_checksum) {
-    base_msg (errbuf, errlen, "base image %s: checksum %016" PRIx64 ", but "
+    fp_errbuf (errbuf, errlen, "base image %s: checksum %016" PRIx64 ", but "
               "the log was recorded over a base with checksum %016" PRIx64
               " (not the same image)", used, XXH3_64bits_digest (st),
               h->base_checksum);

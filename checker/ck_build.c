@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "ck_base.h"
 #include "ck_bdio.h"
 #include "ck_build.h"
@@ -43,18 +44,6 @@ struct ck_build {
   size_t ncand, capcand;
   struct ck_build_stats st;
 };
-
-static void
-b_msg (char *errbuf, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (!errbuf || !errlen)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (errbuf, errlen, fmt, ap);
-  va_end (ap);
-}
 
 /* Grow *v (elements of size sz) to hold at least n+1. */
 static int
@@ -93,7 +82,7 @@ ck_build_open (const char *log_path, const char *base_path,
   if (!err)
     err = fpfs_bdev_overlay_open (b->epoch, &b->top);
   if (err) {
-    b_msg (errbuf, errlen, "%s: cannot make a %" PRIu64 "-byte device: %s",
+    fp_errbuf (errbuf, errlen, "%s: cannot make a %" PRIu64 "-byte device: %s",
            log_path, b->hdr.device_size, strerror (-err));
     goto fail;
   }
@@ -226,7 +215,7 @@ ck_build_entry (struct ck_build *b, const struct fplog_entry *e,
   int err = 0;
 
   if (e->seq != want) {
-    b_msg (errbuf, errlen, "builder: entry %" PRIu64 " fed, expected %"
+    fp_errbuf (errbuf, errlen, "builder: entry %" PRIu64 " fed, expected %"
            PRIu64, e->seq, want);
     return -EINVAL;
   }
@@ -255,7 +244,7 @@ ck_build_entry (struct ck_build *b, const struct fplog_entry *e,
     break;
   }
   if (err) {
-    b_msg (errbuf, errlen, "builder: entry %" PRIu64 " (%s): %s", e->seq,
+    fp_errbuf (errbuf, errlen, "builder: entry %" PRIu64 " (%s): %s", e->seq,
            fplog_type_name (e->type), strerror (-err));
     return err;
   }
@@ -414,7 +403,7 @@ b_make_holes (struct ck_build *b, const struct ck_recipe *r, char *errbuf,
       break;
     w = b_find (b, seq);
     if (!w || (w->flags & FPLOG_F_FUA)) {
-      b_msg (errbuf, errlen, "builder: entry %" PRIu64 " is %s", seq,
+      fp_errbuf (errbuf, errlen, "builder: entry %" PRIu64 " is %s", seq,
              w ? "a FUA write, never lost"
              : "not a write of the current epoch");
       return -EINVAL;
@@ -429,7 +418,7 @@ b_make_holes (struct ck_build *b, const struct ck_recipe *r, char *errbuf,
     for (size_t k = 0; k <= r->nkeep && !err; k++) {
       uint64_t gap_end = k < r->nkeep ? r->keep[k].first : n;
       if (k < r->nkeep && r->keep[k].last >= n) {
-        b_msg (errbuf, errlen, "builder: entry %" PRIu64 ": kept sector %"
+        fp_errbuf (errbuf, errlen, "builder: entry %" PRIu64 ": kept sector %"
                PRIu64 " past the request's %" PRIu64, seq, r->keep[k].last, n);
         return -EINVAL;
       }
@@ -457,7 +446,7 @@ ck_build_state (struct ck_build *b, const struct ck_recipe *r,
   if (errbuf && errlen)
     errbuf[0] = '\0';
   if (!b->any || r->end != b->last_seq) {
-    b_msg (errbuf, errlen, "builder: state ends at entry %" PRIu64
+    fp_errbuf (errbuf, errlen, "builder: state ends at entry %" PRIu64
            ", but the builder stands at entry %" PRIu64, r->end, b->last_seq);
     return -EINVAL;
   }
@@ -479,7 +468,7 @@ ck_build_state (struct ck_build *b, const struct ck_recipe *r,
   }
   if (err) {
     if (errbuf && errlen && !errbuf[0])
-      b_msg (errbuf, errlen, "builder: state at entry %" PRIu64 ": %s",
+      fp_errbuf (errbuf, errlen, "builder: state at entry %" PRIu64 ": %s",
              r->end, strerror (-err));
     fpfs_bdev_overlay_reset (b->top);
     return err;

@@ -10,21 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "ck_bdio.h"
 #include "ck_image.h"
 #include "ck_states.h"
-
-static void
-im_msg (char *errbuf, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (!errbuf || !errlen)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (errbuf, errlen, fmt, ap);
-  va_end (ap);
-}
 
 uint64_t
 ck_recipe_first_change (const struct ck_recipe *r)
@@ -58,7 +47,7 @@ im_apply_torn (const struct ck_recipe *r, const struct fplog_entry *e,
     uint64_t a, b;
 
     if (k->last >= n) {
-      im_msg (errbuf, errlen, "--tear %" PRIu64 ": sector %" PRIu64 " is "
+      fp_errbuf (errbuf, errlen, "--tear %" PRIu64 ": sector %" PRIu64 " is "
               "outside the request, which covers sectors 0-%" PRIu64,
               r->tear_seq, k->last, n - 1);
       return -EINVAL;
@@ -86,12 +75,12 @@ ck_recipe_apply (const struct ck_recipe *r, struct fplog_reader *log,
   int rc, err = 0;
 
   if (r->ndrop && r->drop[r->ndrop - 1] > r->end) {
-    im_msg (errbuf, errlen, "--drop %" PRIu64 ": after the state's last "
+    fp_errbuf (errbuf, errlen, "--drop %" PRIu64 ": after the state's last "
             "entry %" PRIu64, r->drop[r->ndrop - 1], r->end);
     return -EINVAL;
   }
   if (r->torn && (r->tear_seq > r->end || ck_recipe_drops (r, r->tear_seq))) {
-    im_msg (errbuf, errlen, "--tear %" PRIu64 ": %s", r->tear_seq,
+    fp_errbuf (errbuf, errlen, "--tear %" PRIu64 ": %s", r->tear_seq,
             r->tear_seq > r->end ? "after the state's last entry"
             : "the entry is also dropped");
     return -EINVAL;
@@ -111,26 +100,26 @@ ck_recipe_apply (const struct ck_recipe *r, struct fplog_reader *log,
     if (rc < 0)
       return rc;
     if (rc != FPLOG_NEXT_ENTRY) {
-      im_msg (errbuf, errlen, "the log ends before entry %" PRIu64
+      fp_errbuf (errbuf, errlen, "the log ends before entry %" PRIu64
               ", the state's last entry (it has %" PRIu64 " entries)",
               r->end, seq);
       return -ENOENT;
     }
     assert (e.seq == seq);
     if ((dropped || torn) && !im_is_write (e.type)) {
-      im_msg (errbuf, errlen, "%s %" PRIu64 ": entry %" PRIu64 " is a %s; "
+      fp_errbuf (errbuf, errlen, "%s %" PRIu64 ": entry %" PRIu64 " is a %s; "
               "only WRITE, TRIM and ZERO can be lost", dropped ? "--drop"
               : "--tear", seq, seq, fplog_type_name (e.type));
       return -EINVAL;
     }
     if ((dropped || torn) && (e.flags & FPLOG_F_FUA)) {
-      im_msg (errbuf, errlen, "%s %" PRIu64 ": entry %" PRIu64 " is a FUA "
+      fp_errbuf (errbuf, errlen, "%s %" PRIu64 ": entry %" PRIu64 " is a FUA "
               "write, durable when it completed", dropped ? "--drop"
               : "--tear", seq, seq);
       return -EINVAL;
     }
     if (e.type == FPLOG_FLUSH && first < seq) {
-      im_msg (errbuf, errlen, "entry %" PRIu64 " (dropped or torn) was made "
+      fp_errbuf (errbuf, errlen, "entry %" PRIu64 " (dropped or torn) was made "
               "durable by the FLUSH at entry %" PRIu64 ", before the "
               "state's last entry %" PRIu64, first, seq, r->end);
       return -EINVAL;
@@ -143,7 +132,7 @@ ck_recipe_apply (const struct ck_recipe *r, struct fplog_reader *log,
       err = ck_bd_put (bd, e.type == FPLOG_WRITE ? e.payload : NULL,
                        e.offset, e.length);
     if (err && errbuf && !*errbuf)
-      im_msg (errbuf, errlen, "%s: entry %" PRIu64 ": %s", bd->desc, seq,
+      fp_errbuf (errbuf, errlen, "%s: entry %" PRIu64 ": %s", bd->desc, seq,
               strerror (-err));
   }
   return err;

@@ -15,19 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "ck_oracle.h"
-
-static void
-or_msg (char *errbuf, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (!errbuf || !errlen)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (errbuf, errlen, fmt, ap);
-  va_end (ap);
-}
 
 int
 ck_json_u64 (json_object *o, const char *key, uint64_t *v)
@@ -92,7 +81,7 @@ or_run (struct ck_oracle *o, json_object *m, uint64_t seq, char *errbuf,
   int err;
 
   if (o->run_seq != CK_NO_SEQ) {
-    or_msg (errbuf, errlen, "log entry %" PRIu64 ": a second \"run\" mark "
+    fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": a second \"run\" mark "
             "(the first is entry %" PRIu64 "): one recording per log",
             seq, o->run_seq);
     return -EBADMSG;
@@ -103,7 +92,7 @@ or_run (struct ck_oracle *o, json_object *m, uint64_t seq, char *errbuf,
   o->persist = ck_json_str (m, "persist");
   ck_json_u64 (m, "seed", &o->seed);
   if (!text || !o->mount || ck_json_u64 (m, "ops", &nops) < 0) {
-    or_msg (errbuf, errlen, "log entry %" PRIu64 ": the \"run\" mark lacks "
+    fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": the \"run\" mark lacks "
             "%s", seq, !text ? "the workload text (workloads above 256 KiB "
             "cannot be checked)" : !o->mount ? "\"mount\"" : "\"ops\"");
     return -EBADMSG;
@@ -111,12 +100,12 @@ or_run (struct ck_oracle *o, json_object *m, uint64_t seq, char *errbuf,
   err = wl_parse (o->workload ? o->workload : "workload", text, strlen (text),
                   &o->w, why, sizeof why);
   if (err) {
-    or_msg (errbuf, errlen, "log entry %" PRIu64 ": the workload in the "
+    fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": the workload in the "
             "\"run\" mark does not parse: %s", seq, why);
     return -EBADMSG;
   }
   if (o->w->n_ops != nops) {
-    or_msg (errbuf, errlen, "log entry %" PRIu64 ": the \"run\" mark says %"
+    fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": the \"run\" mark says %"
             PRIu64 " ops, its text has %zu", seq, nops, o->w->n_ops);
     return -EBADMSG;
   }
@@ -171,14 +160,14 @@ or_after (struct ck_oracle *o, struct ck_op *op, json_object *m,
   else {
     uint64_t parts = 0;
     if (ck_json_u64 (sync, "parts", &parts) < 0 || parts != parts_seen) {
-      or_msg (errbuf, errlen, "log entry %" PRIu64 ": op %zu's after-mark "
+      fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": op %zu's after-mark "
               "names %" PRIu64 " state parts, the log holds %zu before it",
               seq, op->index, parts, parts_seen);
       return -EBADMSG;
     }
   }
   if (!op->sync_call || !op->state) {
-    or_msg (errbuf, errlen, "log entry %" PRIu64 ": op %zu: a \"sync\" "
+    fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": op %zu: a \"sync\" "
             "without call or state", seq, op->index);
     return -EBADMSG;
   }
@@ -197,14 +186,14 @@ or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
 
   ck_json_u64 (m, "v", &v);
   if (v != CK_ORACLE_VERSION) {
-    or_msg (errbuf, errlen, "log entry %" PRIu64 ": oracle version %" PRIu64
+    fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": oracle version %" PRIu64
             ", this checker reads version %d", seq, v, CK_ORACLE_VERSION);
     return -EBADMSG;
   }
   if (strcmp (kind, "run") == 0)
     return or_run (o, m, seq, errbuf, errlen);
   if (o->run_seq == CK_NO_SEQ) {
-    or_msg (errbuf, errlen, "log entry %" PRIu64 ": a \"%s\" mark before "
+    fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": a \"%s\" mark before "
             "the \"run\" mark", seq, kind);
     return -EBADMSG;
   }
@@ -221,7 +210,7 @@ or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
       strcmp (kind, "state"))
     return 0;                    /* a kind from a later runner: ignore */
   if (ck_json_u64 (m, "op", &idx) < 0 || idx >= o->nops) {
-    or_msg (errbuf, errlen, "log entry %" PRIu64 ": \"%s\" mark with no "
+    fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": \"%s\" mark with no "
             "op or op out of range", seq, kind);
     return -EBADMSG;
   }
@@ -229,7 +218,7 @@ or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
   if (strcmp (kind, "before") == 0) {
     if (op->before_seq != CK_NO_SEQ || (idx > 0 && o->ops[idx - 1].before_seq
                                         == CK_NO_SEQ)) {
-      or_msg (errbuf, errlen, "log entry %" PRIu64 ": op %" PRIu64 " starts "
+      fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": op %" PRIu64 " starts "
               "twice or out of order", seq, idx);
       return -EBADMSG;
     }
@@ -239,7 +228,7 @@ or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
     return 0;
   }
   if (op->before_seq == CK_NO_SEQ || op->after_seq != CK_NO_SEQ) {
-    or_msg (errbuf, errlen, "log entry %" PRIu64 ": op %" PRIu64 ": \"%s\" "
+    fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": op %" PRIu64 ": \"%s\" "
             "mark %s", seq, idx, kind, op->before_seq == CK_NO_SEQ
             ? "before the op started" : "after the op returned");
     return -EBADMSG;
@@ -248,7 +237,7 @@ or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
     uint64_t part = 0;
     if (ck_json_u64 (m, "part", &part) < 0 || part != *parts ||
         or_part (op, m) < 0) {
-      or_msg (errbuf, errlen, "log entry %" PRIu64 ": op %" PRIu64 ": bad "
+      fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": op %" PRIu64 ": bad "
               "state part", seq, idx);
       return -EBADMSG;
     }
@@ -303,7 +292,7 @@ ck_oracle_load (struct fplog_reader *rd, struct ck_oracle **out,
   if (!err && rc < 0)
     err = rc;
   if (!err && o->run_seq == CK_NO_SEQ) {
-    or_msg (errbuf, errlen, "no oracle marks: %zu MARK entries, none a "
+    fp_errbuf (errbuf, errlen, "no oracle marks: %zu MARK entries, none a "
             "\"run\" mark from `flushpoint run` -- this log records a disk, "
             "not a workload, and has nothing to check against", o->marks);
     err = -ENOMSG;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "ck_recipe.h"
 #include "fplog.h"
 
@@ -25,18 +26,6 @@ static const char *const ck_kind_names[CK_KIND__COUNT] = {
   [CK_KIND_EPOCH] = "epoch",
   [CK_KIND_TORN] = "torn",
 };
-
-static void
-ck_msg (char *errbuf, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (!errbuf || !errlen)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (errbuf, errlen, fmt, ap);
-  va_end (ap);
-}
 
 const char *
 ck_kind_name (enum ck_state_kind k)
@@ -57,7 +46,7 @@ ck_kinds_parse (const char *s, unsigned *mask, char *errbuf, size_t errlen)
       if (strlen (ck_kind_names[k]) == n && strncmp (s, ck_kind_names[k], n) == 0)
         break;
     if (k == CK_KIND__COUNT) {
-      ck_msg (errbuf, errlen, "unknown state kind '%.*s' (expected flush, "
+      fp_errbuf (errbuf, errlen, "unknown state kind '%.*s' (expected flush, "
               "write, epoch or torn)", (int) n, s);
       return -EINVAL;
     }
@@ -410,7 +399,7 @@ ck_parse_ranges (const char *s, struct ck_range **out, size_t *nout,
     }
     total += rg.last - rg.first + 1;
     if (rg.last - rg.first >= CK_LIST_MAX || total > CK_LIST_MAX) {
-      ck_msg (errbuf, errlen, "%s '%s': more than %u numbers", what, s,
+      fp_errbuf (errbuf, errlen, "%s '%s': more than %u numbers", what, s,
               CK_LIST_MAX);
       err = -EINVAL;
       goto out;
@@ -434,7 +423,7 @@ ck_parse_ranges (const char *s, struct ck_range **out, size_t *nout,
   *nout = n;
   return 0;
  bad:
-  ck_msg (errbuf, errlen, "%s '%s': expected numbers and ranges like "
+  fp_errbuf (errbuf, errlen, "%s '%s': expected numbers and ranges like "
           "17,23-25 (at '%s')", what, s, p);
   err = -EINVAL;
  out:
@@ -489,11 +478,11 @@ ck_recipe_parse_tear (struct ck_recipe *r, const char *s,
   int err;
 
   if (r->torn) {
-    ck_msg (errbuf, errlen, "--tear '%s': only one torn write per state", s);
+    fp_errbuf (errbuf, errlen, "--tear '%s': only one torn write per state", s);
     return -EINVAL;
   }
   if (ck_parse_num (&p, &seq) < 0 || *p != ':') {
-    ck_msg (errbuf, errlen, "--tear '%s': expected SEQ:SECTORS, e.g. "
+    fp_errbuf (errbuf, errlen, "--tear '%s': expected SEQ:SECTORS, e.g. "
             "31:0-3,6 (sectors of the write that reach the disk) or "
             "31:none", s);
     return -EINVAL;
@@ -524,7 +513,7 @@ ck_recipe_parse (struct ck_recipe *r, const char *s, char *errbuf,
     if (strncmp (tok, "end=", 4) == 0) {
       const char *p = tok + 4;
       if (ck_parse_num (&p, &r->end) < 0 || *p) {
-        ck_msg (errbuf, errlen, "recipe '%s': bad end", s);
+        fp_errbuf (errbuf, errlen, "recipe '%s': bad end", s);
         err = -EINVAL;
       }
       have_end = true;
@@ -534,12 +523,12 @@ ck_recipe_parse (struct ck_recipe *r, const char *s, char *errbuf,
     else if (strncmp (tok, "tear=", 5) == 0)
       err = ck_recipe_parse_tear (r, tok + 5, errbuf, errlen);
     else {
-      ck_msg (errbuf, errlen, "recipe '%s': unknown field '%s'", s, tok);
+      fp_errbuf (errbuf, errlen, "recipe '%s': unknown field '%s'", s, tok);
       err = -EINVAL;
     }
   }
   if (!err && !have_end) {
-    ck_msg (errbuf, errlen, "recipe '%s': no end=", s);
+    fp_errbuf (errbuf, errlen, "recipe '%s': no end=", s);
     err = -EINVAL;
   }
   if (!err)

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errbuf.h"
 #include "fpfs.h"
 
 #define FILE_SECTOR 512u
@@ -161,22 +162,6 @@ static const struct fpfs_bdev_ops file_ops = {
   .close = file_close,
 };
 
-static void
-file_error (char *errbuf, size_t errlen, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));
-
-static void
-file_error (char *errbuf, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (errbuf == NULL || errlen == 0)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (errbuf, errlen, fmt, ap);
-  va_end (ap);
-}
-
 /* The size of an open image: the file's size, or a block device's. */
 static int
 file_get_size (int fdes, uint64_t *size)
@@ -210,11 +195,11 @@ fpfs_bdev_file_open (const char *path, bool create, uint64_t size,
 
   *out = NULL;
   if (path == NULL) {
-    file_error (errbuf, errlen, "file: no image path given");
+    fp_errbuf (errbuf, errlen, "file: no image path given");
     return -EINVAL;
   }
   if (create && (size == 0 || size % FILE_SECTOR != 0)) {
-    file_error (errbuf, errlen, "file: %s: size %llu is not a positive "
+    fp_errbuf (errbuf, errlen, "file: %s: size %llu is not a positive "
                 "multiple of %u", path, (unsigned long long) size,
                 FILE_SECTOR);
     return -EINVAL;
@@ -223,31 +208,31 @@ fpfs_bdev_file_open (const char *path, bool create, uint64_t size,
                0644);
   if (fdes < 0) {
     ret = -errno;
-    file_error (errbuf, errlen, "file: open: %s: %s", path, strerror (-ret));
+    fp_errbuf (errbuf, errlen, "file: open: %s: %s", path, strerror (-ret));
     goto out;
   }
   if (create && ftruncate (fdes, (off_t) size) < 0) {
     ret = -errno;
-    file_error (errbuf, errlen, "file: ftruncate: %s: %s", path,
+    fp_errbuf (errbuf, errlen, "file: ftruncate: %s: %s", path,
                 strerror (-ret));
     goto out;
   }
   ret = file_get_size (fdes, &have);
   if (ret < 0) {
-    file_error (errbuf, errlen, "file: size of %s: %s", path,
+    fp_errbuf (errbuf, errlen, "file: size of %s: %s", path,
                 ret == -EINVAL ? "not a regular file or block device"
                 : strerror (-ret));
     goto out;
   }
   if (size != 0 && have != size) {
     ret = -EINVAL;
-    file_error (errbuf, errlen, "file: %s: size is %llu, expected %llu",
+    fp_errbuf (errbuf, errlen, "file: %s: size is %llu, expected %llu",
                 path, (unsigned long long) have, (unsigned long long) size);
     goto out;
   }
   if (have == 0 || have % FILE_SECTOR != 0) {
     ret = -EINVAL;
-    file_error (errbuf, errlen, "file: %s: size %llu is not a positive "
+    fp_errbuf (errbuf, errlen, "file: %s: size %llu is not a positive "
                 "multiple of %u", path, (unsigned long long) have,
                 FILE_SECTOR);
     goto out;
@@ -256,7 +241,7 @@ fpfs_bdev_file_open (const char *path, bool create, uint64_t size,
   fd = calloc (1, sizeof *fd);
   if (bd == NULL || fd == NULL) {
     ret = -ENOMEM;
-    file_error (errbuf, errlen, "file: %s: out of memory", path);
+    fp_errbuf (errbuf, errlen, "file: %s: out of memory", path);
     goto out;
   }
   fd->fd_fd = fdes;

@@ -35,6 +35,7 @@
 
 #include <libnbd.h>
 
+#include "errbuf.h"
 #include "fpfs.h"
 
 #define NBD_DEFAULT_MAX_REQ (32u << 20)
@@ -182,22 +183,6 @@ static const struct fpfs_bdev_ops nbd_ops = {
   .close = nbddev_close,
 };
 
-static void
-nbddev_error (char *errbuf, size_t errlen, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));
-
-static void
-nbddev_error (char *errbuf, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (errbuf == NULL || errlen == 0)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (errbuf, errlen, fmt, ap);
-  va_end (ap);
-}
-
 static const char *
 nbd_msg (void)
 {
@@ -252,14 +237,14 @@ nbddev_wrap (struct nbd_handle *h, const char *what, struct fpfs_bdev **out,
   maxbs = nbd_get_block_size (h, LIBNBD_SIZE_MAXIMUM);
   if (size < 0) {
     ret = nbd_err ();
-    nbddev_error (errbuf, errlen, "nbd: %s: get size: %s", what, nbd_msg ());
+    fp_errbuf (errbuf, errlen, "nbd: %s: get size: %s", what, nbd_msg ());
     goto out;
   }
   if (minbs > 512)
     sector = (uint32_t) minbs;
   if (minbs > 4096 || (sector & (sector - 1)) != 0) {
     ret = -EINVAL;
-    nbddev_error (errbuf, errlen, "nbd: %s: minimum block size %lld is not "
+    fp_errbuf (errbuf, errlen, "nbd: %s: minimum block size %lld is not "
                   "a power of two up to 4096", what, (long long) minbs);
     goto out;
   }
@@ -267,7 +252,7 @@ nbddev_wrap (struct nbd_handle *h, const char *what, struct fpfs_bdev **out,
   size -= size % sector;
   if (size == 0) {
     ret = -EINVAL;
-    nbddev_error (errbuf, errlen, "nbd: %s: export is smaller than a "
+    fp_errbuf (errbuf, errlen, "nbd: %s: export is smaller than a "
                   "sector", what);
     goto out;
   }
@@ -275,7 +260,7 @@ nbddev_wrap (struct nbd_handle *h, const char *what, struct fpfs_bdev **out,
   nd = calloc (1, sizeof *nd);
   if (bd == NULL || nd == NULL) {
     ret = -ENOMEM;
-    nbddev_error (errbuf, errlen, "nbd: %s: out of memory", what);
+    fp_errbuf (errbuf, errlen, "nbd: %s: out of memory", what);
     goto out;
   }
   nd->nd_h = h;
@@ -312,14 +297,14 @@ fpfs_bdev_nbd_open (const char *uri, const char *export_name,
 
   *out = NULL;
   if (uri == NULL || *uri == '\0') {
-    nbddev_error (errbuf, errlen, "nbd: no URI or socket path given");
+    fp_errbuf (errbuf, errlen, "nbd: no URI or socket path given");
     return -EINVAL;
   }
   is_uri = strstr (uri, "://") != NULL;
   h = nbd_create ();
   if (h == NULL) {
     ret = nbd_err ();
-    nbddev_error (errbuf, errlen, "nbd: create handle: %s", nbd_msg ());
+    fp_errbuf (errbuf, errlen, "nbd: create handle: %s", nbd_msg ());
     goto out;
   }
   if (is_uri) {
@@ -328,13 +313,13 @@ fpfs_bdev_nbd_open (const char *uri, const char *export_name,
       u = nbd_uri_with_export (uri, export_name);
       if (u == NULL) {
         ret = -ENOMEM;
-        nbddev_error (errbuf, errlen, "nbd: %s: out of memory", uri);
+        fp_errbuf (errbuf, errlen, "nbd: %s: out of memory", uri);
         goto out;
       }
     }
     if (nbd_connect_uri (h, u ? u : uri) < 0) {
       ret = nbd_err ();
-      nbddev_error (errbuf, errlen, "nbd: connect %s: %s", u ? u : uri,
+      fp_errbuf (errbuf, errlen, "nbd: connect %s: %s", u ? u : uri,
                     nbd_msg ());
       goto out;
     }
@@ -343,7 +328,7 @@ fpfs_bdev_nbd_open (const char *uri, const char *export_name,
     if (nbd_set_export_name (h, export_name ? export_name : "") < 0 ||
         nbd_connect_unix (h, uri) < 0) {
       ret = nbd_err ();
-      nbddev_error (errbuf, errlen, "nbd: connect unix socket %s: %s", uri,
+      fp_errbuf (errbuf, errlen, "nbd: connect unix socket %s: %s", uri,
                     nbd_msg ());
       goto out;
     }
@@ -367,18 +352,18 @@ fpfs_bdev_nbd_command_open (char **argv, struct fpfs_bdev **out,
 
   *out = NULL;
   if (argv == NULL || argv[0] == NULL) {
-    nbddev_error (errbuf, errlen, "nbd: no command given");
+    fp_errbuf (errbuf, errlen, "nbd: no command given");
     return -EINVAL;
   }
   h = nbd_create ();
   if (h == NULL) {
     ret = nbd_err ();
-    nbddev_error (errbuf, errlen, "nbd: create handle: %s", nbd_msg ());
+    fp_errbuf (errbuf, errlen, "nbd: create handle: %s", nbd_msg ());
     goto out;
   }
   if (nbd_connect_command (h, argv) < 0) {
     ret = nbd_err ();
-    nbddev_error (errbuf, errlen, "nbd: connect command %s: %s", argv[0],
+    fp_errbuf (errbuf, errlen, "nbd: connect command %s: %s", argv[0],
                   nbd_msg ());
     goto out;
   }

@@ -29,27 +29,12 @@
 #include <time.h>
 #include <uuid/uuid.h>
 
+#include "errbuf.h"
 #include "fs.h"
 
 #define DEFAULT_DIRTY_LIMIT (32ull << 20)
 #define BUF_CACHE_BUFFERS   16384u           /* 64 MiB of metadata */
 #define MIN_JOURNAL_BLOCKS  256u
-
-static void
-fs_errbuf (char *errbuf, size_t errlen, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));
-
-static void
-fs_errbuf (char *errbuf, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (errbuf == NULL || errlen == 0)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (errbuf, errlen, fmt, ap);
-  va_end (ap);
-}
 
 void
 ext4_abort (struct fpfs *fs, int err, const char *why)
@@ -62,6 +47,10 @@ ext4_abort (struct fpfs *fs, int err, const char *why)
   fs->s_ro = true;
   if (fs->s_journal && !jbd_journal_aborted (fs->s_journal))
     jbd_journal_abort (fs->s_journal, err ? err : -EIO);
+  /* The journal aborts on a failed write or FLUSH: Linux >= 5.8 records a
+   * failed buffer write on the super block too (mark_buffer_write_io_error),
+   * so the next syncfs reports it even if no commit it waited for failed. */
+  errseq_set (&fs->s_wb_err, -EIO);
 }
 
 int
@@ -128,7 +117,7 @@ fpfs_mkfs (struct fpfs_bdev *bd, const struct fpfs_mkfs_opts *o,
   int ret;
 
   if (bd == NULL || bd->sector_size == 0 || FS_BLOCK_SIZE % bd->sector_size) {
-    fs_errbuf (errbuf, errlen, "mkfs: sector size not a divisor of %u",
+    fp_errbuf (errbuf, errlen, "mkfs: sector size not a divisor of %u",
                FS_BLOCK_SIZE);
     return -EINVAL;
   }
@@ -139,7 +128,7 @@ fpfs_mkfs (struct fpfs_bdev *bd, const struct fpfs_mkfs_opts *o,
     : (uint32_t) (g.blocks_count / 8 < MIN_JOURNAL_BLOCKS ? MIN_JOURNAL_BLOCKS
                   : g.blocks_count / 8 > 1024 ? 1024 : g.blocks_count / 8);
   if (g.journal_blocks < MIN_JOURNAL_BLOCKS) {
-    fs_errbuf (errbuf, errlen, "mkfs: journal of %u blocks is too small (min %u)",
+    fp_errbuf (errbuf, errlen, "mkfs: journal of %u blocks is too small (min %u)",
                g.journal_blocks, MIN_JOURNAL_BLOCKS);
     return -EINVAL;
   }
@@ -161,7 +150,7 @@ fpfs_mkfs (struct fpfs_bdev *bd, const struct fpfs_mkfs_opts *o,
   g.itable_blocks = g.inodes_count / FS_INODES_PER_BLOCK;
   g.first_data_block = g.itable_start + g.itable_blocks;
   if (g.first_data_block + 64 > g.blocks_count) {
-    fs_errbuf (errbuf, errlen, "mkfs: device of %" PRIu64 " blocks is too "
+    fp_errbuf (errbuf, errlen, "mkfs: device of %" PRIu64 " blocks is too "
                "small (metadata needs %" PRIu64 ")", g.blocks_count,
                g.first_data_block + 64);
     return -ENOSPC;
@@ -250,7 +239,7 @@ fpfs_mkfs (struct fpfs_bdev *bd, const struct fpfs_mkfs_opts *o,
     ret = fpfs_bdev_flush (bd);
 io_fail:
   if (ret < 0)
-    fs_errbuf (errbuf, errlen, "mkfs: %s: write failed (%d)", bd->desc, ret);
+    fp_errbuf (errbuf, errlen, "mkfs: %s: write failed (%d)", bd->desc, ret);
 out:
   free (blk);
   return ret;
@@ -321,7 +310,7 @@ fs_load_journal (struct fpfs *fs, char *errbuf, size_t errlen)
       jbd_journal_drop (fs->s_journal);
     fs->s_journal = NULL;
     if (ret < 0)
-      fs_errbuf (errbuf, errlen, "journal: closing after recovery failed (%d)",
+      fp_errbuf (errbuf, errlen, "journal: closing after recovery failed (%d)",
                  ret);
   }
   return ret;
@@ -349,7 +338,7 @@ fpfs_mount (struct fpfs_bdev *bd, const struct fpfs_mount_opts *opts,
     return ret;
   if (bd == NULL || bd->sector_size == 0 || FS_BLOCK_SIZE % bd->sector_size
       || bd->size < FS_BLOCK_SIZE) {
-    fs_errbuf (errbuf, errlen, "mount: device too small or sector size "
+    fp_errbuf (errbuf, errlen, "mount: device too small or sector size "
                "unsupported");
     return -EINVAL;
   }
@@ -362,7 +351,7 @@ fpfs_mount (struct fpfs_bdev *bd, const struct fpfs_mount_opts *opts,
   }
   ret = fpfs_bdev_read (bd, raw, 0, FS_BLOCK_SIZE);
   if (ret < 0) {
-    fs_errbuf (errbuf, errlen, "mount: %s: reading the superblock failed (%d)",
+    fp_errbuf (errbuf, errlen, "mount: %s: reading the superblock failed (%d)",
                bd->desc, ret);
     goto fail;
   }
@@ -371,7 +360,7 @@ fpfs_mount (struct fpfs_bdev *bd, const struct fpfs_mount_opts *opts,
     goto fail;
   if (!(get_le32 (raw + SB_FEAT_COMPAT) & FS_FEATURE_COMPAT_HAS_JOURNAL)) {
     if (o.data == FPFS_DATA_JOURNAL) {
-      fs_errbuf (errbuf, errlen, "mount: data=journal on a file system "
+      fp_errbuf (errbuf, errlen, "mount: data=journal on a file system "
                  "without a journal");
       ret = -EINVAL;
       goto fail;
@@ -411,7 +400,7 @@ fpfs_mount (struct fpfs_bdev *bd, const struct fpfs_mount_opts *opts,
   memset (&g2, 0, sizeof g2);          /* padding too: memcmp below */
   ondisk_geometry_get (fs->s_sbh->b_data, &g2);
   if (memcmp (&g2, &fs->s_geo, sizeof g2) != 0) {
-    fs_errbuf (errbuf, errlen, "mount: superblock geometry changed by journal "
+    fp_errbuf (errbuf, errlen, "mount: superblock geometry changed by journal "
                "replay");
     ret = -EUCLEAN;
     goto fail;
@@ -438,7 +427,7 @@ fpfs_mount (struct fpfs_bdev *bd, const struct fpfs_mount_opts *opts,
   if (ret == 0)
     iput (root);
   if (ret < 0) {
-    fs_errbuf (errbuf, errlen, "mount: root directory: %s",
+    fp_errbuf (errbuf, errlen, "mount: root directory: %s",
                fs->s_errmsg[0] ? fs->s_errmsg : "unreadable");
     goto fail;
   }
@@ -465,7 +454,7 @@ fpfs_mount (struct fpfs_bdev *bd, const struct fpfs_mount_opts *opts,
   return 0;
 fail:
   if (errbuf && errlen && errbuf[0] == '\0')
-    fs_errbuf (errbuf, errlen, "mount: %s (%d)",
+    fp_errbuf (errbuf, errlen, "mount: %s (%d)",
                fs && fs->s_errmsg[0] ? fs->s_errmsg : "failed", ret);
   free (raw);
   fs_free (fs);
