@@ -66,8 +66,12 @@ rm_leaf (struct rm_ctx *c, struct ext_path *p)
     if (ret < 0)
       break;
     keep = ex.ee_block >= c->start ? 0 : c->start - ex.ee_block;
+    /* A directory's blocks are metadata (ext4's get_default_free_blocks_
+     * flags: METADATA|FORGET for directories and symlinks): freeing them
+     * must revoke, or recovery may replay an old journaled copy over the
+     * block once it is reused as file data. */
     ret = ext4_free_blocks (c->h, c->inode, ex.ee_start + keep,
-                            ex.ee_len - keep, false);
+                            ex.ee_len - keep, !fs_isreg (c->inode));
     if (ret < 0)
       break;
     if (keep) {
