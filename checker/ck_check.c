@@ -291,9 +291,19 @@ ck_prepare (const struct ck_check_opts *o, struct ck_shared *sh,
   return err;
 }
 
+bool
+ck_check_failed (const struct ck_check_result *res)
+{
+  return res->violated || res->faults_disagree;
+}
+
 static void
 ck_summarise (struct ck_check_result *res)
 {
+  const struct ck_oracle *o = res->oracle;
+
+  res->faults_disagree = o && o->end_has_faults
+                         && o->end_faults_fired != o->faults_at_end;
   for (size_t i = 0; i < res->nstates; i++) {
     const struct ck_state_result *s = &res->states[i];
     if (s->status == CK_STATE_SKIPPED) {

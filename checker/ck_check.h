@@ -63,8 +63,16 @@ struct ck_check_result {
   bool stale_allowed;
   bool fsck_allowed;           /* nojournal: fsck findings are "lost" */
   bool fsck_ran;
+  /* The run's faults: the log's failed FAULT entries against the runner's
+   * own count in its end mark ("runner and checker agree"). */
+  bool faults_disagree;
   double seconds;
 };
+
+/* A check fails (exit 1) when a state violates a promise, or when the
+ * runner and the log disagree on how many requests injected faults failed
+ * (res->faults_disagree). */
+bool ck_check_failed (const struct ck_check_result *res);
 
 /* 0 (whatever the verdicts), or -errno for input that cannot be checked:
  * -EBADMSG a corrupt log or oracle, -ENOMSG a log without oracle marks,

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <xxhash.h>
+
 #include "ck_check.h"
 #include "ck_matrix.h"
 #include "ck_report.h"
@@ -101,9 +103,38 @@ struct mx_shared {
   _Atomic unsigned running;
 };
 
+/* Random faults for a cell.  Rates are high enough that a workload of a
+ * few dozen requests meets some (a fault that never fires tests nothing),
+ * low enough that it gets past its first sync calls; one cell in three
+ * also loses power somewhere in its first few hundred requests. */
+void
+ck_matrix_cell_faults (uint64_t seed, struct ck_cell *c)
+{
+  uint64_t h = XXH3_64bits_withSeed (c->name, strlen (c->name), seed);
+  uint64_t s1 = h ^ 0x5eed1, s2 = (h >> 7) ^ 0x5eed2;
+
+  c->nfaults = 0;
+  snprintf (c->faults[c->nfaults++], sizeof c->faults[0],
+            "write:EIO:rate:%u%%:seed:%" PRIu64, 4 + (unsigned) (h % 9), s1);
+  snprintf (c->faults[c->nfaults++], sizeof c->faults[0],
+            "flush:EIO:rate:%u%%:seed:%" PRIu64, 4 + (unsigned) ((h >> 8) % 9),
+            s2);
+  if ((h >> 16) % 3 == 0)
+    snprintf (c->faults[c->nfaults++], sizeof c->faults[0],
+              "powercut:at:%" PRIu64, 10 + (h >> 20) % 300);
+}
+
 static void
 mx_cell_result (struct ck_cell *c, const struct ck_check_result *cr)
 {
+  const struct ck_oracle *o = cr->oracle;
+
+  c->faults_fired = o ? o->fault_entries : 0;
+  c->failed_syncs = o ? o->failed_syncs : 0;
+  c->faults_disagree = cr->faults_disagree;
+  for (size_t i = 0; i < cr->nstates; i++)
+    for (size_t k = 0; k < cr->states[i].nf; k++)
+      c->after_error += cr->states[i].f[k].after_error;
   c->states = cr->nstates;
   c->checked = cr->checked;
   c->violated = cr->violated;
@@ -132,6 +163,15 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
   wl_run_opts_init (&ro);
   ro.mount = mount;
   ro.persist = o->persist[c->persist];
+  const char *fv[3];
+  if (o->random_faults) {
+    ck_matrix_cell_faults (o->fault_seed, c);
+    for (size_t i = 0; i < c->nfaults; i++)
+      fv[i] = c->faults[i];
+    ro.faults = fv;
+    ro.n_faults = c->nfaults;
+    ro.keep_going = true;         /* any op may fail: record and go on */
+  }
   rc = wl_run_nbd (w, &no, &ro, &rr, err, sizeof err);
   /* -EPROTO: an op did not behave as written (a bug switch can do that);
    * the log is whole, so it is still checked. */

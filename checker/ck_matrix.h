@@ -20,6 +20,11 @@
  * bug=NAME added to the mount options, plus the same cells without any
  * switch (the baseline); the kill table lists, per switch, the cells in
  * which some state violated a promise while the baseline cell did not.
+ * Random faults: each cell arms seeded random device faults after its
+ * mount and runs with keep-going; a promise a sync call made after
+ * returning 0 must still hold (findings a reported write error explains
+ * are shown apart, CHECKER.md section 6a), and the runner's count of
+ * failed requests must match the log's.
  */
 #ifndef CK_MATRIX_H
 #define CK_MATRIX_H
@@ -32,6 +37,7 @@
 #include "ck_result.h"
 #include "ck_rules.h"
 #include "ck_states.h"
+#include "faults.h"
 #include "wl.h"
 
 #define CK_MATRIX_MAX_COLS 16
@@ -55,6 +61,10 @@ struct ck_matrix_opts {
   unsigned jobs;
   const char *out_dir;           /* created if missing */
   uint64_t disk_size;            /* 0: the workload's, else 64 MiB */
+  /* --faults random: every cell runs with seeded random device faults
+   * (ck_matrix_cell_faults) and --keep-going; the seed is fault_seed. */
+  bool random_faults;
+  uint64_t fault_seed;
   void (*progress) (void *ctx, uint64_t done, uint64_t total);
   void *progress_ctx;
 };
@@ -78,6 +88,12 @@ struct ck_cell {
   uint64_t per_prop[CK_P__COUNT][CK_V_VIOLATED + 1];
   uint8_t worst[CK_P__COUNT];
   double seconds;
+  /* With random faults: the specs armed, what fired, what the workload
+   * was told, and whether the runner and the log agree. */
+  char faults[3][FPFAULT_TEXT_MAX];
+  size_t nfaults;
+  uint64_t faults_fired, failed_syncs, after_error;
+  bool faults_disagree;
 };
 
 struct ck_matrix_result {
@@ -96,6 +112,11 @@ int ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
                    char *errbuf, size_t errlen);
 void ck_matrix_result_free (struct ck_matrix_result *r);
 
+/* The random faults of one cell: from the matrix seed and the cell's name,
+ * so a cell's faults do not depend on which other cells run.  Fills the
+ * cell's faults[] (plugin fault specs, faults.h). */
+void ck_matrix_cell_faults (uint64_t seed, struct ck_cell *c);
+
 /* Reports (ck_matrix_report.c). */
 struct json_object;
 void ck_matrix_text (FILE *out, const struct ck_matrix_opts *o,
@@ -106,6 +127,8 @@ struct json_object *ck_matrix_json (const struct ck_matrix_opts *o,
 int ck_matrix_html (const struct ck_matrix_opts *o,
                     const struct ck_matrix_result *r, char *errbuf,
                     size_t errlen);
+/* Cells whose runner and log disagree on injected faults (exit status). */
+size_t ck_matrix_disagreements (const struct ck_matrix_result *r);
 /* Bugs not caught by any cell (for the exit status). */
 size_t ck_matrix_uncaught (const struct ck_matrix_opts *o,
                            const struct ck_matrix_result *r);

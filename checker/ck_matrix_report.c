@@ -30,15 +30,20 @@ mr_cell_text (const struct ck_cell *c, char *buf, size_t len)
     viol |= c->worst[p] == CK_V_VIOLATED;
     lost |= c->worst[p] == CK_V_LOST;
   }
-  if (!viol && !lost) {
-    snprintf (buf, len, "ok");
-    return;
+  if (!viol && !lost)
+    n = (size_t) snprintf (buf, len, "ok");
+  else {
+    n = (size_t) snprintf (buf, len, "%s", viol ? "VIOL " : "-");
+    for (int p = 0, k = 0; p < CK_P__COUNT && n < len; p++)
+      if (c->worst[p] == (viol ? CK_V_VIOLATED : CK_V_LOST))
+        n += (size_t) snprintf (buf + n, len - n, "%s%s", k++ ? "," : "",
+                                ck_prop_name (p));
   }
-  n = (size_t) snprintf (buf, len, "%s", viol ? "VIOL " : "-");
-  for (int p = 0, k = 0; p < CK_P__COUNT && n < len; p++)
-    if (c->worst[p] == (viol ? CK_V_VIOLATED : CK_V_LOST))
-      n += (size_t) snprintf (buf + n, len - n, "%s%s", k++ ? "," : "",
-                              ck_prop_name (p));
+  /* Random faults: how many requests failed; DISAGREE when the runner and
+   * the log count them differently. */
+  if (c->nfaults && n < len)
+    snprintf (buf + n, len - n, c->faults_disagree ? " DISAGREE"
+              : " %" PRIu64 "f", c->faults_fired);
 }
 
 static const struct ck_cell *
@@ -182,10 +187,38 @@ ck_matrix_text (FILE *out, const struct ck_matrix_opts *o,
       fputs (n ? "\n" : "NOT CAUGHT\n", out);
     }
   }
+  if (o->random_faults) {
+    uint64_t fired = 0, syncs = 0, after = 0, met = 0, disagree = 0;
+    for (size_t i = 0; i < r->ncells; i++) {
+      const struct ck_cell *c = &r->cells[i];
+      met += c->faults_fired > 0;
+      fired += c->faults_fired;
+      syncs += c->failed_syncs;
+      after += c->after_error;
+      disagree += c->faults_disagree;
+    }
+    fprintf (out, "\nfaults (seed %" PRIu64 "; \"Nf\" = N requests failed "
+             "in the cell): %" PRIu64 " of %zu cells met some, %" PRIu64
+             " requests failed, %" PRIu64 " sync calls returned an error, %"
+             PRIu64 " findings lost after an error the workload was told of "
+             "(not violations); runner and log disagree in %" PRIu64
+             " cells\n", o->fault_seed, met, r->ncells, fired, syncs, after,
+             disagree);
+  }
   for (size_t i = 0; i < r->ncells; i++)
     if (r->cells[i].err || r->cells[i].msg[0])
       fprintf (out, "%s %s: %s\n", r->cells[i].err ? "ERROR" : "note",
                r->cells[i].name, r->cells[i].msg);
+}
+
+size_t
+ck_matrix_disagreements (const struct ck_matrix_result *r)
+{
+  size_t n = 0;
+
+  for (size_t i = 0; i < r->ncells; i++)
+    n += r->cells[i].faults_disagree;
+  return n;
 }
 
 struct json_object *
@@ -199,6 +232,8 @@ ck_matrix_json (const struct ck_matrix_opts *o, const struct ck_matrix_result *r
   json_object_object_add (j, "profile", json_object_new_string (ck_profile_name (o->profile)));
   json_object_object_add (j, "states_checked", json_object_new_uint64 (r->checked));
   json_object_object_add (j, "seconds", json_object_new_double (r->seconds));
+  if (o->random_faults)
+    json_object_object_add (j, "fault_seed", json_object_new_uint64 (o->fault_seed));
   for (size_t i = 0; i < r->ncells; i++) {
     const struct ck_cell *c = &r->cells[i];
     struct json_object *x = json_object_new_object ();
@@ -227,6 +262,18 @@ ck_matrix_json (const struct ck_matrix_opts *o, const struct ck_matrix_result *r
     json_object_object_add (x, "properties", props);
     if (c->err || c->msg[0])
       json_object_object_add (x, c->err ? "error" : "note", json_object_new_string (c->msg));
+    if (c->nfaults) {
+      struct json_object *f = json_object_new_object ();
+      struct json_object *specs = json_object_new_array ();
+      for (size_t k = 0; k < c->nfaults; k++)
+        json_object_array_add (specs, json_object_new_string (c->faults[k]));
+      json_object_object_add (f, "specs", specs);
+      json_object_object_add (f, "failed_requests", json_object_new_uint64 (c->faults_fired));
+      json_object_object_add (f, "failed_syncs", json_object_new_uint64 (c->failed_syncs));
+      json_object_object_add (f, "lost_after_error", json_object_new_uint64 (c->after_error));
+      json_object_object_add (f, "agree", json_object_new_boolean (!c->faults_disagree));
+      json_object_object_add (x, "faults", f);
+    }
     json_object_array_add (cells, x);
   }
   json_object_object_add (j, "cells", cells);

@@ -350,7 +350,9 @@ ck_model_build (const struct ck_oracle *o, uint32_t sector_size,
       break;
     if (op->after_seq == CK_NO_SEQ)
       continue;
-    if (op->ret >= 0 && !op->err[0])
+    /* A failed O_SYNC write whose data reached the cache (an "uncertain"
+     * effect) is a write all the same: its values may be on disk. */
+    if ((op->ret >= 0 && !op->err[0]) || op->uncertain)
       err = mo_apply (m, op);
     if (!err && op->state)
       err = mo_sync (m, op);

@@ -150,6 +150,13 @@ or_after (struct ck_oracle *o, struct ck_op *op, json_object *m,
     op->ret = json_object_get_int64 (ret);
   snprintf (op->err, sizeof op->err, "%s", en ? en : "");
   json_object_object_get_ex (m, "effect", &op->effect);
+  if ((op->sync_failed = ck_json_str (m, "sync_failed")) != NULL)
+    o->failed_syncs++;
+  if (op->effect && op->ret < 0) {
+    json_object *u;
+    op->uncertain = json_object_object_get_ex (op->effect, "uncertain", &u)
+                    && json_object_get_boolean (u);
+  }
   if (!json_object_object_get_ex (m, "sync", &sync))
     return 0;
   op->sync_call = ck_json_str (sync, "call");
@@ -204,6 +211,11 @@ or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
   if (strcmp (kind, "end") == 0) {
     o->end_seq = seq;
     o->end_status = ck_json_str (m, "status");
+    o->end_has_faults = ck_json_u64 (m, "faults_fired",
+                                     &o->end_faults_fired) == 0;
+    o->faults_at_end = o->fault_entries;
+    ck_json_u64 (m, "sync_errors", &o->end_sync_errors);
+    ck_json_u64 (m, "doubt_blocks", &o->end_doubt_blocks);
     return 0;
   }
   if (strcmp (kind, "before") && strcmp (kind, "after") &&
@@ -265,10 +277,20 @@ ck_oracle_load (struct fplog_reader *rd, struct ck_oracle **out,
     return -ENOMEM;
   }
   o->run_seq = o->ready_seq = o->end_seq = CK_NO_SEQ;
+  o->first_write_fault = CK_NO_SEQ;
   err = fplog_reader_seek (rd, 0, errbuf, errlen);
   while (!err && (rc = fplog_next (rd, &e, errbuf, errlen)) == FPLOG_NEXT_ENTRY) {
     json_object *m;
 
+    if (e.type == FPLOG_FAULT && (e.flags & FPLOG_F_FAILED)) {
+      o->fault_entries++;
+      /* A failed request that writes (not FLUSH, not READ): its length is
+       * not 0, and its text names it. */
+      if (o->first_write_fault == CK_NO_SEQ && e.length > 0
+          && e.payload_len > 0
+          && !memmem (e.payload, e.payload_len, "op=READ", 7))
+        o->first_write_fault = e.seq;
+    }
     if (e.type != FPLOG_MARK)
       continue;
     o->marks++;

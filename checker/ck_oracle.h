@@ -11,8 +11,10 @@
  *   after   op N returned: "ret"/"errno", its "effect" (identity, size,
  *           block hashes of what it wrote), and after a sync call that
  *           returned 0, "sync": {"call", "state": [objects]} or {"call",
- *           "parts": n} with the objects in the n state marks before it
- *   end     how the run ended
+ *           "parts": n} with the objects in the n state marks before it;
+ *           a sync call that failed has "sync_failed" instead, and file
+ *           objects may list "unknown" blocks (writeback failed earlier)
+ *   end     how the run ended, and the errors the run met
  * ck_oracle_load() reads every mark of a log once, before the crash states
  * are walked, so a state can see an op whose before-mark it has passed
  * even when the op's after-mark lies beyond its crash point (an op may put
@@ -51,6 +53,11 @@ struct ck_op {
                                     "osync", "odsync"; NULL if no sync */
   json_object *state;            /* the sync's state objects (array), or
                                     NULL; owned by the oracle */
+  const char *sync_failed;       /* a sync call that returned an error:
+                                    its call name; it promises nothing */
+  bool uncertain;                /* a failed O_SYNC/O_DSYNC write whose
+                                    data did reach the cache: its effect
+                                    counts as written (ORACLE.md) */
 };
 
 struct ck_oracle {
@@ -64,6 +71,15 @@ struct ck_oracle {
   struct ck_op *ops;             /* w->n_ops entries */
   size_t nops;
   size_t marks, foreign_marks, syncs;
+  /* Errors and injected faults (ORACLE.md "Errors", LOG-FORMAT.md FAULT):
+   * what the log holds and what the runner's end mark says. */
+  uint64_t fault_entries;        /* FAULT entries with FPLOG_F_FAILED */
+  uint64_t first_write_fault;    /* seq of the first failed WRITE/TRIM/ZERO,
+                                    or CK_NO_SEQ */
+  size_t failed_syncs;           /* after-marks with "sync_failed" */
+  bool end_has_faults;           /* the end mark has "faults_fired" */
+  uint64_t faults_at_end;        /* fault_entries before the end mark */
+  uint64_t end_faults_fired, end_sync_errors, end_doubt_blocks;
   /* private */
   json_object **o_keep;          /* every parsed mark, kept alive */
   size_t o_nkeep, o_capkeep;

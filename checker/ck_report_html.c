@@ -157,7 +157,8 @@ rh_groups (FILE *out, const struct ck_check_result *r,
     ck_report_image_name (g[i].s, img, sizeof img);
     cmd = ck_recipe_command (&g[i].s->recipe, o->log_path, img);
     fprintf (out, "<div class='%s'><b>%s %s</b> <code>", f->violation
-             ? "viol" : "lost", f->violation ? "VIOLATION" : "lost",
+             ? "viol" : "lost", f->violation ? "VIOLATION"
+             : f->after_error ? "LOST AFTER ERROR" : "lost",
              ck_prop_name (f->prop));
     rh_esc (out, f->path);
     fputs ("</code>: ", out);
@@ -168,8 +169,8 @@ rh_groups (FILE *out, const struct ck_check_result *r,
     rh_esc (out, rec);
     fputs (")", out);
     if (f->sync_op != CK_NO_OP && f->sync_op < r->oracle->nops) {
-      fprintf (out, "<br>%s op %u <code>", f->violation ? "promised by"
-               : "as of (not a promise)", f->sync_op);
+      fprintf (out, "<br>%s op %u <code>", f->violation || f->after_error
+               ? "promised by" : "as of (not a promise)", f->sync_op);
       rh_esc (out, r->oracle->ops[f->sync_op].wop->text);
       fputs ("</code>", out);
     }

@@ -22,6 +22,8 @@ rj_finding (const struct ck_check_result *r, const struct ck_finding *f)
   }
   if (f->since)
     json_object_object_add (j, "since", json_object_new_string (f->since));
+  if (f->after_error)
+    json_object_object_add (j, "after_error", json_object_new_boolean (1));
   return j;
 }
 
@@ -96,6 +98,22 @@ ck_report_json (const struct ck_check_result *r, const struct ck_report_opts *o)
   }
   json_object_object_add (j, "properties", props);
   json_object_object_add (j, "violations", json_object_new_uint64 (r->violated));
+  {
+    const struct ck_oracle *or = r->oracle;
+    struct json_object *f = json_object_new_object ();
+    json_object_object_add (f, "failed_requests",
+                            json_object_new_uint64 (or->fault_entries));
+    if (or->end_has_faults)
+      json_object_object_add (f, "runner_counted",
+                              json_object_new_uint64 (or->end_faults_fired));
+    json_object_object_add (f, "agree",
+                            json_object_new_boolean (!r->faults_disagree));
+    json_object_object_add (f, "failed_syncs",
+                            json_object_new_uint64 (or->failed_syncs));
+    json_object_object_add (f, "doubt_blocks",
+                            json_object_new_uint64 (or->end_doubt_blocks));
+    json_object_object_add (j, "faults", f);
+  }
   for (size_t i = 0; i < r->nstates; i++)
     if (o->all_states || r->states[i].nf)
       json_object_array_add (res, rj_state (r, o, &r->states[i]));

@@ -104,6 +104,18 @@ rt_header (FILE *out, const struct ck_check_result *r,
            "skipped\n", r->nstates, w->states[CK_KIND_FLUSH],
            w->states[CK_KIND_WRITE], w->states[CK_KIND_EPOCH],
            w->states[CK_KIND_TORN], r->skipped);
+  if (r->oracle->fault_entries || r->oracle->failed_syncs ||
+      r->oracle->end_has_faults)
+    fprintf (out, "faults:    %" PRIu64 " request%s failed by injected faults"
+             "%s; %zu sync call%s returned an error; %" PRIu64 " file "
+             "block%s left in doubt\n", r->oracle->fault_entries,
+             r->oracle->fault_entries == 1 ? "" : "s",
+             !r->oracle->end_has_faults ? ""
+             : r->faults_disagree ? " (THE RUNNER COUNTED OTHERWISE)"
+             : " (as the runner counted)", r->oracle->failed_syncs,
+             r->oracle->failed_syncs == 1 ? "" : "s",
+             r->oracle->end_doubt_blocks,
+             r->oracle->end_doubt_blocks == 1 ? "" : "s");
   if (w->capped_epochs)
     fprintf (out, "           %" PRIu64 " epochs had more drop subsets than "
              "--max-per-epoch: sampled\n", w->capped_epochs);
@@ -137,14 +149,15 @@ rt_group (FILE *out, const struct ck_check_result *r,
   ck_recipe_format (&s->recipe, rec, sizeof rec);
   ck_report_image_name (s, img, sizeof img);
   cmd = ck_recipe_command (&s->recipe, o->log_path, img);
-  fprintf (out, "\n%s %s %s: %s\n", f->violation ? "VIOLATION" : "lost",
+  fprintf (out, "\n%s %s %s: %s\n", f->violation ? "VIOLATION"
+           : f->after_error ? "LOST AFTER ERROR" : "lost",
            ck_prop_name (f->prop), f->path, f->msg);
   fprintf (out, "  in %zu state%s; first: state %" PRIu64 " (%s, %s)\n",
            g->states, g->states == 1 ? "" : "s", s->index,
            ck_kind_name (s->recipe.kind), rec);
   if (f->sync_op != CK_NO_OP && f->sync_op < r->oracle->nops)
-    fprintf (out, "  %s op %u `%s`\n", f->violation ? "promised by"
-             : "as of (not a promise)", f->sync_op,
+    fprintf (out, "  %s op %u `%s`\n", f->violation || f->after_error
+             ? "promised by" : "as of (not a promise)", f->sync_op,
              r->oracle->ops[f->sync_op].wop->text);
   if (f->since)
     fprintf (out, "  since then: %s\n", f->since);
@@ -157,21 +170,28 @@ ck_report_text (FILE *out, const struct ck_check_result *r,
                 const struct ck_report_opts *o)
 {
   struct ck_group *g = NULL;
-  size_t ng = 0, shown = 0, nviol = 0;
+  size_t ng = 0, shown = 0, nviol = 0, nafter = 0, listed = 0;
 
   rt_header (out, r, o);
   rt_table (out, r);
-  if (ck_report_groups (r, o->show_lost, &g, &ng) == 0) {
+  if (ck_report_groups (r, true, &g, &ng) == 0) {
     for (size_t i = 0; i < ng; i++) {
       nviol += g[i].f->violation;
+      nafter += g[i].f->after_error;
+      /* Lost findings are listed on request; those a write error explains
+       * always are: they are what a run with faults is about. */
+      if (!g[i].f->violation && !g[i].f->after_error && !o->show_lost)
+        continue;
       if (o->max_groups && shown >= o->max_groups)
         continue;
       rt_group (out, r, o, &g[i]);
       shown++;
     }
-    if (shown < ng)
+    for (size_t i = 0; i < ng; i++)
+      listed += g[i].f->violation || g[i].f->after_error || o->show_lost;
+    if (shown < listed)
       fprintf (out, "\n(%zu more groups; --json FILE has them all)\n",
-               ng - shown);
+               listed - shown);
   }
   free (g);
   if (o->all_states)
@@ -184,8 +204,19 @@ ck_report_text (FILE *out, const struct ck_check_result *r,
                rec, s->status == CK_STATE_SKIPPED ? " (skipped)"
                : ck_result_violated (s) ? " VIOLATED" : "");
     }
+  if (r->faults_disagree)
+    fprintf (out, "\nFAULTS DISAGREE: before its end mark the log holds %"
+             PRIu64 " failed requests (FAULT entries), the runner's says the "
+             "plugin failed %" PRIu64 "\n", r->oracle->faults_at_end,
+             r->oracle->end_faults_fired);
   fprintf (out, "\nverdict: %s -- %" PRIu64 " of %" PRIu64 " checked states "
-           "violate a promise (%zu distinct violation%s)\n",
-           r->violated ? "FAIL" : "ok", r->violated, r->checked, nviol,
-           nviol == 1 ? "" : "s");
+           "violate a promise (%zu distinct violation%s)%s\n",
+           ck_check_failed (r) ? "FAIL" : "ok", r->violated, r->checked,
+           nviol, nviol == 1 ? "" : "s",
+           r->faults_disagree ? "; fault counts disagree" : "");
+  if (nafter)
+    fprintf (out, "note:     %zu finding%s lost after a write error the "
+             "workload was told of (LOST AFTER ERROR above): Linux "
+             "behaviour, not counted as violations (checker/CHECKER.md, "
+             "\"Errors\")\n", nafter, nafter == 1 ? "" : "s");
 }

@@ -54,14 +54,13 @@ ck_result_held (struct ck_state_result *r, enum ck_prop p)
   r->checks++;
 }
 
-int
-ck_result_add (struct ck_state_result *r, enum ck_prop p, bool violation,
-               const char *path, uint32_t sync_op, const char *since,
-               const char *fmt, ...)
+static int
+ck_result_vadd (struct ck_state_result *r, enum ck_prop p, bool violation,
+                bool after_error, const char *path, uint32_t sync_op,
+                const char *since, const char *fmt, va_list ap)
 {
   enum ck_verdict v = violation ? CK_V_VIOLATED : CK_V_LOST;
   struct ck_finding *f;
-  va_list ap;
   int n;
 
   if (r->v[p] < v)
@@ -84,11 +83,10 @@ ck_result_add (struct ck_state_result *r, enum ck_prop p, bool violation,
   f->prop = p;
   f->violation = violation;
   f->sync_op = sync_op;
+  f->after_error = after_error;
   f->path = strdup (path ? path : "");
   f->since = since ? strdup (since) : NULL;
-  va_start (ap, fmt);
   n = vasprintf (&f->msg, fmt, ap);
-  va_end (ap);
   if (n < 0)
     f->msg = NULL;
   if (!f->path || !f->msg || (since && !f->since)) {
@@ -99,6 +97,34 @@ ck_result_add (struct ck_state_result *r, enum ck_prop p, bool violation,
   }
   r->nf++;
   return 0;
+}
+
+int
+ck_result_add (struct ck_state_result *r, enum ck_prop p, bool violation,
+               const char *path, uint32_t sync_op, const char *since,
+               const char *fmt, ...)
+{
+  va_list ap;
+  int err;
+
+  va_start (ap, fmt);
+  err = ck_result_vadd (r, p, violation, false, path, sync_op, since, fmt, ap);
+  va_end (ap);
+  return err;
+}
+
+int
+ck_result_add_after_error (struct ck_state_result *r, enum ck_prop p,
+                           const char *path, uint32_t sync_op,
+                           const char *since, const char *fmt, ...)
+{
+  va_list ap;
+  int err;
+
+  va_start (ap, fmt);
+  err = ck_result_vadd (r, p, false, true, path, sync_op, since, fmt, ap);
+  va_end (ap);
+  return err;
 }
 
 bool

@@ -53,6 +53,10 @@ struct ck_finding {
   char *msg;
   uint32_t sync_op;            /* the op whose sync made the promise */
   char *since;                 /* the ops since that sync that touched it */
+  bool after_error;            /* lost because the device failed a write
+                                  the workload was told of (fsyncgate, a
+                                  failed ordered-data write): Linux
+                                  behaviour, shown with its own label */
 };
 
 enum ck_state_status {
@@ -82,6 +86,12 @@ int ck_result_add (struct ck_state_result *r, enum ck_prop p, bool violation,
                    const char *path, uint32_t sync_op, const char *since,
                    const char *fmt, ...)
   __attribute__ ((format (printf, 7, 8)));
+/* The same for a "lost" finding that an injected write error explains
+ * (after_error set). */
+int ck_result_add_after_error (struct ck_state_result *r, enum ck_prop p,
+                               const char *path, uint32_t sync_op,
+                               const char *since, const char *fmt, ...)
+  __attribute__ ((format (printf, 6, 7)));
 bool ck_result_violated (const struct ck_state_result *r);
 /* Move the contents of src into dst (dst freed first); src is reset. */
 void ck_result_move (struct ck_state_result *dst, struct ck_state_result *src);

@@ -111,6 +111,47 @@ rl_sectors_ok (struct rl *r, const struct ck_vnode *n,
   return true;
 }
 
+/* ---- blocks a sync did not cover although it returned 0 ---- */
+
+/* Is block b among the "unknown" blocks of p's state objects for this
+ * inode (ORACLE.md "Errors": its writeback failed before p's call and it
+ * was not written since, so p's success did not cover it)? */
+static bool
+rl_unknown (const struct rl_promise *p, struct ck_id id, uint64_t b)
+{
+  json_object *st = p->op->state;
+
+  for (size_t k = 0; st && k < json_object_array_length (st); k++) {
+    json_object *obj = json_object_array_get_idx (st, k), *u;
+    uint64_t ino = 0, gen = 0;
+    if (!json_object_object_get_ex (obj, "unknown", &u)
+        || ck_json_u64 (obj, "ino", &ino) < 0
+        || ck_json_u64 (obj, "gen", &gen) < 0
+        || ino != id.ino || (uint32_t) gen != id.gen)
+      continue;
+    for (size_t i = 0; i < json_object_array_length (u); i++) {
+      json_object *pair = json_object_array_get_idx (u, i);
+      uint64_t lo = json_object_get_uint64 (json_object_array_get_idx (pair,
+                                                                       0));
+      uint64_t n = json_object_get_uint64 (json_object_array_get_idx (pair,
+                                                                      1));
+      if (b >= lo && b - lo < n)
+        return true;
+    }
+  }
+  return false;
+}
+
+/* The last sync call before op index `before` that returned an error. */
+static const struct ck_op *
+rl_failed_sync (const struct rl *r, size_t before)
+{
+  for (size_t i = before; i-- > 0; )
+    if (r->o->ops[i].sync_failed)
+      return &r->o->ops[i];
+  return NULL;
+}
+
 /* ---- data, size ---- */
 
 static int
@@ -118,7 +159,7 @@ rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
          const struct ck_mfile *f, uint64_t nb)
 {
   const struct rl_promise *p = &rec->data;
-  uint64_t A = ck_rl_after (p), s0 = 0, sz = n->st.size, bad = 0;
+  uint64_t A = ck_rl_after (p), s0 = 0, sz = n->st.size, bad = 0, unknown = 0;
   int64_t lo, hi;
   int err = 0;
 
@@ -146,6 +187,24 @@ rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
         rl_sectors_ok (r, n, f, b, A))
       continue;
     r->flagged[b] = 1;
+    if (rl_unknown (p, n->id, b)) {
+      /* fsyncgate: shown as Linux behaviour, not as a broken promise. */
+      const struct ck_op *fail = rl_failed_sync (r, p->op->index);
+      if (++unknown <= RL_PER_FILE)
+        err = ck_result_add_after_error (r->res, CK_P_DATA, n->path,
+                             (uint32_t) p->op->index, NULL,
+                             "block %" PRIu64 " (bytes %" PRIu64 "-%" PRIu64
+                             ") is lost although op %zu (`%s`) returned 0: "
+                             "its writeback had failed before (op %zd `%s` "
+                             "got %s), and failed pages are clean and never "
+                             "written again, so that success did not cover "
+                             "it (fsyncgate: Linux behaviour)", b, b * 4096,
+                             b * 4096 + 4095, p->op->index, rl_optext (p),
+                             fail ? (ssize_t) fail->index : (ssize_t) -1,
+                             fail ? fail->wop->text : "?",
+                             fail && fail->err[0] ? fail->err : "an error");
+      continue;
+    }
     if (++bad <= RL_PER_FILE)
       err = ck_rl_find (r, CK_P_DATA, true, n->path, p, f, NULL,
                         "block %" PRIu64 " (bytes %" PRIu64 "-%" PRIu64 ") "
@@ -156,6 +215,12 @@ rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
   if (!err && bad > RL_PER_FILE)
     err = ck_rl_find (r, CK_P_DATA, true, n->path, p, f, NULL,
                       "and %" PRIu64 " more blocks like it", bad - RL_PER_FILE);
+  if (!err && unknown > RL_PER_FILE)
+    err = ck_result_add_after_error (r->res, CK_P_DATA, n->path,
+                                     (uint32_t) p->op->index, NULL,
+                                     "and %" PRIu64
+                                     " more blocks lost after a write error",
+                                     unknown - RL_PER_FILE);
   if (!err && !bad)
     ck_result_held (r->res, CK_P_DATA);
   return err;
@@ -227,11 +292,17 @@ rl_meta (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
 
 /* ---- stale blocks ---- */
 
+/* Stale data after a failed write: in data=ordered, jbd2 commits the
+ * metadata of a transaction even when its ordered data write failed (the
+ * kernel aborts only with data_err=abort), so a file may point at a block
+ * whose write never happened.  Linux behaviour, shown as "lost" once the
+ * device has failed a write at or before the crash point. */
 static int
 rl_stale (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
           uint64_t nb)
 {
-  bool allowed = r->ro->stale_allowed;
+  bool faulted = !r->ro->stale_allowed && ck_rl_after_write_fault (r);
+  bool allowed = r->ro->stale_allowed || faulted;
   uint64_t bad = 0;
   int err = 0;
 
@@ -240,14 +311,29 @@ rl_stale (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
         ck_model_block_ok (r->m, f, b, 0, r->E, r->h[b]) ||
         rl_sectors_ok (r, n, f, b, 0))
       continue;
-    if (++bad <= RL_PER_FILE)
+    if (++bad > RL_PER_FILE)
+      continue;
+    if (faulted)
+      err = ck_result_add_after_error (r->res, CK_P_STALE, n->path, CK_NO_OP,
+                           NULL, "block %" PRIu64 " (bytes %" PRIu64 "-%"
+                           PRIu64 ") holds bytes this file never had there, "
+                           "after the device failed a write (log entry %"
+                           PRIu64 "): ordered mode commits the metadata even "
+                           "when its data write fails (Linux behaviour)", b,
+                           b * 4096, b * 4096 + 4095,
+                           r->o->first_write_fault);
+    else
       err = ck_result_add (r->res, CK_P_STALE, !allowed, n->path, CK_NO_OP,
                            NULL, "block %" PRIu64 " (bytes %" PRIu64 "-%"
                            PRIu64 ") holds bytes this file never had there%s",
                            b, b * 4096, b * 4096 + 4095, allowed
                            ? " (allowed: the mount does not order data)" : "");
   }
-  if (!err && bad > RL_PER_FILE)
+  if (!err && bad > RL_PER_FILE && faulted)
+    err = ck_result_add_after_error (r->res, CK_P_STALE, n->path, CK_NO_OP,
+                                     NULL, "and %" PRIu64 " more blocks like it",
+                                     bad - RL_PER_FILE);
+  else if (!err && bad > RL_PER_FILE)
     err = ck_result_add (r->res, CK_P_STALE, !allowed, n->path, CK_NO_OP, NULL,
                          "and %" PRIu64 " more blocks like it",
                          bad - RL_PER_FILE);

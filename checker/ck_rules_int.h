@@ -61,6 +61,10 @@ bool ck_rl_events (struct rl *r, const struct ck_mfile *f, enum ck_ev_kind k,
 bool ck_rl_event_set (struct rl *r, const struct ck_mfile *f,
                       enum ck_ev_kind k, uint64_t A, int64_t val);
 
+/* Has the device failed a write (a FAILED FAULT entry for a WRITE, TRIM or
+ * ZERO) at or before the crash point? */
+bool ck_rl_after_write_fault (const struct rl *r);
+
 /* ck_rules_files.c */
 int ck_rl_files (struct rl *r);      /* data, size, metadata, stale */
 int ck_rl_names (struct rl *r);      /* own names, directory entries */

@@ -22,7 +22,8 @@
 static const char matrix_usage[] =
   "Usage: flushpoint matrix [--workloads GLOB] [--persist LIST]\n"
   "                         [--mount LIST] [--barrier on,off] [--states LIST]\n"
-  "                         [--bugs all|LIST] [--jobs N] [--out DIR]\n"
+  "                         [--bugs all|LIST] [--faults random]\n"
+  "                         [--fault-seed S] [--jobs N] [--out DIR]\n"
   "\n"
   "Run every workload x persist choice x mount column, each cell on its own\n"
   "nbdkit with the recording plugin, and check every crash state of each\n"
@@ -49,19 +50,28 @@ static const char matrix_usage[] =
   "                      ordered+barrier (nojournal-* switches: nojournal)\n"
   "                      and print the kill table; the profile is then ext4\n"
   "                      unless --profile says otherwise\n"
+  "  --faults random     every cell runs with seeded random device faults\n"
+  "                      (write and flush EIO at a few percent, a power cut\n"
+  "                      in one cell of three), armed after the mount, and\n"
+  "                      goes on when an op fails: every promise a sync\n"
+  "                      that returned 0 made must still hold, and the\n"
+  "                      runner and the log must agree on what failed\n"
+  "  --fault-seed S      the seed of those faults (default 1); each cell's\n"
+  "                      faults derive from it and the cell's name\n"
   "  --disk-size BYTES   disk of each cell (default: the workload's, 64 MiB)\n"
   "  -j, --jobs N        cells in parallel (1)\n"
   "  --out DIR           output directory (default matrix-out)\n"
   "  -q, --quiet         no progress bar\n"
   "  -h, --help          this text\n"
   "\n"
-  "Exit status: 0 every cell ran and was checked; 1 a cell failed, or a\n"
-  "bug switch was caught by no cell; 2 usage error.\n";
+  "Exit status: 0 every cell ran and was checked; 1 a cell failed, a\n"
+  "bug switch was caught by no cell, or (--faults random) a cell's runner\n"
+  "and log disagree on the faults that fired; 2 usage error.\n";
 
 enum {
   OPT_WORKLOADS = 256, OPT_PERSIST, OPT_MOUNT, OPT_BARRIER, OPT_STATES,
   OPT_MAX_SUBSET, OPT_SAMPLES, OPT_SEED, OPT_PROFILE, OPT_BUGS, OPT_OUT,
-  OPT_DISK,
+  OPT_DISK, OPT_FAULTS, OPT_FAULT_SEED,
 };
 
 static void
@@ -114,6 +124,8 @@ cmd_matrix (int argc, char **argv)
     { "profile", required_argument, NULL, OPT_PROFILE },
     { "bugs", required_argument, NULL, OPT_BUGS },
     { "disk-size", required_argument, NULL, OPT_DISK },
+    { "faults", required_argument, NULL, OPT_FAULTS },
+    { "fault-seed", required_argument, NULL, OPT_FAULT_SEED },
     { "jobs", required_argument, NULL, 'j' },
     { "out", required_argument, NULL, OPT_OUT },
     { "quiet", no_argument, NULL, 'q' },
@@ -134,12 +146,23 @@ cmd_matrix (int argc, char **argv)
 
   ck_matrix_opts_init (&o);
   o.out_dir = "matrix-out";
+  o.fault_seed = 1;
   while ((c = getopt_long (argc, argv, ":hqj:", opts, NULL)) != -1) {
     switch (c) {
     case OPT_WORKLOADS: pattern = optarg; break;
     case OPT_MOUNT: modes = optarg; break;
     case OPT_BARRIER: barriers = optarg; break;
     case OPT_BUGS: bugs = optarg; break;
+    case OPT_FAULTS:
+      if (strcmp (optarg, "random") != 0)
+        return cli_usage_error (cmd, "--faults: '%s' is not 'random'", optarg);
+      o.random_faults = true;
+      break;
+    case OPT_FAULT_SEED:
+      if (!cli_parse_u64 (optarg, &o.fault_seed))
+        return cli_usage_error (cmd, "--fault-seed: '%s' is not a number",
+                                optarg);
+      break;
     case OPT_OUT: o.out_dir = optarg; break;
     case 'q': tty = false; break;
     case OPT_PERSIST:
@@ -251,7 +274,8 @@ cmd_matrix (int argc, char **argv)
     status = CLI_EXIT_FAILED;
   }
   printf ("\nreports: %s/index.html, %s/matrix.json\n", o.out_dir, o.out_dir);
-  if (r.failed_cells || ck_matrix_uncaught (&o, &r))
+  if (r.failed_cells || ck_matrix_uncaught (&o, &r) ||
+      ck_matrix_disagreements (&r))
     status = CLI_EXIT_FAILED;
   ck_matrix_result_free (&r);
  out:

@@ -296,6 +296,8 @@ struct fpfs_timespec fs_current_time (const struct fpfs *fs);
 static inline int fs_io_error (int err) { return err == -ENOMEM ? err : -EIO; }
 /* ext4_abort: the fs is aborted and read-only from here on (EROFS). */
 void ext4_abort (struct fpfs *fs, int err, const char *why);
+/* Abort the fs if its journal aborted on its own (a background commit). */
+void ext4_check_journal_abort (struct fpfs *fs);
 /* An inconsistency found on disk: -EUCLEAN, with the fs marked in error. */
 int ext4_error_corrupt (struct fpfs *fs, const char *what, uint64_t n);
 

@@ -126,6 +126,7 @@ ext4_sync_file (struct fpfs_file *f, uint64_t start, uint64_t end,
   assert (fs->s_handle.h_ref == 0);          /* no handle open by us */
   FS_TRACE (fs, "ext4_sync_file_enter", "dev %s ino %u parent %u datasync %d",
             fs->s_devname, inode->i_ino, inode->i_parent, datasync);
+  ext4_check_journal_abort (fs);
   if (fs->s_ro) {
     if (fs->s_aborted)
       ret = -EROFS;
@@ -146,6 +147,7 @@ ext4_sync_file (struct fpfs_file *f, uint64_t start, uint64_t end,
    * commit makes both durable. */
   if (ext4_should_journal_data (fs)) {
     ret = ext4_force_commit (fs);
+    ext4_check_journal_abort (fs);
     goto out;
   }
   commit_tid = datasync ? inode->i_datasync_tid : inode->i_sync_tid;

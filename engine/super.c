@@ -53,6 +53,17 @@ ext4_abort (struct fpfs *fs, int err, const char *why)
   errseq_set (&fs->s_wb_err, -EIO);
 }
 
+/* ext4_journal_check_start's "Detected aborted journal": a journal that
+ * aborted behind the file system's back (a background commit failed)
+ * makes the file system abort the moment anyone looks. */
+void
+ext4_check_journal_abort (struct fpfs *fs)
+{
+  if (fs->s_journal && !fs->s_aborted && jbd_journal_aborted (fs->s_journal))
+    ext4_abort (fs, jbd_journal_errno (fs->s_journal),
+                "detected aborted journal");
+}
+
 int
 ext4_error_corrupt (struct fpfs *fs, const char *what, uint64_t n)
 {

@@ -31,8 +31,13 @@ ext4_sync_fs (struct fpfs *fs, int wait)
       ret = jbd_force_commit (fs->s_journal);
     else if (jbd_log_start_commit (fs->s_journal, target) < 0)
       ret = -EIO;       /* 1 means "a commit was started": a boolean */
-    if (jbd_journal_aborted (fs->s_journal) && !fs->s_aborted)
-      ext4_abort (fs, jbd_journal_errno (fs->s_journal), "commit failed");
+    if (jbd_journal_aborted (fs->s_journal)) {
+      if (!fs->s_aborted)
+        ext4_abort (fs, jbd_journal_errno (fs->s_journal), "commit failed");
+      /* jbd2_log_wait_commit on an aborted journal: -EIO. */
+      if (wait && !ret)
+        ret = -EIO;
+    }
   } else if (wait && fs->s_opts.barrier)
     needs_barrier = true;
   if (needs_barrier) {
@@ -67,6 +72,7 @@ sync_filesystem (struct fpfs *fs)
 {
   int ret, err;
 
+  ext4_check_journal_abort (fs);
   if (fs->s_ro)
     return fs->s_aborted ? -EROFS : 0;
   ret = __sync_filesystem (fs, 0);

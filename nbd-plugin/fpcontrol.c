@@ -152,9 +152,9 @@ fpc_read_line (struct fp_plugin *p, void *buf, uint32_t count, uint64_t offset)
 
   memset (buf, 0, count);
   if (offset < FP_CONTROL_BLOCK) {
-    uint64_t n = FP_CONTROL_BLOCK - offset < count
+    uint64_t k = FP_CONTROL_BLOCK - offset < count
                  ? FP_CONTROL_BLOCK - offset : count;
-    memcpy (buf, block + offset, n);
+    memcpy (buf, block + offset, k);
   }
   return 0;
 }

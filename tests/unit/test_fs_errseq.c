@@ -9,7 +9,10 @@
  *     flush (the journal lives on), the commit's (the journal aborts, then
  *     EROFS), and the nojournal one;
  *   - reads of sectors the device cannot read return EIO, whatever errno
- *     the device gave, and work again once it can.
+ *     the device gave, and work again once it can;
+ *   - a commit that fails under sync makes sync return EIO; one that fails
+ *     in the background (kjournald2) makes the next fsync and sync return
+ *     EROFS, in every journalled data mode.
  * Counterparts over a real nbdkit: tests/e2e/test_faults_engine.py. */
 #include "fs_testlib.h"
 #include "fs.h"
@@ -263,6 +266,62 @@ test_read_of_a_failed_sector_is_eio (int device_err)
   printf ("ok read_of_a_failed_sector_is_eio (device says %d)\n", device_err);
 }
 
+/* Fail every write to the journal (blocks 1..journal_blocks). */
+static void
+fail_journal_writes (struct fpfs *fs, struct fpfs_bdev *bd)
+{
+  struct shim_dev *sd = shim_of (bd);
+  sd->fail_lo = 4096;
+  sd->fail_hi = (1 + (uint64_t) fs->s_geo.journal_blocks) * 4096;
+  sd->fail_count = -1;
+}
+
+static void
+test_sync_whose_commit_fails_is_eio (void)
+{
+  struct fpfs_bdev *bd = shim_new (64ull << 20);
+  struct fpfs *fs = tfs_mkfs_mount (bd, "", NULL);
+  int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+
+  assert (fd >= 0);
+  fail_journal_writes (fs, bd);
+  assert (fpfs_sync (fs) == -EIO);
+  assert (fpfs_sync (fs) == -EROFS);
+  assert (fpfs_syncfs (fs) == -EROFS);
+  CHECK0 (fpfs_close (fs, fd));
+  assert (fpfs_umount (fs) < 0);
+  fpfs_bdev_close (bd);
+  printf ("ok sync_whose_commit_fails_is_eio\n");
+}
+
+/* The commit timer's commit fails while nobody is in a system call: the
+ * next fsync and sync must not return 0. */
+static void
+test_background_commit_failure_then_erofs (const char *opts)
+{
+  struct fpfs_bdev *bd = shim_new (64ull << 20);
+  struct fpfs *fs = tfs_mkfs_mount (bd, opts, NULL);
+  uint8_t buf[4096];
+  int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+
+  assert (fd >= 0);
+  tfs_pattern (buf, sizeof buf, 9);
+  assert (fpfs_pwrite (fs, fd, buf, 4096, 0) == 4096);
+  assert (fpfs_mkdir (fs, "/d", 0755) == 0);
+  fail_journal_writes (fs, bd);
+  CHECK0 (fpfs_clock_advance (fs, 6ull * FPFS_NSEC_PER_SEC));   /* commit=5 */
+  /* EROFS if the timer's commit failed; EIO if this fsync's own commit
+   * is the one that failed (data=journal commits the data at fsync). */
+  int r = fpfs_fsync (fs, fd);
+  assert (r == -EROFS || (r == -EIO && strcmp (opts, "data=journal") == 0));
+  assert (fpfs_fsync (fs, fd) == -EROFS);
+  assert (fpfs_sync (fs) == -EROFS);
+  CHECK0 (fpfs_close (fs, fd));
+  assert (fpfs_umount (fs) < 0);
+  fpfs_bdev_close (bd);
+  printf ("ok background_commit_failure_then_erofs %s\n", opts);
+}
+
 int
 main (void)
 {
@@ -278,5 +337,9 @@ main (void)
   test_failed_flush_nojournal_and_sync_is_eio ();
   test_read_of_a_failed_sector_is_eio (-EIO);
   test_read_of_a_failed_sector_is_eio (-ENOSPC);
+  test_sync_whose_commit_fails_is_eio ();
+  test_background_commit_failure_then_erofs ("");
+  test_background_commit_failure_then_erofs ("data=journal");
+  test_background_commit_failure_then_erofs ("data=writeback");
   return 0;
 }
