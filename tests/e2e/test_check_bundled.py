@@ -17,7 +17,8 @@ BUG_SWITCHES = {
 
 def run_matrix(tmp_path, *args):
     out = tmp_path / "m"
-    r = fp("matrix", "--out", out, "--jobs", "2", "-q", *args)
+    r = fp("matrix", "--out", out, "--jobs", "2", "-q",
+           "--workloads", str(WL / "*.wl"), *args)
     return r, json.loads((out / "matrix.json").read_text())
 
 
