@@ -10,8 +10,8 @@ BUILD = pathlib.Path(os.environ.get("FP_BUILD_DIR", REPO / "build"))
 FLUSHPOINT = BUILD / "flushpoint"
 
 
-def fp(*args, cwd=None):
+def fp(*args, cwd=None, timeout=300):
     """Run flushpoint with args; returns the CompletedProcess (text)."""
     assert FLUSHPOINT.exists(), f"{FLUSHPOINT} is not built (set FP_BUILD_DIR)"
     return subprocess.run([str(FLUSHPOINT), *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=300)
+                          capture_output=True, text=True, cwd=cwd, timeout=timeout)
