@@ -74,6 +74,15 @@ struct ck_states_opts {
 /* flush only, K = 1, no samples, seed 0, 1000 per epoch, 8 tears. */
 void ck_states_opts_init (struct ck_states_opts *o);
 
+/* The command-line face of ck_states_opts, shared by `flushpoint check` and
+ * `flushpoint matrix` (ck_state_opts.c).  name is a long option without
+ * "--": states, max-subset, samples, seed, max-per-epoch, tears-per-write.
+ * Returns 1 when name is one of them and val was applied, 0 when it is not
+ * a state option, -EINVAL (errbuf names the option, the value and the
+ * allowed range) when val is bad. */
+int ck_states_opt_parse (struct ck_states_opts *o, const char *name,
+                         const char *val, char *errbuf, size_t errlen);
+
 struct ck_state {
   uint64_t index;              /* 0, 1, ... in emission order */
   uint64_t epoch;              /* FLUSH entries before the epoch the crash

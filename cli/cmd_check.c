@@ -70,8 +70,8 @@ static const char check_usage[] =
   "disagree on the injected faults that fired; 2 usage or input error.\n";
 
 enum {
-  OPT_STATES = 256, OPT_MAX_SUBSET, OPT_SAMPLES, OPT_SEED, OPT_PER_EPOCH,
-  OPT_TEARS, OPT_PROFILE, OPT_JSON, OPT_HTML, OPT_BASE, OPT_GROUPS,
+  OPT_STATE = 256,             /* every crash-state option: ck_states_opt_parse */
+  OPT_PROFILE, OPT_JSON, OPT_HTML, OPT_BASE, OPT_GROUPS,
   OPT_SHOW_LOST, OPT_ALL_STATES,
 };
 
@@ -83,11 +83,6 @@ struct check_num {
 };
 
 static const struct check_num check_nums[] = {
-  { OPT_MAX_SUBSET, "--max-subset", 1, CK_SAMPLE_MAX },
-  { OPT_SAMPLES, "--samples", 0, 1000000 },
-  { OPT_SEED, "--seed", 0, UINT64_MAX },
-  { OPT_PER_EPOCH, "--max-per-epoch", 1, 100000000 },
-  { OPT_TEARS, "--tears-per-write", 1, CK_TEARS_MAX },
   { 'j', "--jobs", 1, 256 },
   { OPT_GROUPS, "--groups", 0, 1000000 },
 };
@@ -169,12 +164,12 @@ int
 cmd_check (int argc, char **argv)
 {
   static const struct option opts[] = {
-    { "states", required_argument, NULL, OPT_STATES },
-    { "max-subset", required_argument, NULL, OPT_MAX_SUBSET },
-    { "samples", required_argument, NULL, OPT_SAMPLES },
-    { "seed", required_argument, NULL, OPT_SEED },
-    { "max-per-epoch", required_argument, NULL, OPT_PER_EPOCH },
-    { "tears-per-write", required_argument, NULL, OPT_TEARS },
+    { "states", required_argument, NULL, OPT_STATE },
+    { "max-subset", required_argument, NULL, OPT_STATE },
+    { "samples", required_argument, NULL, OPT_STATE },
+    { "seed", required_argument, NULL, OPT_STATE },
+    { "max-per-epoch", required_argument, NULL, OPT_STATE },
+    { "tears-per-write", required_argument, NULL, OPT_STATE },
     { "profile", required_argument, NULL, OPT_PROFILE },
     { "jobs", required_argument, NULL, 'j' },
     { "json", required_argument, NULL, OPT_JSON },
@@ -194,10 +189,10 @@ cmd_check (int argc, char **argv)
   struct check_progress prog = { .tty = isatty (2) != 0, .last = UINT64_MAX };
   uint64_t jobs = 1, groups = 20;
   char msg[1024];
-  int c, err;
+  int c, err, idx;
 
   ck_check_opts_init (&o);
-  while ((c = getopt_long (argc, argv, ":hqj:", opts, NULL)) != -1) {
+  while ((c = getopt_long (argc, argv, ":hqj:", opts, &idx)) != -1) {
     const struct check_num *num = NULL;
     for (size_t i = 0; i < sizeof check_nums / sizeof *check_nums; i++)
       if (check_nums[i].opt == c)
@@ -209,20 +204,16 @@ cmd_check (int argc, char **argv)
                                 " to %" PRIu64, num->name, optarg, num->min,
                                 num->max);
       switch (c) {
-      case OPT_MAX_SUBSET: o.states.max_subset = (unsigned) v; break;
-      case OPT_SAMPLES: o.states.samples = (unsigned) v; break;
-      case OPT_SEED: o.states.seed = v; break;
-      case OPT_PER_EPOCH: o.states.max_per_epoch = (unsigned) v; break;
-      case OPT_TEARS: o.states.tears_per_write = (unsigned) v; break;
       case 'j': jobs = v; break;
       case OPT_GROUPS: groups = v; break;
       }
       continue;
     }
     switch (c) {
-    case OPT_STATES:
-      if (ck_kinds_parse (optarg, &o.states.kinds, msg, sizeof msg) < 0)
-        return cli_usage_error (cmd, "--states: %s", msg);
+    case OPT_STATE:
+      if (ck_states_opt_parse (&o.states, opts[idx].name, optarg, msg,
+                               sizeof msg) < 0)
+        return cli_usage_error (cmd, "%s", msg);
       break;
     case OPT_PROFILE:
       if (ck_profile_parse (optarg, &o.profile) < 0)

@@ -44,7 +44,8 @@ static const char matrix_usage[] =
   "                      --barrier, their cross product)\n"
   "  --states LIST       crash states per cell (default flush,write,epoch)\n"
   "  --max-subset K      epoch subsets up to K writes (1)\n"
-  "  --samples N, --seed S   as for `flushpoint check`\n"
+  "  --samples N, --seed S, --max-per-epoch N, --tears-per-write N\n"
+  "                      as for `flushpoint check`\n"
   "  --profile P         posix (default) or ext4\n"
   "  --bugs all|LIST     instead: run each engine bug switch under\n"
   "                      ordered+barrier (nojournal-* switches: nojournal)\n"
@@ -69,8 +70,9 @@ static const char matrix_usage[] =
   "and log disagree on the faults that fired; 2 usage error.\n";
 
 enum {
-  OPT_WORKLOADS = 256, OPT_PERSIST, OPT_MOUNT, OPT_BARRIER, OPT_STATES,
-  OPT_MAX_SUBSET, OPT_SAMPLES, OPT_SEED, OPT_PROFILE, OPT_BUGS, OPT_OUT,
+  OPT_WORKLOADS = 256, OPT_PERSIST, OPT_MOUNT, OPT_BARRIER,
+  OPT_STATE,                   /* every crash-state option: ck_states_opt_parse */
+  OPT_PROFILE, OPT_BUGS, OPT_OUT,
   OPT_DISK, OPT_FAULTS, OPT_FAULT_SEED,
 };
 
@@ -117,10 +119,12 @@ cmd_matrix (int argc, char **argv)
     { "persist", required_argument, NULL, OPT_PERSIST },
     { "mount", required_argument, NULL, OPT_MOUNT },
     { "barrier", required_argument, NULL, OPT_BARRIER },
-    { "states", required_argument, NULL, OPT_STATES },
-    { "max-subset", required_argument, NULL, OPT_MAX_SUBSET },
-    { "samples", required_argument, NULL, OPT_SAMPLES },
-    { "seed", required_argument, NULL, OPT_SEED },
+    { "states", required_argument, NULL, OPT_STATE },
+    { "max-subset", required_argument, NULL, OPT_STATE },
+    { "samples", required_argument, NULL, OPT_STATE },
+    { "seed", required_argument, NULL, OPT_STATE },
+    { "max-per-epoch", required_argument, NULL, OPT_STATE },
+    { "tears-per-write", required_argument, NULL, OPT_STATE },
     { "profile", required_argument, NULL, OPT_PROFILE },
     { "bugs", required_argument, NULL, OPT_BUGS },
     { "disk-size", required_argument, NULL, OPT_DISK },
@@ -142,12 +146,12 @@ cmd_matrix (int argc, char **argv)
   bool tty = isatty (2) != 0, profile_given = false;
   glob_t g = { 0 };
   uint64_t v;
-  int c, err, status = CLI_EXIT_OK;
+  int c, err, idx, status = CLI_EXIT_OK;
 
   ck_matrix_opts_init (&o);
   o.out_dir = "matrix-out";
   o.fault_seed = 1;
-  while ((c = getopt_long (argc, argv, ":hqj:", opts, NULL)) != -1) {
+  while ((c = getopt_long (argc, argv, ":hqj:", opts, &idx)) != -1) {
     switch (c) {
     case OPT_WORKLOADS: pattern = optarg; break;
     case OPT_MOUNT: modes = optarg; break;
@@ -178,9 +182,10 @@ cmd_matrix (int argc, char **argv)
           return cli_usage_error (cmd, "--persist: unknown choice '%s'",
                                   pv[i]);
       break;
-    case OPT_STATES:
-      if (ck_kinds_parse (optarg, &o.states.kinds, msg, sizeof msg) < 0)
-        return cli_usage_error (cmd, "--states: %s", msg);
+    case OPT_STATE:
+      if (ck_states_opt_parse (&o.states, opts[idx].name, optarg, msg,
+                               sizeof msg) < 0)
+        return cli_usage_error (cmd, "%s", msg);
       break;
     case OPT_PROFILE:
       if (ck_profile_parse (optarg, &o.profile) < 0)
@@ -188,17 +193,17 @@ cmd_matrix (int argc, char **argv)
                                 optarg);
       profile_given = true;
       break;
-    case OPT_MAX_SUBSET: case OPT_SAMPLES: case OPT_SEED: case OPT_DISK:
+    case OPT_DISK:
+      if (!cli_parse_u64 (optarg, &v))
+        return cli_usage_error (cmd, "--disk-size: '%s' is not a number of "
+                                "bytes", optarg);
+      o.disk_size = v;
+      break;
     case 'j':
-      if (!cli_parse_u64 (optarg, &v) ||
-          (c == OPT_MAX_SUBSET && (v < 1 || v > CK_SAMPLE_MAX)) ||
-          (c == 'j' && (v < 1 || v > 256)))
-        return cli_usage_error (cmd, "'%s' is not a valid number here", optarg);
-      if (c == OPT_MAX_SUBSET) o.states.max_subset = (unsigned) v;
-      else if (c == OPT_SAMPLES) o.states.samples = (unsigned) v;
-      else if (c == OPT_SEED) o.states.seed = v;
-      else if (c == OPT_DISK) o.disk_size = v;
-      else o.jobs = (unsigned) v;
+      if (!cli_parse_u64 (optarg, &v) || v < 1 || v > 256)
+        return cli_usage_error (cmd, "--jobs: '%s' is not a number from 1 "
+                                "to 256", optarg);
+      o.jobs = (unsigned) v;
       break;
     case 'h':
       fputs (matrix_usage, stdout);
