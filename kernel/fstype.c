@@ -18,7 +18,11 @@ static const struct kfs_fs_desc fs_table[] = {
                  8ull << 20, 5, "" },
   /* nouuid: workers mount several crash states of one file system at
    * once, and xfs refuses a second mount of the same uuid. */
-  [KFS_XFS] = { "xfs", "mkfs.xfs", "xfs_repair", { "-n", "-f" }, "xfsprogs",
+  /* xfs_repair -P -o bhash=4096: no prefetch threads, and a buffer
+   * cache hash sized for a small image rather than for this machine's
+   * memory; 12 ms -> 6 ms a state on a 320 MiB image, same verdicts. */
+  [KFS_XFS] = { "xfs", "mkfs.xfs", "xfs_repair",
+                { "-n", "-f", "-P", "-o", "bhash=4096" }, "xfsprogs",
                 300ull << 20, 0, "nouuid" },
   [KFS_BTRFS] = { "btrfs", "mkfs.btrfs", "btrfs", { "check", "--readonly" },
                   "btrfs-progs",

@@ -37,7 +37,7 @@ kfs_inspect_commands (const struct kfs_opts *o, const char *image,
                "ls -laR /mnt/flushpoint    # look around, then:\n"
                "umount /mnt/flushpoint && losetup -d \"$dev\"\n");
   kfs_str_add (&s, "%s ", fs->fsck);
-  for (size_t i = 0; i < 3 && fs->fsck_args[i]; i++)
+  for (size_t i = 0; i < KFS_FSCK_ARGS_MAX && fs->fsck_args[i]; i++)
     kfs_str_add (&s, "%s ", fs->fsck_args[i]);
   kfs_str_shell (&s, image);
   kfs_str_add (&s, "\n");

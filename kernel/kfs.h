@@ -156,8 +156,8 @@ void kfs_recover_close (struct kfs_recover *k);
 /* The file system's own checker, read-only, on an image file (not
  * mounted): e2fsck -fn, xfs_repair -n, btrfs check --readonly.  Returns 0
  * clean, 1 problems found (out: the checker's output, cut to outlen), or
- * -errno when it could not run or judge (out: why; -EUCLEAN: xfs_repair
- * found a dirty log, mount the image first). */
+ * -errno when it could not run or judge (out: why; -EUCLEAN: the journal
+ * needs replaying, which read-only checkers skip: mount the image first). */
 int kfs_fsck (enum kfs_type t, const char *image, char *out, size_t outlen);
 
 /* The commands a human types to mount and inspect an image (for reports):

@@ -53,6 +53,14 @@ int kfs_which (const char *name, char *out, size_t outlen);
 /* Whole small file into buf (NUL-terminated, trailing newline cut);
  * async-signal-safe.  Returns the length or -errno. */
 ssize_t kfs_read_small (const char *path, char *buf, size_t len);
+/* The fields of /proc/PID/stat we use; async-signal-safe.  -ESRCH when
+ * gone. */
+struct kfs_proc {
+  char state;                    /* 'R', 'S', 'Z', ... */
+  pid_t pgrp;
+  uint64_t start;                /* start time in clock ticks */
+};
+int kfs_proc_stat (pid_t pid, struct kfs_proc *p);
 /* Field 22 of /proc/PID/stat (start time in clock ticks), 0 if gone;
  * *zombie (may be NULL): state Z.  Async-signal-safe. */
 uint64_t kfs_proc_starttime (pid_t pid, bool *zombie);
@@ -150,11 +158,13 @@ void kfs_mount_flags_text (unsigned long flags, char *buf, size_t len);
 
 /* ---- fstype.c ---- */
 
+#define KFS_FSCK_ARGS_MAX 6
 struct kfs_fs_desc {
   const char *name;              /* "ext4": also mount(2)'s type */
   const char *mkfs;              /* "mkfs.ext4" */
   const char *fsck;              /* "e2fsck" */
-  const char *fsck_args[3];      /* before the image: read-only, forced */
+  const char *fsck_args[KFS_FSCK_ARGS_MAX];   /* before the image,
+                                    NULL-ended: read-only, forced */
   const char *pkg;               /* "e2fsprogs": where the tools are */
   uint64_t min_size;             /* bytes */
   unsigned commit_default;       /* 0: no commit= option */

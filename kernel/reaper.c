@@ -51,6 +51,7 @@
  *   LOOP_CLR_FD if its backing file is still the one registered; a path:
  *   rmdir or unlink.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -62,6 +63,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -342,15 +344,47 @@ table_apply (struct rp_table *t, const struct rp_msg *m)
   t->n++;
 }
 
+/* Has process group pgid a member that is not a zombie?  kill(-pgid, 0)
+ * counts zombies, and the orphans of a dead caller are reaped by init,
+ * which on some machines takes its time: so look at /proc. */
+static bool
+group_alive (pid_t pgid)
+{
+  char buf[8192];
+  bool alive = false;
+  long n;
+  int fd;
+
+  if (kill (-pgid, 0) < 0 && errno == ESRCH)
+    return false;
+  fd = open ("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return true;
+  while (!alive && (n = syscall (SYS_getdents64, fd, buf, sizeof buf)) > 0)
+    for (long off = 0; off < n && !alive; ) {
+      struct dirent64 *d = (struct dirent64 *) (buf + off);
+      struct kfs_proc p;
+      pid_t pid = 0;
+      off += d->d_reclen;
+      for (const char *c = d->d_name; *c >= '0' && *c <= '9'; c++)
+        pid = pid * 10 + (*c - '0');
+      if (pid > 0 && kfs_proc_stat (pid, &p) == 0 && p.pgrp == pgid
+          && p.state != 'Z')
+        alive = true;
+    }
+  close (fd);
+  return alive;
+}
+
 /* Is the registered process (pid and start time) still there, not a
- * zombie?  For a group: has it any member left? */
+ * zombie?  For a group: has it any live member left? */
 static bool
 target_alive (const struct rp_ent *e)
 {
   bool zombie = false;
 
   if (e->c & KFS_WATCH_GROUP)
-    return kill (-(pid_t) e->a, 0) == 0;
+    return group_alive ((pid_t) e->a);
   return kfs_proc_starttime ((pid_t) e->a, &zombie) == e->b && !zombie;
 }
 

@@ -74,6 +74,8 @@ drain (int fd, char *out, size_t outlen)
   }
   if (outlen == 0)
     return;
+  while (pos > 0 && (out[pos - 1] == '\n' || out[pos - 1] == ' '))
+    pos--;
   out[pos] = '\0';
   if (cut) {
     char tail[64];

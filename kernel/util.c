@@ -203,33 +203,58 @@ put_u64 (uint64_t v, char *out, size_t outlen)
     out[i < outlen ? i : outlen - 1] = '\0';
 }
 
-uint64_t
-kfs_proc_starttime (pid_t pid, bool *zombie)
+int
+kfs_proc_stat (pid_t pid, struct kfs_proc *p)
 {
   char path[48] = "/proc/", stat[1024];
-  const char *p;
+  const char *c;
   uint64_t v = 0;
   int field;
 
+  memset (p, 0, sizeof *p);
   if (pid <= 0)
-    return 0;
+    return -ESRCH;
   put_u64 ((uint64_t) pid, path + 6, sizeof path - 6);
   memcpy (path + strlen (path), "/stat", 6);
   if (kfs_read_small (path, stat, sizeof stat) <= 0)
-    return 0;
-  /* "pid (comm) state ppid ...": comm may hold blanks and ')', so count
-   * fields from the last ')'; the start time is field 22. */
-  p = strrchr (stat, ')');
-  if (p == NULL)
+    return -ESRCH;
+  /* "pid (comm) state ppid pgrp ...": comm may hold blanks and ')', so
+   * count fields from the last ')'. */
+  c = strrchr (stat, ')');
+  if (c == NULL || c[1] != ' ')
+    return -EINVAL;
+  p->state = c[2];
+  for (field = 2; *c; c++) {
+    if (*c == ' ') {
+      field++;
+      v = 0;
+      continue;
+    }
+    if (field < 3 || *c < '0' || *c > '9')
+      continue;
+    v = v * 10 + (uint64_t) (*c - '0');
+    if (c[1] == ' ' || c[1] == '\0') {
+      if (field == 5)
+        p->pgrp = (pid_t) v;
+      if (field == 22) {
+        p->start = v;
+        return 0;
+      }
+    }
+  }
+  return -EINVAL;
+}
+
+uint64_t
+kfs_proc_starttime (pid_t pid, bool *zombie)
+{
+  struct kfs_proc p;
+
+  if (kfs_proc_stat (pid, &p) < 0)
     return 0;
   if (zombie)
-    *zombie = p[1] == ' ' && p[2] == 'Z';
-  for (field = 2; *p && field < 22; p++)
-    if (*p == ' ')
-      field++;
-  for (; *p >= '0' && *p <= '9'; p++)
-    v = v * 10 + (uint64_t) (*p - '0');
-  return v;
+    *zombie = p.state == 'Z';
+  return p.start;
 }
 
 void
