@@ -41,7 +41,8 @@
  *   no stdio.
  * - Signals: the reaper runs in its own session and ignores SIGINT,
  *   SIGTERM, SIGHUP, SIGQUIT and the terminal stops, so ^C or a group
- *   kill takes down the caller but never the reaper before its work.
+ *   kill takes down the caller but never the reaper before its work
+ *   (signals are blocked from before the fork until it has set that up).
  *   The caller's own SIGINT/SIGTERM handling (a graceful stop) is the
  *   caller's business; without it, the reaper makes dying safe.
  * - Teardown per kind: a watched process: SIGTERM, 1 s, SIGKILL (only if
@@ -122,6 +123,7 @@ static void reaper_main (int sock, pid_t parent) __attribute__ ((noreturn));
 static int
 rp_start_locked (char *errbuf, size_t errlen)
 {
+  sigset_t all, old;
   int sv[2];
   pid_t parent = getpid (), pid;
 
@@ -136,11 +138,16 @@ rp_start_locked (char *errbuf, size_t errlen)
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return kfs_err (errbuf, errlen, -errno, "reaper: socketpair: %s",
                     strerror (errno));
+  /* Signals stay blocked across the fork until the reaper has set its
+   * own dispositions: a ^C at that moment must not kill it. */
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &old);
   rp_forking = true;
   pid = fork ();
   if (pid == 0)
     reaper_main (sv[1], parent);
   rp_forking = false;
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
   close (sv[1]);
   if (pid < 0) {
     int e = errno;
