@@ -248,3 +248,26 @@ def test_kfs_probe_as_nobody_says_not_root(fp_build, tmp_path):
                        timeout=60)
     assert r.returncode == 2, r.stdout + r.stderr
     assert "not root (uid 65534)" in r.stderr, r.stderr
+
+
+ACCEPTED = [("ext4", o) for o in ("", "data=writeback", "data=journal",
+                                  "nobarrier", "lazytime", "commit=7",
+                                  "nojournal", "nojournal,nobarrier", "ro")] \
+    + [("xfs", o) for o in ("", "lazytime", "ro")] \
+    + [("btrfs", o) for o in ("", "nobarrier", "commit=7", "lazytime", "ro")]
+
+
+@pytest.mark.parametrize("fs,opts", ACCEPTED)
+def test_kfs_every_mapped_option_mkfs_and_mounts(fs, opts, fp_build,
+                                                 tmp_path, probed):
+    """What kfs_opts_parse makes of an option this kernel takes: mkfs with
+    its mkfs arguments, mount(2) with its data and flags."""
+    probed(fs)
+    img = tmp_path / "opt.img"
+    with open(img, "wb") as f:
+        f.truncate(int(SIZES[fs][:-1]) << 20)
+    r = run_tool(fp_build, tmp_path, "mkfs", fs, opts, UUID, img)
+    assert r.returncode == 0, r.stderr
+    r = run_tool(fp_build, tmp_path, "recover", fs, opts, img)
+    assert r.returncode == 0, r.stderr
+    assert_clean_within(tmp_path, 5)
