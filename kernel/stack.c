@@ -71,10 +71,24 @@ path_in (char *out, const char *dir, const char *name, char *errbuf,
   return 0;
 }
 
+/* D, then what goes in it, each registered once made (D/fuse/disk is
+ * nbdfuse's, inside its mount). */
 static int
 make_dirs (struct kfs_stack *s, const char *workdir, char *errbuf,
            size_t errlen)
 {
+  const struct {
+    char *out;
+    const char *parent, *name;
+    uint64_t *rid;               /* NULL: not ours to remove */
+    bool dir;
+  } parts[] = {
+    { s->fusedir, s->root, "fuse", &s->rid_fusedir, true },
+    { s->disk, s->fusedir, "disk", NULL, false },
+    { s->mnt, s->root, "mnt", &s->rid_mnt, true },
+    { s->logfile, s->root, "nbdfuse.log", &s->rid_logfile, false },
+    { s->pidfile, s->root, "nbdfuse.pid", &s->rid_pidfile, false },
+  };
   int ret;
 
   ret = kfs_tmpdir (workdir, "kfs-stack-", s->root, sizeof s->root,
@@ -82,32 +96,16 @@ make_dirs (struct kfs_stack *s, const char *workdir, char *errbuf,
   if (!ret)
     ret = kfs_reaper_add (KFS_RES_PATH, s->root, 0, 0, 0, &s->rid_root,
                           errbuf, errlen);
-  if (!ret)
-    ret = path_in (s->fusedir, s->root, "fuse", errbuf, errlen);
-  if (!ret)
-    ret = path_in (s->disk, s->fusedir, "disk", errbuf, errlen);
-  if (!ret)
-    ret = path_in (s->mnt, s->root, "mnt", errbuf, errlen);
-  if (!ret)
-    ret = path_in (s->pidfile, s->root, "nbdfuse.pid", errbuf, errlen);
-  if (!ret)
-    ret = path_in (s->logfile, s->root, "nbdfuse.log", errbuf, errlen);
-  if (ret)
-    return ret;
-  if (mkdir (s->fusedir, 0700) < 0 || mkdir (s->mnt, 0755) < 0)
-    return kfs_err (errbuf, errlen, -errno, "stack: mkdir in %s: %s",
-                    s->root, strerror (errno));
-  ret = kfs_reaper_add (KFS_RES_PATH, s->fusedir, 0, 0, 0, &s->rid_fusedir,
-                        errbuf, errlen);
-  if (!ret)
-    ret = kfs_reaper_add (KFS_RES_PATH, s->mnt, 0, 0, 0, &s->rid_mnt,
-                          errbuf, errlen);
-  if (!ret)
-    ret = kfs_reaper_add (KFS_RES_PATH, s->logfile, 0, 0, 0, &s->rid_logfile,
-                          errbuf, errlen);
-  if (!ret)
-    ret = kfs_reaper_add (KFS_RES_PATH, s->pidfile, 0, 0, 0, &s->rid_pidfile,
-                          errbuf, errlen);
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0] && !ret; i++) {
+    ret = path_in (parts[i].out, parts[i].parent, parts[i].name, errbuf,
+                   errlen);
+    if (!ret && parts[i].dir && mkdir (parts[i].out, 0700) < 0)
+      ret = kfs_err (errbuf, errlen, -errno, "stack: mkdir %s: %s",
+                     parts[i].out, strerror (errno));
+    if (!ret && parts[i].rid)
+      ret = kfs_reaper_add (KFS_RES_PATH, parts[i].out, 0, 0, 0,
+                            parts[i].rid, errbuf, errlen);
+  }
   return ret;
 }
 
@@ -339,27 +337,20 @@ kfs_stack_describe (const struct kfs_stack *s)
   kfs_mount_flags_text (s->opts.flags, flags, sizeof flags);
   snprintf (mount, sizeof mount, "-t %s -o %s", kfs_type_name (s->opts.type),
             *s->opts.data ? s->opts.data : "defaults");
+  const char *const fields[][2] = {
+    { "fs", kfs_type_name (s->opts.type) }, { "kernel", u.release },
+    { "options", s->opts.canon }, { "mkfs", s->mkfs_cmd },
+    { "mkfs_env", s->mkfs_env }, { "mkfs_version", s->mkfs_version },
+    { "mount", mount }, { "mount_flags", flags },
+    { "mounted", s->mounted_opts }, { "write_cache", s->write_cache },
+  };
   kfs_str_init (&j, w->describe, sizeof w->describe);
-  kfs_str_add (&j, "{\"fs\": ");
-  kfs_str_json (&j, kfs_type_name (s->opts.type));
-  kfs_str_add (&j, ", \"kernel\": ");
-  kfs_str_json (&j, u.release);
-  kfs_str_add (&j, ", \"options\": ");
-  kfs_str_json (&j, s->opts.canon);
-  kfs_str_add (&j, ", \"mkfs\": ");
-  kfs_str_json (&j, s->mkfs_cmd);
-  kfs_str_add (&j, ", \"mkfs_env\": ");
-  kfs_str_json (&j, s->mkfs_env);
-  kfs_str_add (&j, ", \"mkfs_version\": ");
-  kfs_str_json (&j, s->mkfs_version);
-  kfs_str_add (&j, ", \"mount\": ");
-  kfs_str_json (&j, mount);
-  kfs_str_add (&j, ", \"mount_flags\": ");
-  kfs_str_json (&j, flags);
-  kfs_str_add (&j, ", \"mounted\": ");
-  kfs_str_json (&j, s->mounted_opts);
-  kfs_str_add (&j, ", \"write_cache\": ");
-  kfs_str_json (&j, s->write_cache);
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+    kfs_str_add (&j, i ? ", " : "{");
+    kfs_str_json (&j, fields[i][0]);
+    kfs_str_add (&j, ": ");
+    kfs_str_json (&j, fields[i][1]);
+  }
   kfs_str_add (&j, "}");
   return w->describe;
 }

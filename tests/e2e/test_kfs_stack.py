@@ -12,6 +12,7 @@ naming the stack's directories (tmp_path/kfs-*) or working in them.
 """
 
 import glob
+import json
 import os
 import signal
 import subprocess
@@ -110,7 +111,11 @@ def test_kfs_fsync_then_stop_replays_clean_with_the_file(
     r = record(fp_build, tmp_path, srv, fs,
                "printf hello-kernel > f && sync f")
     assert r.returncode == 0, r.stderr
-    assert '"write_cache": "write back"' in r.stdout
+    desc = json.loads(r.stdout.split("describe: ", 1)[1].splitlines()[0])
+    assert desc["fs"] == fs and desc["write_cache"] == "write back"
+    assert desc["kernel"] == os.uname().release
+    assert f"-U {UUID}" in desc["mkfs"] or f"uuid={UUID}" in desc["mkfs"]
+    assert desc["mounted"].startswith("rw")
     assert_clean_within(tmp_path, 5)
     assert srv.stop() == 0, srv.stderr
     img = replay(srv, tmp_path)
@@ -270,4 +275,22 @@ def test_kfs_every_mapped_option_mkfs_and_mounts(fs, opts, fp_build,
     assert r.returncode == 0, r.stderr
     r = run_tool(fp_build, tmp_path, "recover", fs, opts, img)
     assert r.returncode == 0, r.stderr
+    assert_clean_within(tmp_path, 5)
+
+
+@pytest.mark.parametrize("fs", FSES)
+def test_kfs_recover_while_the_same_uuid_is_mounted(
+        fs, fp_build, flushpoint_server, tmp_path, probed):
+    """A crash state mounts while another mount of the same file system
+    (same uuid) is live, as parallel workers need (xfs: nouuid)."""
+    probed(fs)
+    img = tmp_path / "same-uuid.img"
+    with open(img, "wb") as f:
+        f.truncate(int(SIZES[fs][:-1]) << 20)
+    assert run_tool(fp_build, tmp_path, "mkfs", fs, "", UUID, img).returncode == 0
+    srv = flushpoint_server(size=SIZES[fs])
+    r = record(fp_build, tmp_path, srv, fs,
+               f"{kfs_tool(fp_build)} recover {fs} '' {img}")
+    assert r.returncode == 0, r.stderr
+    assert f"image: {img}" in r.stdout
     assert_clean_within(tmp_path, 5)
