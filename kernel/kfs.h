@@ -71,7 +71,7 @@ int kfs_probe (enum kfs_type t, char *errbuf, size_t errlen);
  * mkfs and mount(2) get for type t.  NULL or "" is the defaults.  An
  * option the file system does not have is -EINVAL naming the option and
  * the file system ("data=journal: xfs has no such mount option",
- * "nobarrier: xfs on Linux 6.1.0 removed it").  bug=, seed=,
+ * "nobarrier: xfs on Linux 6.18.44 removed it").  bug=, seed=,
  * dirty_limit= are engine-only: -EINVAL too.  Each file system keeps its
  * own defaults (commit=5 on ext4, 30 on btrfs). */
 struct kfs_opts {
