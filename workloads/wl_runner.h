@@ -20,6 +20,7 @@
 #include "fpfs.h"
 #include "wl.h"
 #include "wl_doubt.h"
+#include "wl_fs.h"
 #include "wl_model.h"
 #include "wl_run.h"
 
@@ -36,7 +37,8 @@ struct wl_runner {
   const struct wl_run_opts *r_o;
   const struct wl_mark_sink *r_sink;
   struct wl_run_result *r_res;
-  struct fpfs *r_fs;
+  struct wl_fs r_fs;              /* what the ops run on (ops NULL: not
+                                    mounted yet, or gone) */
   struct wl_model r_model;
   struct wl_doubt r_doubt;       /* blocks in doubt after sync errors */
   struct wl_handle *r_handles;
@@ -47,6 +49,11 @@ struct wl_runner {
   char *r_err;
   size_t r_errlen;
 };
+
+/* A system call of the file system under test: WL_SYS (r, open, path,
+ * flags, mode) is open on whichever backend the run uses. */
+#define WL_SYS(r, call, ...) ((r)->r_fs.ops->call ((r)->r_fs.ctx, __VA_ARGS__))
+#define WL_SYS0(r, call) ((r)->r_fs.ops->call ((r)->r_fs.ctx))
 
 /* What an op did, for its after-mark. */
 struct wl_outcome {
@@ -90,6 +97,26 @@ int wl_oracle_emit (struct wl_runner *r, json_object *mark);
  * ownership of after and state. */
 int wl_oracle_emit_after (struct wl_runner *r, size_t op, json_object *after,
                           const char *call, json_object *state);
+
+/* wl_run.c: the driver's steps, in the order a backend calls them.
+ * begin: reset res, check the sink and the disk, plan osync/odsync writes
+ * (r->r_fs is set by the backend after its mount).  mark_run: the "run"
+ * mark; backend is "engine", "ext4", ...; facts (owned) is what a kernel
+ * backend records about itself (kernel release, mkfs command, ...) or
+ * NULL.  ready: the "ready" mark, then the --fault specs.  ops: every op.
+ * end: the "end" mark for status (0 or the run's error), keeping the
+ * first error's message.  free: what begin and the ops allocated. */
+int wl_runner_begin (struct wl_runner *r, const struct wl_workload *w,
+                     const struct wl_mark_sink *sink,
+                     const struct wl_run_opts *o, struct wl_run_result *res,
+                     uint64_t disk_size, char *errbuf, size_t errlen);
+int wl_runner_mark_run (struct wl_runner *r, uint64_t disk_size,
+                        uint32_t sector_size, const char *backend,
+                        json_object *facts);
+int wl_runner_ready (struct wl_runner *r);
+int wl_runner_ops (struct wl_runner *r);
+int wl_runner_end (struct wl_runner *r, int status);
+void wl_runner_free (struct wl_runner *r);
 
 /* Errors: "NAME:LINE: TEXT: message". */
 int wl_runner_error (struct wl_runner *r, int err, const struct wl_op *op,
