@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 struct busy_ext {
   tid_t tid;

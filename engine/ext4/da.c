@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 #define READ_BATCH 32u
 
@@ -123,7 +123,7 @@ ext4_read_pages (struct fs_inode *inode, uint32_t index, uint32_t nr)
     }
     for (uint32_t i = 0; i < n && !ret; i++) {
       struct page *pg;
-      ret = pc_grab_page (inode, index + i, &pg);
+      ret = pc_grab_page (VFS_I (inode), index + i, &pg);
       if (ret < 0 || (pg->pg_flags & PG_UPTODATE))
         continue;
       if (m > 0) {
@@ -170,21 +170,21 @@ ext4_file_read (struct fs_inode *inode, uint8_t *buf, size_t len, uint64_t pos)
     uint32_t index = (uint32_t) (pos >> FS_BLOCK_BITS);
     size_t off = pos & (FS_BLOCK_SIZE - 1);
     size_t n = FS_BLOCK_SIZE - off < len - done ? FS_BLOCK_SIZE - off : len - done;
-    struct page *pg = pc_find_page (inode, index);
+    struct page *pg = pc_find_page (VFS_I (inode), index);
 
     if (pg == NULL || !(pg->pg_flags & PG_UPTODATE)) {
       uint64_t last = (pos + (len - done) - 1) >> FS_BLOCK_BITS;
       int ret = ext4_read_pages (inode, index, (uint32_t) (last - index + 1));
       if (ret < 0)
         return done ? (ssize_t) done : ret;
-      pg = pc_find_page (inode, index);
+      pg = pc_find_page (VFS_I (inode), index);
       assert (pg && (pg->pg_flags & PG_UPTODATE));
     }
     memcpy (buf + done, pg->pg_data + off, n);
     done += n;
     pos += n;
   }
-  pc_shrink (inode->i_fs);
+  pc_shrink (&inode->i_fs->s_wb);
   return (ssize_t) done;
 }
 
@@ -232,8 +232,8 @@ ext4_da_write_begin (struct fs_inode *inode, uint64_t pos, size_t len,
 
   FS_TRACE (fs, "ext4_da_write_begin", "dev %s ino %u pos %" PRIu64 " len %zu",
             fs->s_devname, inode->i_ino, pos, len);
-  *created = pc_find_page (inode, index) == NULL;
-  ret = pc_grab_page (inode, index, &pg);
+  *created = pc_find_page (VFS_I (inode), index) == NULL;
+  ret = pc_grab_page (VFS_I (inode), index, &pg);
   if (ret < 0)
     return ret;
   /* ext4_da_write_credits: the inode block (i_disksize may move). */
@@ -288,7 +288,7 @@ ext4_da_write_end (struct fs_inode *inode, uint64_t pos, size_t copied,
     i_size_changed = true;
   }
   if (i_size_changed)
-    mark_inode_dirty (inode);
+    mark_inode_dirty (VFS_I (inode));
   err = ext4_journal_stop (h);
   return ret ? ret : err;
 }
@@ -317,7 +317,7 @@ ext4_file_write (struct fpfs_file *f, const uint8_t *buf, size_t len,
     pos += n;
     if (ret < 0)
       break;
-    balance_dirty_pages (inode->i_fs);
+    balance_dirty_pages (&inode->i_fs->s_wb);
   }
   return done ? (ssize_t) done : ret;
 }

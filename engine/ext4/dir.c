@@ -17,7 +17,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 struct dirent_view {
   uint32_t inode;

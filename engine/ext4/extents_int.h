@@ -3,7 +3,7 @@
 #ifndef FP_EXTENTS_INT_H
 #define FP_EXTENTS_INT_H
 
-#include "fs.h"
+#include "ext4.h"
 
 struct ext_path {
   struct buf *p_bh;           /* NULL: the root, in inode->i_data */

@@ -16,7 +16,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 struct es_node {
   struct extent_status es;

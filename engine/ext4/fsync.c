@@ -1,9 +1,7 @@
-/* fsync: vfs_fsync_range and ext4_sync_file (fs/sync.c, fs/ext4/fsync.c),
- * as seed 004 walks them for Linux 4.10.
+/* fsync: ext4_sync_file (fs/ext4/fsync.c) as seed 004 walks it for Linux
+ * 4.10, and ext4_sync_fs (fs/ext4/super.c), which sync_filesystem calls.
+ * (vfs_fsync_range, which calls ext4_sync_file, is in vfs/sync.c.)
  *
- *   vfs_fsync_range: fsync (not fdatasync) of an inode whose timestamps
- *     are dirty only in memory (lazytime's I_DIRTY_TIME) first makes them
- *     a real inode change (mark_inode_dirty_sync -> ext4_dirty_inode).
  *   ext4_sync_file:
  *     read-only fs: 0, or -EROFS if it went read-only by aborting;
  *     nojournal: __generic_file_fsync (write and wait the data, the
@@ -27,7 +25,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 /* A failed FLUSH is returned to the caller (fsync, sync) as -EIO: nothing
  * the flush was to order is known to be durable. */
@@ -57,7 +55,7 @@ sync_inode_metadata (struct fs_inode *inode)
     .sync_mode = WB_SYNC_ALL, .nr_to_write = 0,   /* metadata only */
     .range_end = UINT64_MAX,
   };
-  return writeback_single_inode (inode, &wbc);
+  return writeback_single_inode (VFS_I (inode), &wbc);
 }
 
 static int
@@ -66,13 +64,13 @@ __generic_file_fsync (struct fs_inode *inode, uint64_t start, uint64_t end,
 {
   int ret, err;
 
-  err = filemap_write_and_wait_range (inode, start, end);
+  err = filemap_write_and_wait_range (VFS_I (inode), start, end);
   if (err)
     return err;
   ret = sync_mapping_buffers (inode);
-  if (!(inode->i_state & I_DIRTY_ALL))
+  if (!(inode->vfs_inode.i_state & I_DIRTY_ALL))
     return ret;
-  if (datasync && !(inode->i_state & I_DIRTY_DATASYNC))
+  if (datasync && !(inode->vfs_inode.i_state & I_DIRTY_DATASYNC))
     return ret;
   err = sync_inode_metadata (inode);
   return ret ? ret : err;
@@ -140,7 +138,7 @@ ext4_sync_file (struct fpfs_file *f, uint64_t start, uint64_t end,
       goto issue_flush;
     goto out;
   }
-  ret = filemap_write_and_wait_range (inode, start, end);
+  ret = filemap_write_and_wait_range (VFS_I (inode), start, end);
   if (ret)
     goto out;
   /* data=journal: the data sits in the journal with the metadata; a
@@ -170,7 +168,7 @@ issue_flush:
       ret = err;
   }
 out:
-  err = errseq_check_and_advance (&inode->i_mapping.a_wb_err, &f->f_wb_err);
+  err = errseq_check_and_advance (&inode->vfs_inode.i_mapping.a_wb_err, &f->f_wb_err);
   if (!ret)
     ret = err;
   FS_TRACE (fs, "ext4_sync_file_exit", "dev %s ino %u ret %d", fs->s_devname,
@@ -178,15 +176,39 @@ out:
   return ret;
 }
 
+/* ext4_sync_fs (fs/ext4/super.c), sync_filesystem's per-fs hook: start
+ * (wait 0) or force (wait 1) a commit; a FLUSH when no commit will send
+ * one. */
 int
-vfs_fsync_range (struct fpfs_file *f, uint64_t start, uint64_t end,
-                 int datasync)
+ext4_sync_fs (struct fpfs *fs, int wait)
 {
-  struct fs_inode *inode = f->f_inode;
+  bool needs_barrier = false;
+  int ret = 0, err;
 
-  if (!datasync && (inode->i_state & I_DIRTY_TIME)) {
-    inode->i_state &= ~I_DIRTY_TIME;
-    mark_inode_dirty_sync (inode);
+  FS_TRACE (fs, "ext4_sync_fs", "dev %s wait %d", fs->s_devname, wait);
+  if (fs->s_journal) {
+    tid_t target = jbd_running_tid (fs->s_journal);
+    if (wait && fs->s_opts.barrier
+        && !jbd_trans_will_send_data_barrier (fs->s_journal, target))
+      needs_barrier = true;
+    if (wait)
+      ret = jbd_force_commit (fs->s_journal);
+    else if (jbd_log_start_commit (fs->s_journal, target) < 0)
+      ret = -EIO;       /* 1 means "a commit was started": a boolean */
+    if (jbd_journal_aborted (fs->s_journal)) {
+      if (!fs->s_aborted)
+        ext4_abort (fs, jbd_journal_errno (fs->s_journal), "commit failed");
+      /* jbd2_log_wait_commit on an aborted journal: -EIO. */
+      if (wait && !ret)
+        ret = -EIO;
+    }
+  } else if (wait && fs->s_opts.barrier)
+    needs_barrier = true;
+  if (needs_barrier) {
+    /* Orders the data the inode passes wrote before sync_fs returns. */
+    err = blkdev_issue_flush (fs, "ext4_sync_fs");
+    if (!ret)
+      ret = err;
   }
-  return ext4_sync_file (f, start, end, datasync);
+  return ret;
 }

@@ -22,7 +22,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 int
 ext4_journal_start (struct fpfs *fs, const char *type, int credits,

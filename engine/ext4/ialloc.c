@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 int
 ext4_ialloc_init (struct fpfs *fs, char *errbuf, size_t errlen)

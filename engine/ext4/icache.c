@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 #define ICACHE_HASH   16384u
 #define ICACHE_LIMIT  8192u
@@ -124,9 +124,9 @@ ext4_inode_evictable (struct fs_inode *inode)
 {
   struct fpfs *fs = inode->i_fs;
 
-  if (inode->i_count || (inode->i_state & I_DIRTY_ALL) || inode->i_io_list
-      || inode->i_mapping.a_ntagged[PC_TAG_DIRTY]
-      || inode->i_mapping.a_ntagged[PC_TAG_WRITEBACK] || inode->i_prealloc
+  if (inode->i_count || (inode->vfs_inode.i_state & I_DIRTY_ALL) || inode->vfs_inode.i_io_list
+      || inode->vfs_inode.i_mapping.a_ntagged[PC_TAG_DIRTY]
+      || inode->vfs_inode.i_mapping.a_ntagged[PC_TAG_WRITEBACK] || inode->i_prealloc
       || (inode->i_ext4_state & EXT4_STATE_ORPHAN)
       || inode->i_reserved_data_blocks || inode->i_nlink == 0)
     return false;

@@ -1,5 +1,4 @@
-/* inode: in-core inodes, their on-disk form, and dirtying (fs/ext4/inode.c,
- * fs/fs-writeback.c).
+/* inode: in-core inodes, their on-disk form, and dirtying (fs/ext4/inode.c).
  *
  * Two ways an inode becomes dirty, as in Linux:
  *   - ext4_mark_inode_dirty(handle, inode): copy the in-core inode into its
@@ -8,10 +7,12 @@
  *     i_sync_tid always and i_datasync_tid only when the on-disk size
  *     changed (the rule fdatasync relies on).  Block allocation also moves
  *     i_datasync_tid (ext4_ext_map_blocks, in map.c).
- *   - __mark_inode_dirty(inode, I_DIRTY_*): the VFS side.  It calls
- *     ext4_dirty_inode (a handle around ext4_mark_inode_dirty) unless only
- *     I_DIRTY_TIME is being set (lazytime), records the flags in i_state
- *     and puts the inode on the flusher's b_dirty or b_dirty_time list.
+ *   - __mark_inode_dirty(inode, I_DIRTY_*): the VFS side (mm/flusher.c).
+ *     It calls back ext4_dirty_inode (a handle around
+ *     ext4_mark_inode_dirty) unless only I_DIRTY_TIME is being set
+ *     (lazytime), records the flags in i_state and puts the inode on the
+ *     flusher's b_dirty or b_dirty_time list.
+ * The table ext4_wb_ops at the end is what mm/ calls back.
  *
  * i_size is the size the file has; i_disksize the size the on-disk inode
  * may claim: with delayed allocation it only grows when the blocks up to it
@@ -24,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 
 void
@@ -33,6 +34,8 @@ inode_init_once (struct fs_inode *inode, struct fpfs *fs, uint32_t ino)
   tid_t tid = fs->s_journal ? jbd_commit_sequence (fs->s_journal) : 0;
 
   memset (inode, 0, sizeof *inode);
+  inode->vfs_inode.i_wb = &fs->s_wb;
+  inode->vfs_inode.i_ino = ino;
   inode->i_fs = fs;
   inode->i_ino = ino;
   inode->i_jinode.i_owner = inode;
@@ -45,7 +48,7 @@ inode_free_mem (struct fs_inode *inode)
 {
   struct fpfs *fs = inode->i_fs;
 
-  pc_drop_all (inode);
+  pc_drop_all (VFS_I (inode));
   ext4_es_destroy (&inode->i_es);
   ext4_mb_pa_free_all (inode);
   if (fs->s_journal)
@@ -121,7 +124,7 @@ ext4_update_inode_fsync_trans (handle_t *h, struct fs_inode *inode,
     /* nojournal: the same rule through i_state, which decides what
      * __generic_file_fsync writes (the kernel leaves changes made only via
      * ext4_mark_inode_dirty to the block-device flusher; we do not). */
-    inode_mark_state (inode, datasync && !fs_bug (inode->i_fs,
+    inode_mark_state (VFS_I (inode), datasync && !fs_bug (inode->i_fs,
                                                    FPFS_BUG_NO_DATASYNC_TID)
                       ? I_DIRTY_SYNC | I_DIRTY_DATASYNC : I_DIRTY_SYNC);
   }
@@ -189,50 +192,6 @@ ext4_dirty_inode (struct fs_inode *inode, unsigned flags)
   ext4_journal_stop (h);
 }
 
-void
-__mark_inode_dirty (struct fs_inode *inode, unsigned flags)
-{
-  if (flags & (I_DIRTY_SYNC | I_DIRTY_DATASYNC | I_DIRTY_TIME))
-    ext4_dirty_inode (inode, flags);
-  inode_mark_state (inode, flags);
-}
-
-/* The bookkeeping half of __mark_inode_dirty: i_state and the io lists. */
-void
-inode_mark_state (struct fs_inode *inode, unsigned flags)
-{
-  struct fpfs *fs = inode->i_fs;
-  bool dirtytime;
-
-  if (flags & I_DIRTY_INODE)
-    flags &= ~I_DIRTY_TIME;
-  dirtytime = (flags & I_DIRTY_TIME) != 0;
-  /* Linux 4.10 also returns here when dirtytime and the inode is still
-   * I_DIRTY_SYNC from an earlier, already committed change: the new
-   * timestamps then sit in no transaction and an fsync, finding no
-   * I_DIRTY_TIME to promote, does not commit them.  We keep I_DIRTY_TIME
-   * so fsync always covers the latest mtime (DESIGN-NOTES). */
-  if ((inode->i_state & flags) == flags)
-    return;
-  if ((inode->i_state & flags) != flags) {
-    bool was_dirty = (inode->i_state & I_DIRTY_ALL) != 0;
-    if (flags & I_DIRTY_INODE)
-      inode->i_state &= ~I_DIRTY_TIME;
-    inode->i_state |= flags;
-    if (inode->i_state & I_FREEING)
-      return;
-    if (!was_dirty) {
-      inode->dirtied_when = fs_now (fs);
-      if (dirtytime)
-        inode->dirtied_time_when = fs_now (fs);
-      inode_io_list_add (inode);
-      wb_wakeup_delayed (fs);
-    } else if ((flags & (I_DIRTY_INODE | I_DIRTY_PAGES))
-               && inode->i_io_list == 2)
-      inode_io_list_add (inode);     /* from b_dirty_time to b_dirty */
-  }
-}
-
 struct fpfs_timespec
 fs_current_time (const struct fpfs *fs)
 {
@@ -253,7 +212,7 @@ file_update_time (struct fs_inode *inode)
     return;
   inode->i_mtime = inode->i_ctime = now;
   /* generic_update_time: under lazytime only I_DIRTY_TIME. */
-  __mark_inode_dirty (inode, fs->s_opts.lazytime ? I_DIRTY_TIME : I_DIRTY_SYNC);
+  __mark_inode_dirty (VFS_I (inode), fs->s_opts.lazytime ? I_DIRTY_TIME : I_DIRTY_SYNC);
 }
 
 void
@@ -314,7 +273,7 @@ ext4_iget (struct fpfs *fs, uint32_t ino, struct fs_inode **out)
     return ext4_error_corrupt (fs, "inode number out of range", ino);
   inode = ext4_icache_find (fs, ino);
   if (inode) {
-    if (inode->i_state & I_FREEING)
+    if (inode->vfs_inode.i_state & I_FREEING)
       return -ESTALE;
     inode->i_count++;
     ext4_icache_touch (inode);
@@ -410,3 +369,75 @@ inode_stat (const struct fs_inode *inode, struct fpfs_stat *st)
   st->mtime = inode->i_mtime;
   st->ctime = inode->i_ctime;
 }
+
+/* ---- what mm/ calls back (super_operations, address_space_operations) ---- */
+
+static int
+wb_writepages (struct inode *vi, struct writeback_control *wbc)
+{
+  return ext4_writepages (EXT4_I (vi), wbc);
+}
+
+static int
+wb_write_inode (struct inode *vi, const struct writeback_control *wbc)
+{
+  return ext4_write_inode (EXT4_I (vi), wbc);
+}
+
+static void
+wb_dirty_inode (struct inode *vi, unsigned flags)
+{
+  ext4_dirty_inode (EXT4_I (vi), flags);
+}
+
+static void
+wb_ihold (struct inode *vi)
+{
+  ext4_ihold (EXT4_I (vi));
+}
+
+static void
+wb_iput (struct inode *vi)
+{
+  iput (EXT4_I (vi));
+}
+
+/* The flusher's metadata pass: with a journal, checkpoint committed
+ * buffers that expired; without, write expired dirty buffers in place. */
+static void
+wb_write_metadata (void *ctx, uint64_t older_than_ns)
+{
+  struct fpfs *fs = ctx;
+
+  if (fs->s_journal)
+    jbd_checkpoint (fs->s_journal, older_than_ns);
+  else
+    buf_write_dirty (fs->s_bc, older_than_ns);
+}
+
+static bool
+wb_metadata_dirty (void *ctx)
+{
+  struct fpfs *fs = ctx;
+
+  return buf_dirty_count (fs->s_bc) != 0;
+}
+
+static bool
+wb_sb_rdonly (void *ctx)
+{
+  struct fpfs *fs = ctx;
+
+  return fs->s_ro;
+}
+
+const struct wb_operations ext4_wb_ops = {
+  .writepages = wb_writepages,
+  .write_inode = wb_write_inode,
+  .dirty_inode = wb_dirty_inode,
+  .ihold = wb_ihold,
+  .iput = wb_iput,
+  .write_metadata = wb_write_metadata,
+  .metadata_dirty = wb_metadata_dirty,
+  .sb_rdonly = wb_sb_rdonly,
+};

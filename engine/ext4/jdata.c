@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 ssize_t
 ext4_journalled_write (struct fs_inode *inode, const uint8_t *buf, size_t len,

@@ -23,7 +23,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 static const char *
 map_flags_str (unsigned f)

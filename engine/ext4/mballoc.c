@@ -27,7 +27,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 #define MB_MAX_PA_LEN FS_PA_MAX_BLOCKS   /* 8 MiB, ondisk.h */
 

@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 #define FS_PATH_MAX 4096u
 #define EXT4_LINK_MAX 65000u
@@ -198,7 +198,7 @@ stop:
 }
 
 int
-fpfs_mkdir (struct fpfs *fs, const char *path, uint32_t mode)
+ext4_mkdir (struct fpfs *fs, const char *path, uint32_t mode)
 {
   struct fs_inode *dir, *inode;
   struct ext4_dir_loc loc;
@@ -206,7 +206,6 @@ fpfs_mkdir (struct fpfs *fs, const char *path, uint32_t mode)
   size_t len;
   int ret;
 
-  fs_syscall_enter (fs);
   ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
   if (ret < 0)
     return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
@@ -267,7 +266,6 @@ remove_path (struct fpfs *fs, const char *path, bool rmdir)
   size_t len;
   int ret;
 
-  fs_syscall_enter (fs);
   ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
   if (ret < 0)
     return ret;
@@ -296,19 +294,19 @@ remove_path (struct fpfs *fs, const char *path, bool rmdir)
 }
 
 int
-fpfs_unlink (struct fpfs *fs, const char *path)
+ext4_unlink (struct fpfs *fs, const char *path)
 {
   return remove_path (fs, path, false);
 }
 
 int
-fpfs_rmdir (struct fpfs *fs, const char *path)
+ext4_rmdir (struct fpfs *fs, const char *path)
 {
   return remove_path (fs, path, true);
 }
 
 int
-fpfs_link (struct fpfs *fs, const char *oldpath, const char *newpath)
+ext4_link (struct fpfs *fs, const char *oldpath, const char *newpath)
 {
   struct fs_inode *inode, *dir;
   struct ext4_dir_loc loc;
@@ -317,7 +315,6 @@ fpfs_link (struct fpfs *fs, const char *oldpath, const char *newpath)
   handle_t *h;
   int ret, err;
 
-  fs_syscall_enter (fs);
   ret = ext4_lookup_path (fs, oldpath, &inode);
   if (ret < 0)
     return ret;
@@ -357,12 +354,11 @@ fpfs_link (struct fpfs *fs, const char *oldpath, const char *newpath)
 }
 
 int
-fpfs_stat (struct fpfs *fs, const char *path, struct fpfs_stat *st)
+ext4_getattr (struct fpfs *fs, const char *path, struct fpfs_stat *st)
 {
   struct fs_inode *inode;
   int ret;
 
-  fs_syscall_enter (fs);
   ret = ext4_lookup_path (fs, path, &inode);
   if (ret < 0)
     return ret;
@@ -381,7 +377,6 @@ setattr (struct fpfs *fs, const char *path, const uint32_t *mode,
   handle_t *h;
   int ret, err;
 
-  fs_syscall_enter (fs);
   now = fs_current_time (fs);
   ret = ext4_lookup_path (fs, path, &inode);
   if (ret < 0)
@@ -419,19 +414,19 @@ setattr (struct fpfs *fs, const char *path, const uint32_t *mode,
       ret = err;
   }
   if (ret == 0)
-    inode_mark_state (inode, I_DIRTY_SYNC);    /* notify_change's dirtying */
+    inode_mark_state (VFS_I (inode), I_DIRTY_SYNC);    /* notify_change's dirtying */
   iput (inode);
   return ret;
 }
 
 int
-fpfs_chmod (struct fpfs *fs, const char *path, uint32_t mode)
+ext4_chmod (struct fpfs *fs, const char *path, uint32_t mode)
 {
   return setattr (fs, path, &mode, NULL, false);
 }
 
 int
-fpfs_utimens (struct fpfs *fs, const char *path,
+ext4_utimens (struct fpfs *fs, const char *path,
               const struct fpfs_timespec times[2])
 {
   return setattr (fs, path, NULL, times, times == NULL);
@@ -458,14 +453,13 @@ readdir_cb (void *ctx, const char *name, size_t namelen, uint32_t ino,
 }
 
 int
-fpfs_readdir (struct fpfs *fs, const char *path,
+ext4_readdir (struct fpfs *fs, const char *path,
               int (*cb) (void *ctx, const struct fpfs_dirent *de), void *ctx)
 {
   struct readdir_ctx rc = { cb, ctx };
   struct fs_inode *dir;
   int ret;
 
-  fs_syscall_enter (fs);
   ret = ext4_lookup_path (fs, path, &dir);
   if (ret < 0)
     return ret;

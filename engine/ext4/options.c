@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 enum opt_id {
   OPT_DATA, OPT_NOJOURNAL, OPT_JOURNAL, OPT_BARRIER, OPT_NOBARRIER,

@@ -21,7 +21,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 #define EXT4_LINK_MAX 65000u
 
@@ -206,12 +206,11 @@ do_rename (struct rename_side *o, struct rename_side *n)
 }
 
 int
-fpfs_rename (struct fpfs *fs, const char *oldpath, const char *newpath)
+ext4_rename (struct fpfs *fs, const char *oldpath, const char *newpath)
 {
   struct rename_side o = { 0 }, n = { 0 };
   int ret;
 
-  fs_syscall_enter (fs);
   ret = ext4_lookup_parent (fs, oldpath, &o.dir, &o.name, &o.len);
   if (ret < 0)
     return ret;
@@ -243,7 +242,7 @@ fpfs_rename (struct fpfs *fs, const char *oldpath, const char *newpath)
     goto out;
   if (n.inode && !fs_isdir (o.inode) && !ext4_should_journal_data (fs))
     /* ext4_alloc_da_blocks (auto_da_alloc): filemap_flush the source. */
-    __filemap_fdatawrite_range (o.inode, 0, UINT64_MAX, WB_SYNC_NONE);
+    __filemap_fdatawrite_range (VFS_I (o.inode), 0, UINT64_MAX, WB_SYNC_NONE);
   ret = do_rename (&o, &n);
 out:
   iput (n.inode);

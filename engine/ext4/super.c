@@ -15,9 +15,10 @@
  * cleanup).  With nojournal, a journal that needs recovery is still
  * recovered first, then closed.
  *
- * umount: close files, sync_filesystem, drop preallocations, close the
- * journal (commit, checkpoint, empty), then a FLUSH and the superblock
- * marked clean, written FUA.  fpfs_crash frees memory and writes nothing.
+ * umount (vfs/super.c closes the files and runs sync_filesystem first):
+ * ext4_put_super drops preallocations, closes the journal (commit,
+ * checkpoint), then a FLUSH and the superblock marked clean, written FUA.
+ * A power cut (fpfs_crash, ext4_kill_sb) frees memory and writes nothing.
  */
 #include <assert.h>
 #include <errno.h>
@@ -30,7 +31,7 @@
 #include <uuid/uuid.h>
 
 #include "errbuf.h"
-#include "fs.h"
+#include "ext4.h"
 
 #define DEFAULT_DIRTY_LIMIT (32ull << 20)
 #define BUF_CACHE_BUFFERS   16384u           /* 64 MiB of metadata */
@@ -50,7 +51,7 @@ ext4_abort (struct fpfs *fs, int err, const char *why)
   /* The journal aborts on a failed write or FLUSH: Linux >= 5.8 records a
    * failed buffer write on the super block too (mark_buffer_write_io_error),
    * so the next syncfs reports it even if no commit it waited for failed. */
-  errseq_set (&fs->s_wb_err, -EIO);
+  errseq_set (&fs->s_wb.wb_err, -EIO);
 }
 
 /* ext4_journal_check_start's "Detected aborted journal": a journal that
@@ -284,7 +285,7 @@ fs_free (struct fpfs *fs)
 {
   if (fs == NULL)
     return;
-  ext4_files_destroy (fs, false);
+  assert (fs->s_files == NULL);        /* vfs/super.c closed them */
   if (fs->s_journal)
     jbd_journal_drop (fs->s_journal);
   fs->s_journal = NULL;
@@ -396,7 +397,8 @@ fpfs_mount (struct fpfs_bdev *bd, const struct fpfs_mount_opts *opts,
     ret = buf_cache_create (bd, FS_BLOCK_SIZE, BUF_CACHE_BUFFERS, &fs->s_bc);
   if (ret < 0)
     goto fail;
-  ext4_flusher_init (fs);
+  wb_init (&fs->s_wb, &ext4_wb_ops, fs, fs->s_sched, fs->s_trace,
+           fs->s_devname);
   if (get_le32 (raw + SB_FEAT_COMPAT) & FS_FEATURE_COMPAT_HAS_JOURNAL) {
     ret = fs_load_journal (fs, errbuf, errlen);
     if (ret < 0)
@@ -423,11 +425,11 @@ fpfs_mount (struct fpfs_bdev *bd, const struct fpfs_mount_opts *opts,
     ret = ext4_icache_init (fs);
   if (ret < 0)
     goto fail;
-  fs->s_dirty_limit = (o.dirty_limit_bytes ? o.dirty_limit_bytes
-                       : DEFAULT_DIRTY_LIMIT) / FS_BLOCK_SIZE;
-  if (fs->s_dirty_limit < 16)
-    fs->s_dirty_limit = 16;
-  fs->s_cache_limit = 2 * fs->s_dirty_limit;
+  fs->s_wb.dirty_limit = (o.dirty_limit_bytes ? o.dirty_limit_bytes
+                          : DEFAULT_DIRTY_LIMIT) / FS_BLOCK_SIZE;
+  if (fs->s_wb.dirty_limit < 16)
+    fs->s_wb.dirty_limit = 16;
+  fs->s_wb.cache_limit = 2 * fs->s_wb.dirty_limit;
   fs->s_max_credits = FS_MAX_CREDITS;
   if (fs->s_journal && (fs->s_geo.journal_blocks - 1) / 4 < FS_MAX_CREDITS)
     fs->s_max_credits = (int) ((fs->s_geo.journal_blocks - 1) / 4);
@@ -474,22 +476,19 @@ fail:
 
 /* ---- umount, crash, info ---- */
 
+/* ext4_put_super, after vfs/super.c closed the files and ran
+ * sync_filesystem (prev_err its result). */
 int
-fpfs_umount (struct fpfs *fs)
+ext4_put_super (struct fpfs *fs, int prev_err)
 {
-  int ret = 0, err;
+  int ret = prev_err, err;
 
-  if (fs == NULL)
-    return 0;
-  assert (fs->s_handle.h_ref == 0);
-  ext4_files_destroy (fs, !fs->s_ro);
   if (!fs->s_ro) {
-    ret = sync_filesystem (fs);
     err = ext4_mb_discard_all (fs);
     if (!ret)
       ret = err;
   }
-  ext4_flusher_stop (fs);
+  wb_stop (&fs->s_wb);
   if (fs->s_journal) {
     err = jbd_journal_destroy (fs->s_journal);
     fs->s_journal = NULL;
@@ -522,8 +521,9 @@ fpfs_umount (struct fpfs *fs)
   return ret;
 }
 
+/* A power cut: free everything, write nothing. */
 void
-fpfs_crash (struct fpfs *fs)
+ext4_kill_sb (struct fpfs *fs)
 {
   fs_free (fs);
 }

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 #define TRUNC_CREDITS 64
 
@@ -98,14 +98,14 @@ ext4_block_truncate_page (struct fs_inode *inode, uint64_t size)
     return 0;
   if (ext4_should_journal_data (inode->i_fs))
     return 0;                   /* done in ext4_truncate's handle */
-  pg = pc_find_page (inode, (uint32_t) (size >> FS_BLOCK_BITS));
+  pg = pc_find_page (VFS_I (inode), (uint32_t) (size >> FS_BLOCK_BITS));
   if (pg == NULL) {
     struct ext4_map_blocks map = { .m_lblk = (uint32_t) (size >> FS_BLOCK_BITS),
                                    .m_len = 1 };
     ret = ext4_map_blocks (NULL, inode, &map, 0);
     if (ret <= 0)
       return ret;               /* a hole: nothing on disk to zero */
-    ret = pc_grab_page (inode, map.m_lblk, &pg);
+    ret = pc_grab_page (VFS_I (inode), map.m_lblk, &pg);
     if (ret == 0)
       ret = ext4_read_page (inode, pg);
     if (ret < 0)
@@ -186,7 +186,7 @@ ext4_setsize (struct fs_inode *inode, uint64_t size)
   inode->i_size = size;
   if (shrink) {
     uint64_t keep = (size + FS_BLOCK_SIZE - 1) & ~(uint64_t) (FS_BLOCK_SIZE - 1);
-    pc_truncate_pages (inode, keep);             /* truncate_pagecache */
+    pc_truncate_pages (VFS_I (inode), keep);             /* truncate_pagecache */
     ret = ext4_truncate (inode);
   }
   return ret;
@@ -203,11 +203,11 @@ ext4_evict_inode (struct fs_inode *inode)
   assert (fs->s_handle.h_ref == 0);      /* evicting restarts handles */
   FS_TRACE (fs, "ext4_evict_inode", "dev %s ino %u nlink %u", fs->s_devname,
             inode->i_ino, inode->i_nlink);
-  inode->i_state |= I_FREEING;
-  inode_io_list_del (inode);
+  inode->vfs_inode.i_state |= I_FREEING;
+  inode_io_list_del (VFS_I (inode));
   {
     uint32_t delayed = inode->i_reserved_data_blocks;
-    pc_drop_all (inode);
+    pc_drop_all (VFS_I (inode));
     ext4_es_destroy (&inode->i_es);
     ext4_da_release_space (inode, delayed);
   }

@@ -2,7 +2,7 @@
  * mm/filemap.c, mm/page-writeback.c), as seeds 000 and 004 walk it:
  *
  *   __filemap_fdatawrite_range -> do_writepages -> ext4_writepages:
- *     tag_pages_for_writeback (WB_SYNC_ALL: snapshot DIRTY as TOWRITE)
+ *     tag_pages_for_writeback (VFS_I (WB_SYNC_ALL: snapshot DIRTY as TOWRITE))
  *     loop:
  *       ext4_journal_start_with_reserve       (ext4_journal_start, jbd2_handle_start)
  *       ext4_da_write_pages event
@@ -42,7 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "ext4.h"
 
 #define IO_MAX_PAGES 256u                 /* 1 MiB per data write */
 #define MAX_WRITEPAGES_EXTENT_LEN 2048u   /* as mballoc's largest request */
@@ -101,7 +101,7 @@ ext4_io_submit (struct ext4_io_submit *io)
     FS_TRACE (fs, "ext4_io_error", "dev %s ino %u block %" PRIu64 " count %u "
               "err %d", fs->s_devname, inode->i_ino, io->io_pblk, io->io_n,
               ret);
-    mapping_set_error (inode, ret == -ENOMEM ? -ENOMEM : -EIO);
+    mapping_set_error (VFS_I (inode), ret == -ENOMEM ? -ENOMEM : -EIO);
   }
   fs->s_writeback_pages += io->io_n;
   io->io_n = 0;
@@ -152,7 +152,7 @@ mpage_prepare_extent_to_map (struct mpage_da_data *mpd)
 
   mpd->map.m_len = 0;
   while (mpd->first_page <= mpd->last_page
-         && (n = pc_lookup_tag (inode, &index, end, tag, v, 16)) > 0) {
+         && (n = pc_lookup_tag (VFS_I (inode), &index, end, tag, v, 16)) > 0) {
     for (unsigned i = 0; i < n; i++) {
       struct page *pg = v[i];
       if (wbc->sync_mode == WB_SYNC_NONE && wbc->nr_to_write <= mpd->map.m_len)
@@ -207,7 +207,7 @@ mpage_map_and_submit_buffers (struct mpage_da_data *mpd, handle_t *h,
   int ret = 0;
 
   for (uint32_t i = 0; i < len; i++) {
-    struct page *pg = pc_find_page (mpd->inode, lblk + i);
+    struct page *pg = pc_find_page (VFS_I (mpd->inode), lblk + i);
     int err;
     assert (pg && (pg->pg_flags & PG_DELAY) && (pg->pg_flags & PG_DIRTY));
     pg->pg_flags = (pg->pg_flags & ~PG_DELAY) | PG_MAPPED;
@@ -274,14 +274,14 @@ mpage_give_up (struct mpage_da_data *mpd, int err)
   struct fs_inode *inode = mpd->inode;
 
   for (uint32_t i = 0; i < mpd->map.m_len; i++) {
-    struct page *pg = pc_find_page (inode, mpd->map.m_lblk + i);
+    struct page *pg = pc_find_page (VFS_I (inode), mpd->map.m_lblk + i);
     if (pg == NULL)
       continue;
     clear_page_dirty_for_io (pg);
     pc_clear_tag (pg, PC_TAG_TOWRITE);
     pg->pg_flags |= PG_ERROR;
   }
-  mapping_set_error (inode, err);
+  mapping_set_error (VFS_I (inode), err);
   mpd->map.m_len = 0;
 }
 
@@ -306,20 +306,20 @@ ext4_writepages (struct fs_inode *inode, struct writeback_control *wbc)
             " sync_mode %d for_kupdate %d range_cyclic %d writeback_index %u",
             fs->s_devname, inode->i_ino, wbc->nr_to_write, wbc->pages_skipped,
             wbc->range_start, wbc->range_end, wbc->sync_mode, wbc->for_kupdate,
-            wbc->range_cyclic, inode->i_mapping.a_writeback_index);
+            wbc->range_cyclic, inode->vfs_inode.i_mapping.a_writeback_index);
   memset (&mpd, 0, sizeof mpd);
   mpd.inode = inode;
   mpd.wbc = wbc;
   mpd.io_submit.io_inode = inode;
   /* No pages to write? (also data=journal: its data never uses pages) */
-  if (inode->i_mapping.a_nrpages == 0 || !pc_mapping_tagged (inode, PC_TAG_DIRTY))
+  if (inode->vfs_inode.i_mapping.a_nrpages == 0 || !pc_mapping_tagged (VFS_I (inode), PC_TAG_DIRTY))
     goto out;
   if (fs->s_aborted) {
     ret = -EROFS;
     goto out;
   }
   if (wbc->range_cyclic) {
-    writeback_index = inode->i_mapping.a_writeback_index;
+    writeback_index = inode->vfs_inode.i_mapping.a_writeback_index;
     cycled = writeback_index == 0;
     mpd.first_page = writeback_index;
     mpd.last_page = UINT32_MAX;
@@ -331,7 +331,7 @@ ext4_writepages (struct fs_inode *inode, struct writeback_control *wbc)
   }
 retry:
   if (wbc->sync_mode == WB_SYNC_ALL || wbc->tagged_writepages)
-    tag_pages_for_writeback (inode, (uint32_t) mpd.first_page,
+    tag_pages_for_writeback (VFS_I (inode), (uint32_t) mpd.first_page,
                              (uint32_t) mpd.last_page);
   done = false;
   while (!done && mpd.first_page <= mpd.last_page) {
@@ -380,67 +380,15 @@ retry:
     goto retry;
   }
   if (wbc->range_cyclic)
-    inode->i_mapping.a_writeback_index =
+    inode->vfs_inode.i_mapping.a_writeback_index =
       mpd.first_page > UINT32_MAX ? 0 : (uint32_t) mpd.first_page;
 out:
   FS_TRACE (fs, "ext4_writepages_result", "dev %s ino %u ret %d pages_written "
             "%ld pages_skipped %ld sync_mode %d writeback_index %u",
             fs->s_devname, inode->i_ino, ret, mpd.pages_written,
             wbc->pages_skipped, wbc->sync_mode,
-            inode->i_mapping.a_writeback_index);
+            inode->vfs_inode.i_mapping.a_writeback_index);
   return ret;
-}
-
-int
-do_writepages (struct fs_inode *inode, struct writeback_control *wbc)
-{
-  if (wbc->nr_to_write <= 0)
-    return 0;
-  return ext4_writepages (inode, wbc);
-}
-
-int
-__filemap_fdatawrite_range (struct fs_inode *inode, uint64_t start,
-                            uint64_t end, enum wb_sync_mode mode)
-{
-  struct writeback_control wbc = {
-    .sync_mode = mode, .nr_to_write = LONG_MAX,
-    .range_start = start, .range_end = end,
-  };
-  return do_writepages (inode, &wbc);
-}
-
-int
-filemap_fdatawait_range (struct fs_inode *inode, uint64_t start, uint64_t end)
-{
-  uint32_t index = (uint32_t) (start >> FS_BLOCK_BITS);
-  uint32_t last = (end >> FS_BLOCK_BITS) > UINT32_MAX ? UINT32_MAX
-    : (uint32_t) (end >> FS_BLOCK_BITS);
-  struct page *v[16];
-  unsigned n;
-
-  /* Synchronous I/O: nothing can still be under writeback. */
-  n = pc_lookup_tag (inode, &index, last, PC_TAG_WRITEBACK, v, 16);
-  assert (n == 0);
-  (void) n;
-  return 0;
-}
-
-int
-filemap_write_and_wait_range (struct fs_inode *inode, uint64_t start,
-                              uint64_t end)
-{
-  int err = 0;
-
-  if (inode->i_mapping.a_nrpages) {
-    err = __filemap_fdatawrite_range (inode, start, end, WB_SYNC_ALL);
-    if (err != -EIO) {
-      int err2 = filemap_fdatawait_range (inode, start, end);
-      if (!err)
-        err = err2;
-    }
-  }
-  return err;
 }
 
 int
@@ -454,7 +402,7 @@ ext4_submit_inode_data (struct fs_inode *inode)
 
   /* journal_submit_inode_data_buffers: write the mapped dirty pages (a
    * delayed page has no block yet and is left for writepages). */
-  while ((n = pc_lookup_tag (inode, &index, UINT32_MAX, PC_TAG_DIRTY, v, 16))) {
+  while ((n = pc_lookup_tag (VFS_I (inode), &index, UINT32_MAX, PC_TAG_DIRTY, v, 16))) {
     for (unsigned i = 0; i < n; i++) {
       struct page *pg = v[i];
       if (!(pg->pg_flags & PG_MAPPED) || (pg->pg_flags & PG_DEFERRED))
@@ -484,7 +432,7 @@ ext4_submit_deferred (struct fpfs *fs, tid_t tid)
     uint32_t index = 0;
     struct page *pv[16];
     unsigned m;
-    while ((m = pc_lookup_tag (v[k], &index, UINT32_MAX, PC_TAG_DIRTY, pv,
+    while ((m = pc_lookup_tag (VFS_I (v[k]), &index, UINT32_MAX, PC_TAG_DIRTY, pv,
                                16))) {
       for (unsigned i = 0; i < m; i++) {
         struct page *pg = pv[i];

@@ -27,6 +27,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The engine is compiled -fvisibility=hidden: what this header declares is
+ * the library's whole interface (engine/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
 #define FPFS_NAME_MAX        255
 #define FPFS_BLOCK_SIZE      4096u
 #define FPFS_SYSCALL_TICK_NS 1000000ull      /* 1 ms of virtual time per call */
@@ -286,5 +290,7 @@ int fpfs_fsck (struct fpfs_bdev *bd, struct fpfs_fsck_report *r,
 
 /* The device this fs runs on (for stats). */
 struct fpfs_bdev *fpfs_get_bdev (struct fpfs *fs);
+
+#pragma GCC visibility pop
 
 #endif /* FPFS_H */

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "mm.h"
 
 #define PC_SHIFT  6u
 #define PC_FANOUT (1u << PC_SHIFT)
@@ -44,24 +44,24 @@ pc_capacity (unsigned height)
 /* ---- the clean-page LRU ---- */
 
 static bool
-plru_on (const struct fpfs *fs, const struct page *pg)
+plru_on (const struct bdi_writeback *wb, const struct page *pg)
 {
-  return pg->pg_lru_prev || fs->s_plru_head == pg;
+  return pg->pg_lru_prev || wb->plru_head == pg;
 }
 
 static void
-plru_del (struct fpfs *fs, struct page *pg)
+plru_del (struct bdi_writeback *wb, struct page *pg)
 {
-  if (!plru_on (fs, pg))
+  if (!plru_on (wb, pg))
     return;
   if (pg->pg_lru_prev)
     pg->pg_lru_prev->pg_lru_next = pg->pg_lru_next;
   else
-    fs->s_plru_head = pg->pg_lru_next;
+    wb->plru_head = pg->pg_lru_next;
   if (pg->pg_lru_next)
     pg->pg_lru_next->pg_lru_prev = pg->pg_lru_prev;
   else
-    fs->s_plru_tail = pg->pg_lru_prev;
+    wb->plru_tail = pg->pg_lru_prev;
   pg->pg_lru_prev = pg->pg_lru_next = NULL;
 }
 
@@ -69,20 +69,20 @@ plru_del (struct fpfs *fs, struct page *pg)
 static void
 plru_update (struct page *pg)
 {
-  struct fpfs *fs = pg->pg_inode->i_fs;
+  struct bdi_writeback *wb = pg->pg_inode->i_wb;
   bool want = (pg->pg_flags & PG_UPTODATE)
     && !(pg->pg_flags & (PG_DIRTY | PG_WRITEBACK));
 
-  if (want && !plru_on (fs, pg)) {
+  if (want && !plru_on (wb, pg)) {
     pg->pg_lru_next = NULL;
-    pg->pg_lru_prev = fs->s_plru_tail;
-    if (fs->s_plru_tail)
-      fs->s_plru_tail->pg_lru_next = pg;
+    pg->pg_lru_prev = wb->plru_tail;
+    if (wb->plru_tail)
+      wb->plru_tail->pg_lru_next = pg;
     else
-      fs->s_plru_head = pg;
-    fs->s_plru_tail = pg;
+      wb->plru_head = pg;
+    wb->plru_tail = pg;
   } else if (!want)
-    plru_del (fs, pg);
+    plru_del (wb, pg);
 }
 
 void
@@ -95,7 +95,7 @@ pc_mark_uptodate (struct page *pg)
 /* ---- radix tree ---- */
 
 struct page *
-pc_find_page (struct fs_inode *inode, uint32_t index)
+pc_find_page (struct inode *inode, uint32_t index)
 {
   struct address_space *m = &inode->i_mapping;
   struct pc_node *n = m->a_root;
@@ -129,10 +129,10 @@ pc_extend (struct address_space *m, uint32_t index)
 }
 
 int
-pc_grab_page (struct fs_inode *inode, uint32_t index, struct page **out)
+pc_grab_page (struct inode *inode, uint32_t index, struct page **out)
 {
   struct address_space *m = &inode->i_mapping;
-  struct fpfs *fs = inode->i_fs;
+  struct bdi_writeback *wb = inode->i_wb;
   struct pc_node *n;
   struct page *pg = pc_find_page (inode, index);
   int ret;
@@ -145,7 +145,7 @@ pc_grab_page (struct fs_inode *inode, uint32_t index, struct page **out)
   if (ret < 0)
     return ret;
   pg = calloc (1, sizeof *pg);
-  if (pg == NULL || (pg->pg_data = malloc (FS_BLOCK_SIZE)) == NULL) {
+  if (pg == NULL || (pg->pg_data = malloc (MM_PAGE_SIZE)) == NULL) {
     free (pg);
     return -ENOMEM;
   }
@@ -169,7 +169,7 @@ pc_grab_page (struct fs_inode *inode, uint32_t index, struct page **out)
   pg->pg_index = index;
   pg->pg_inode = inode;
   m->a_nrpages++;
-  fs->s_nr_pages++;
+  wb->nr_pages++;
   *out = pg;
   return 0;
 }
@@ -245,7 +245,7 @@ pc_clear_tag (struct page *pg, enum pc_tag tag)
 }
 
 bool
-pc_mapping_tagged (const struct fs_inode *inode, enum pc_tag tag)
+pc_mapping_tagged (const struct inode *inode, enum pc_tag tag)
 {
   return inode->i_mapping.a_ntagged[tag] > 0;
 }
@@ -253,8 +253,8 @@ pc_mapping_tagged (const struct fs_inode *inode, enum pc_tag tag)
 void
 pc_delete_page (struct page *pg)
 {
-  struct fs_inode *inode = pg->pg_inode;
-  struct fpfs *fs = inode->i_fs;
+  struct inode *inode = pg->pg_inode;
+  struct bdi_writeback *wb = inode->i_wb;
   struct address_space *m = &inode->i_mapping;
   struct pc_node *path[PC_MAX_HEIGHT];
   unsigned slots[PC_MAX_HEIGHT];
@@ -263,8 +263,8 @@ pc_delete_page (struct page *pg)
   for (int t = 0; t < PC_NTAGS; t++)
     pc_clear_tag (pg, (enum pc_tag) t);
   if (pg->pg_flags & PG_DIRTY)
-    fs->s_nr_dirty--;
-  plru_del (fs, pg);
+    wb->nr_dirty--;
+  plru_del (wb, pg);
   depth = pc_path (m, pg->pg_index, path, slots);
   assert (depth == m->a_height
           && path[depth - 1]->slots[slots[depth - 1]] == pg);
@@ -282,7 +282,7 @@ pc_delete_page (struct page *pg)
     m->a_height = 0;
   }
   m->a_nrpages--;
-  fs->s_nr_pages--;
+  wb->nr_pages--;
   free (pg->pg_data);
   free (pg);
 }
@@ -319,7 +319,7 @@ pc_gang (struct pc_node *node, unsigned height, uint64_t base, uint64_t start,
 }
 
 static unsigned
-pc_lookup (struct fs_inode *inode, uint32_t *index, uint32_t end, int tag,
+pc_lookup (struct inode *inode, uint32_t *index, uint32_t end, int tag,
            struct page **pages, unsigned n)
 {
   struct address_space *m = &inode->i_mapping;
@@ -334,21 +334,21 @@ pc_lookup (struct fs_inode *inode, uint32_t *index, uint32_t end, int tag,
 }
 
 unsigned
-pc_lookup_tag (struct fs_inode *inode, uint32_t *index, uint32_t end,
+pc_lookup_tag (struct inode *inode, uint32_t *index, uint32_t end,
                enum pc_tag tag, struct page **pages, unsigned n)
 {
   return pc_lookup (inode, index, end, (int) tag, pages, n);
 }
 
 unsigned
-pc_lookup_range (struct fs_inode *inode, uint32_t *index, uint32_t end,
+pc_lookup_range (struct inode *inode, uint32_t *index, uint32_t end,
                  struct page **pages, unsigned n)
 {
   return pc_lookup (inode, index, end, -1, pages, n);
 }
 
 void
-tag_pages_for_writeback (struct fs_inode *inode, uint32_t start, uint32_t end)
+tag_pages_for_writeback (struct inode *inode, uint32_t start, uint32_t end)
 {
   struct page *v[64];
   uint32_t index = start;
@@ -365,13 +365,13 @@ tag_pages_for_writeback (struct fs_inode *inode, uint32_t start, uint32_t end)
 void
 set_page_dirty (struct page *pg)
 {
-  struct fs_inode *inode = pg->pg_inode;
+  struct inode *inode = pg->pg_inode;
 
   if (pg->pg_flags & PG_DIRTY)
     return;
   pg->pg_flags |= PG_DIRTY;
   pc_set_tag (pg, PC_TAG_DIRTY);
-  inode->i_fs->s_nr_dirty++;
+  inode->i_wb->nr_dirty++;
   plru_update (pg);
   __mark_inode_dirty (inode, I_DIRTY_PAGES);
 }
@@ -383,7 +383,7 @@ clear_page_dirty_for_io (struct page *pg)
     return false;
   pg->pg_flags &= ~PG_DIRTY;
   pc_clear_tag (pg, PC_TAG_DIRTY);
-  pg->pg_inode->i_fs->s_nr_dirty--;
+  pg->pg_inode->i_wb->nr_dirty--;
   plru_update (pg);
   return true;
 }
@@ -408,9 +408,9 @@ end_page_writeback (struct page *pg)
 }
 
 void
-pc_truncate_pages (struct fs_inode *inode, uint64_t from)
+pc_truncate_pages (struct inode *inode, uint64_t from)
 {
-  uint64_t first = (from + FS_BLOCK_SIZE - 1) >> FS_BLOCK_BITS;
+  uint64_t first = (from + MM_PAGE_SIZE - 1) >> MM_PAGE_SHIFT;
   struct page *v[64];
   uint32_t index;
   unsigned n;
@@ -430,57 +430,24 @@ pc_truncate_pages (struct fs_inode *inode, uint64_t from)
 }
 
 void
-pc_drop_all (struct fs_inode *inode)
+pc_drop_all (struct inode *inode)
 {
   pc_truncate_pages (inode, 0);
   assert (inode->i_mapping.a_nrpages == 0);
 }
 
 void
-pc_shrink (struct fpfs *fs)
+pc_shrink (struct bdi_writeback *wb)
 {
-  while (fs->s_nr_pages > fs->s_cache_limit && fs->s_plru_head)
-    pc_delete_page (fs->s_plru_head);
-}
-
-/* ---- errseq ---- */
-
-/* errseq_set: a new error bumps the counter only if the last one was seen,
- * so that an error nobody has looked at is reported once, not many times. */
-void
-errseq_set (struct errseq *e, int err)
-{
-  assert (err < 0);
-  if (e->es_counter == 0 || e->es_seen)
-    e->es_counter++;
-  e->es_err = err;
-  e->es_seen = false;
+  while (wb->nr_pages > wb->cache_limit && wb->plru_head)
+    pc_delete_page (wb->plru_head);
 }
 
 /* mapping_set_error (__filemap_set_wb_err): the file's errseq, and the
  * super block's for syncfs (Linux >= 5.8). */
 void
-mapping_set_error (struct fs_inode *inode, int err)
+mapping_set_error (struct inode *inode, int err)
 {
   errseq_set (&inode->i_mapping.a_wb_err, err);
-  errseq_set (&inode->i_fs->s_wb_err, err);
-}
-
-uint32_t
-errseq_sample (const struct errseq *e)
-{
-  /* An error nobody has seen yet is reported to new openers too. */
-  if (e->es_counter && !e->es_seen)
-    return e->es_counter - 1;
-  return e->es_counter;
-}
-
-int
-errseq_check_and_advance (struct errseq *e, uint32_t *since)
-{
-  if (e->es_counter == *since)
-    return 0;
-  *since = e->es_counter;
-  e->es_seen = true;
-  return e->es_err;
+  errseq_set (&inode->i_wb->wb_err, err);
 }

@@ -19,7 +19,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
-#include "fs.h"
+#include "vfs.h"
 
 #define EXT4_STATE_DA_ALLOC_CLOSE (1u << 2)
 #define FS_MAX_FILES 65536
@@ -143,7 +143,7 @@ fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode)
   }
   f->f_inode = inode;
   f->f_flags = flags;
-  f->f_wb_err = errseq_sample (&inode->i_mapping.a_wb_err);
+  f->f_wb_err = errseq_sample (&inode->vfs_inode.i_mapping.a_wb_err);
   fd = fd_install (fs, f);
   if (fd < 0) {
     free (f);
@@ -166,7 +166,7 @@ file_release (struct fpfs_file *f)
         && (inode->i_ext4_state & EXT4_STATE_DA_ALLOC_CLOSE)) {
       inode->i_ext4_state &= ~EXT4_STATE_DA_ALLOC_CLOSE;
       /* ext4_alloc_da_blocks: filemap_flush */
-      __filemap_fdatawrite_range (inode, 0, UINT64_MAX, WB_SYNC_NONE);
+      __filemap_fdatawrite_range (VFS_I (inode), 0, UINT64_MAX, WB_SYNC_NONE);
     }
     if (--inode->i_writecount == 0 && inode->i_reserved_data_blocks == 0)
       ext4_discard_preallocations (inode);
@@ -190,7 +190,7 @@ fpfs_close (struct fpfs *fs, int fd)
 }
 
 void
-ext4_files_destroy (struct fpfs *fs, bool release)
+fs_files_destroy (struct fpfs *fs, bool release)
 {
   for (int fd = 0; fd < fs->s_nfiles; fd++) {
     struct fpfs_file *f = fs->s_files[fd];
@@ -348,7 +348,7 @@ static int
 sync_and_check (struct fpfs *fs)
 {
   int ret = sync_filesystem (fs);
-  int err = errseq_check_and_advance (&fs->s_wb_err, &fs->s_sync_wb_err);
+  int err = errseq_check_and_advance (&fs->s_wb.wb_err, &fs->s_sync_wb_err);
 
   return ret ? ret : err;
 }

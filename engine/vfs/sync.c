@@ -1,5 +1,5 @@
-/* sync: sync(2) and syncfs(2) (fs/sync.c, ext4_sync_fs), after seed 003's
- * two passes:
+/* sync: sync_filesystem, the two passes of sync(2) and syncfs(2), and
+ * vfs_fsync_range (fs/sync.c).  Seed 003's two passes:
  *
  *   pass 1 (wait = 0): writeback_inodes_sb (WB_SYNC_NONE: start writing
  *     every dirty inode's pages; write_inode does not wait), ext4_sync_fs
@@ -13,41 +13,7 @@
  */
 #include <errno.h>
 
-#include "fs.h"
-
-int
-ext4_sync_fs (struct fpfs *fs, int wait)
-{
-  bool needs_barrier = false;
-  int ret = 0, err;
-
-  FS_TRACE (fs, "ext4_sync_fs", "dev %s wait %d", fs->s_devname, wait);
-  if (fs->s_journal) {
-    tid_t target = jbd_running_tid (fs->s_journal);
-    if (wait && fs->s_opts.barrier
-        && !jbd_trans_will_send_data_barrier (fs->s_journal, target))
-      needs_barrier = true;
-    if (wait)
-      ret = jbd_force_commit (fs->s_journal);
-    else if (jbd_log_start_commit (fs->s_journal, target) < 0)
-      ret = -EIO;       /* 1 means "a commit was started": a boolean */
-    if (jbd_journal_aborted (fs->s_journal)) {
-      if (!fs->s_aborted)
-        ext4_abort (fs, jbd_journal_errno (fs->s_journal), "commit failed");
-      /* jbd2_log_wait_commit on an aborted journal: -EIO. */
-      if (wait && !ret)
-        ret = -EIO;
-    }
-  } else if (wait && fs->s_opts.barrier)
-    needs_barrier = true;
-  if (needs_barrier) {
-    /* Orders the data the inode passes wrote before sync_fs returns. */
-    err = blkdev_issue_flush (fs, "ext4_sync_fs");
-    if (!ret)
-      ret = err;
-  }
-  return ret;
-}
+#include "vfs.h"
 
 static int
 __sync_filesystem (struct fpfs *fs, int wait)
@@ -55,9 +21,9 @@ __sync_filesystem (struct fpfs *fs, int wait)
   int ret, err;
 
   if (wait)
-    ret = writeback_inodes_sb (fs, WB_SYNC_ALL, true);      /* sync_inodes_sb */
+    ret = writeback_inodes_sb (&fs->s_wb, WB_SYNC_ALL, true); /* sync_inodes_sb */
   else
-    ret = writeback_inodes_sb (fs, WB_SYNC_NONE, true);     /* writeback_inodes_sb */
+    ret = writeback_inodes_sb (&fs->s_wb, WB_SYNC_NONE, true); /* writeback_inodes_sb */
   err = ext4_sync_fs (fs, wait);
   if (!ret)
     ret = err;
@@ -86,4 +52,21 @@ sync_filesystem (struct fpfs *fs)
       ret = err;
   }
   return ret;
+}
+
+/* vfs_fsync_range: fsync (not fdatasync) of an inode whose timestamps are
+ * dirty only in memory (lazytime's I_DIRTY_TIME) first makes them a real
+ * inode change (mark_inode_dirty_sync -> ext4_dirty_inode), then
+ * ext4_sync_file. */
+int
+vfs_fsync_range (struct fpfs_file *f, uint64_t start, uint64_t end,
+                 int datasync)
+{
+  struct fs_inode *inode = f->f_inode;
+
+  if (!datasync && (inode->vfs_inode.i_state & I_DIRTY_TIME)) {
+    inode->vfs_inode.i_state &= ~I_DIRTY_TIME;
+    mark_inode_dirty_sync (VFS_I (inode));
+  }
+  return ext4_sync_file (f, start, end, datasync);
 }

@@ -13,7 +13,7 @@
 #define FS_TESTFSCK_H
 
 #include "fs_testlib.h"
-#include "fs.h"
+#include "ext4.h"
 
 struct fsck {
   struct fpfs *fs;

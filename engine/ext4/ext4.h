@@ -1,41 +1,47 @@
-/* fs: libfpfs's internal header, the ext4 half of the engine.
+/* ext4: the ext4 layer's internal header (fs/ext4/ext4.h, ext4_jbd2.h).
  *
  * One struct fpfs is one mounted file system; nothing is global.  Every
  * function here takes the fs (or an inode, which points at its fs).  The
- * names follow Linux 4.10's ext4, VFS and mm functions where a function
- * does the same job, so a reader can hold this code beside the kernel's:
- * ext4_sync_file, ext4_writepages, ext4_map_blocks, __mark_inode_dirty...
+ * names follow Linux 4.10's ext4 functions where a function does the same
+ * job, so a reader can hold this code beside the kernel's: ext4_sync_file,
+ * ext4_writepages, ext4_map_blocks, ext4_mark_inode_dirty...
  *
  * Model: no threads.  A system call runs to completion; background work
  * (the flusher, kjournald2) runs from sched timers between calls.  Device
  * I/O is synchronous, so "submit and wait" collapse into "submit", but the
  * kernel's order of submission is kept, since the device log records it.
  *
- * Layering (one way):
- *   file.c / namei.c        system calls, fd table, path walk
- *   fsync.c / sync.c        vfs_fsync_range, ext4_sync_file, sys_sync
+ * The layer sits on mm/ (page cache, writeback, the inode's VFS part:
+ * struct inode, embedded here as vfs_inode), jbd2/, block/ and lib/, and
+ * is called from vfs/ (the fpfs_* system calls).  Files:
+ *   namei.c, rename.c       path walk, create, link, unlink, rename
+ *   fsync.c                 ext4_sync_file, ext4_force_commit, blkdev flush
  *   da.c / jdata.c          write_begin/write_end, delalloc reservations
- *   writeback.c / flusher.c ext4_writepages, the mpage_* pipeline, wb_writeback
- *   pagecache.c             per-inode radix tree with DIRTY/TOWRITE/WRITEBACK
+ *   writeback.c             ext4_writepages, the mpage_* pipeline
  *   map.c                   ext4_map_blocks, ext4_ext_map_blocks
- *   extents*.c, es.c        the on-disk tree and the extent status cache
- *   inode.c, truncate.c     in-core inodes, mark_inode_dirty, truncate, orphans
+ *   extents*.c              the on-disk tree and the extent status cache
+ *   inode.c, icache.c,      in-core inodes, ext4_mark_inode_dirty, iput,
+ *   truncate.c              truncate, orphans
  *   balloc.c, mballoc.c,    block and inode allocation
  *   ialloc.c
  *   handle.c                ext4_jbd2.c: handles over jbd.h, or nojournal
- *   super.c, options.c      mkfs, mount, umount, mount options
+ *   super.c, options.c      mkfs, mount, umount, sync_fs, mount options
+ *   ondisk.c                the on-disk format's encoders (shared with fsck)
  */
-#ifndef FP_FS_H
-#define FP_FS_H
+#ifndef FP_EXT4_H
+#define FP_EXT4_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
 #include "bugs.h"
+#include "errseq.h"
 #include "fpfs.h"
 #include "jbd.h"
+#include "mm.h"
 #include "ondisk.h"
 #include "sched.h"
 #include "trace.h"
@@ -44,65 +50,11 @@ struct fpfs;
 struct fs_inode;
 
 /* ------------------------------------------------------------------ */
-/* Inode state (include/linux/fs.h, fs/ext4/ext4.h)                     */
+/* Inode state (fs/ext4/ext4.h; the VFS's I_DIRTY_* are in mm.h)        */
 /* ------------------------------------------------------------------ */
-
-#define I_DIRTY_SYNC      (1u << 0)   /* inode changed, fdatasync may skip */
-#define I_DIRTY_DATASYNC  (1u << 1)   /* changed in a way fdatasync needs */
-#define I_DIRTY_PAGES     (1u << 2)   /* has dirty pages */
-#define I_FREEING         (1u << 5)
-#define I_DIRTY_TIME      (1u << 11)  /* lazytime: only timestamps changed */
-#define I_DIRTY_INODE     (I_DIRTY_SYNC | I_DIRTY_DATASYNC)
-#define I_DIRTY           (I_DIRTY_INODE | I_DIRTY_PAGES)
-#define I_DIRTY_ALL       (I_DIRTY | I_DIRTY_TIME)
 
 #define EXT4_STATE_NEWENTRY  (1u << 0)  /* linked into a dir since last fsync */
 #define EXT4_STATE_ORPHAN    (1u << 1)  /* on the on-disk orphan list */
-
-/* ------------------------------------------------------------------ */
-/* Page cache                                                           */
-/* ------------------------------------------------------------------ */
-
-enum pc_tag { PC_TAG_DIRTY = 0, PC_TAG_TOWRITE, PC_TAG_WRITEBACK, PC_NTAGS };
-
-#define PG_UPTODATE   (1u << 0)
-#define PG_DIRTY      (1u << 1)
-#define PG_WRITEBACK  (1u << 2)
-#define PG_ERROR      (1u << 3)
-#define PG_DELAY      (1u << 4)   /* block reserved, not allocated (BH_Delay) */
-#define PG_MAPPED     (1u << 5)   /* pg_pblk is the block (BH_Mapped) */
-#define PG_DEFERRED   (1u << 6)   /* bug no-ordered-data: waits for pg_tid */
-
-struct page {
-  uint32_t pg_index;
-  unsigned pg_flags;
-  uint64_t pg_pblk;
-  tid_t pg_tid;
-  struct fs_inode *pg_inode;
-  uint8_t *pg_data;
-  struct page *pg_lru_prev, *pg_lru_next;   /* fs-wide clean-page LRU */
-};
-
-struct pc_node;
-
-/* Errors on an address space, Linux's errseq_t: each open file samples the
- * counter and fsync reports an error once to every file that has not seen
- * it (errseq_check_and_advance).  The super block has one too (s_wb_err,
- * Linux >= 5.8's sb->s_wb_err), for sync and syncfs. */
-struct errseq {
-  uint32_t es_counter;        /* bumps on a new error after one was seen */
-  int es_err;                 /* the last error (negative errno) */
-  bool es_seen;
-};
-
-struct address_space {
-  struct pc_node *a_root;
-  unsigned a_height;          /* levels of 64-way nodes; 0 = empty */
-  uint64_t a_nrpages;
-  uint64_t a_ntagged[PC_NTAGS];
-  uint32_t a_writeback_index;  /* range_cyclic resume point */
-  struct errseq a_wb_err;
-};
 
 /* ------------------------------------------------------------------ */
 /* Extent status cache and preallocation                                */
@@ -142,6 +94,7 @@ struct mb_pa {
 /* ------------------------------------------------------------------ */
 
 struct fs_inode {
+  struct inode vfs_inode;     /* i_state, dirty lists, page cache (mm.h) */
   struct fpfs *i_fs;
   uint32_t i_ino;
   uint32_t i_generation;
@@ -158,14 +111,10 @@ struct fs_inode {
   uint8_t i_data[IN_BLOCK_BYTES];   /* extent root */
   uint32_t i_next_orphan;
   uint32_t i_parent;          /* directory last linked in (ext4_sync_parent) */
-  unsigned i_state;           /* I_DIRTY_* */
   unsigned i_ext4_state;      /* EXT4_STATE_* */
   tid_t i_sync_tid;           /* tx holding the latest inode change */
   tid_t i_datasync_tid;       /* tx holding the latest size/mapping change */
   tid_t i_meta_tid;           /* latest non-timestamp change (bug switch) */
-  uint64_t dirtied_when;      /* ns, first dirtied (b_dirty ordering) */
-  uint64_t dirtied_time_when;
-  struct address_space i_mapping;
   struct es_tree i_es;
   uint32_t i_reserved_data_blocks;  /* delalloc reservations */
   struct mb_pa *i_prealloc;
@@ -176,11 +125,17 @@ struct fs_inode {
   size_t i_nassoc, i_assoc_cap;
   /* private lists */
   struct fs_inode *i_hnext;
-  struct fs_inode *i_io_prev, *i_io_next;   /* b_dirty or b_dirty_time */
-  int i_io_list;                            /* 0 none, 1 b_dirty, 2 b_dirty_time */
   struct fs_inode *i_lru_prev, *i_lru_next; /* unused cached inodes */
   struct fs_inode *i_orphan_next;           /* in-memory orphan list */
 };
+
+/* The VFS part of an ext4 inode, and back (the kernel's EXT4_I). */
+static inline struct inode *VFS_I (struct fs_inode *i) { return &i->vfs_inode; }
+static inline struct fs_inode *
+EXT4_I (const struct inode *vi)
+{
+  return (struct fs_inode *) ((char *) vi - offsetof (struct fs_inode, vfs_inode));
+}
 
 static inline bool fs_isdir (const struct fs_inode *i) { return (i->i_mode & 0170000) == 0040000; }
 static inline bool fs_isreg (const struct fs_inode *i) { return (i->i_mode & 0170000) == 0100000; }
@@ -232,9 +187,8 @@ struct fpfs {
   bool s_ro;                  /* read-only (mount option or abort) */
   bool s_aborted;             /* EXT4_MF_FS_ABORTED */
   bool s_mounting;
-  /* Data write errors of every inode (errseq), and what sync/syncfs have
-   * reported of them: one observer, as if one process called both. */
-  struct errseq s_wb_err;
+  /* What sync/syncfs have reported of s_wb.wb_err (every inode's data
+   * write errors): one observer, as if one process called both. */
   uint32_t s_sync_wb_err;
 
   /* block allocation (balloc.c, mballoc.c) */
@@ -258,20 +212,12 @@ struct fpfs {
   struct fs_inode *s_ilru_head, *s_ilru_tail;
   struct fs_inode *s_orphans;        /* in-memory orphan list */
 
-  /* writeback (flusher.c) */
-  struct fs_inode *s_dirty_head, *s_dirty_tail;       /* b_dirty */
-  struct fs_inode *s_dtime_head, *s_dtime_tail;       /* b_dirty_time */
-  struct sched_timer s_flusher;
-  bool s_flusher_armed;
-  bool s_in_writeback;        /* flusher or balance running: no recursion */
-  uint64_t s_nr_pages, s_nr_dirty;
-  uint64_t s_dirty_limit;     /* pages */
-  uint64_t s_cache_limit;     /* pages */
-  struct page *s_plru_head, *s_plru_tail;              /* clean pages */
+  /* writeback and the page cache's accounting (mm/flusher.c) */
+  struct bdi_writeback s_wb;
 
   handle_t s_handle;
 
-  struct fpfs_file **s_files;
+  struct fpfs_file **s_files;   /* the fd table (vfs/file.c) */
   int s_nfiles;
 
   uint64_t s_writeback_pages;
@@ -378,22 +324,18 @@ int ext4_get_inode_loc (struct fs_inode *inode, struct buf **out,
 int ext4_mark_inode_dirty (handle_t *h, struct fs_inode *inode);
 void ext4_update_inode_fsync_trans (handle_t *h, struct fs_inode *inode,
                                     bool datasync);
-void __mark_inode_dirty (struct fs_inode *inode, unsigned flags);
-void inode_mark_state (struct fs_inode *inode, unsigned flags);
-static inline void mark_inode_dirty (struct fs_inode *i) { __mark_inode_dirty (i, I_DIRTY); }
-static inline void mark_inode_dirty_sync (struct fs_inode *i) { __mark_inode_dirty (i, I_DIRTY_SYNC); }
 void file_update_time (struct fs_inode *inode);
 void ext4_update_i_disksize (struct fs_inode *inode, uint64_t newsize);
 void inode_stat (const struct fs_inode *inode, struct fpfs_stat *st);
 int ext4_icache_init (struct fpfs *fs);
 void ext4_icache_destroy (struct fpfs *fs);
 void ext4_icache_shrink (struct fpfs *fs);
-void inode_io_list_del (struct fs_inode *inode);
 int ext4_inode_add_assoc (struct fs_inode *inode, uint64_t blk);
 int sync_mapping_buffers (struct fs_inode *inode);
-struct writeback_control;
 int ext4_write_inode (struct fs_inode *inode,
                       const struct writeback_control *wbc);
+/* mm/'s calls back into ext4 (writepages, write_inode, dirty_inode, ...). */
+extern const struct wb_operations ext4_wb_ops;
 int ext4_mb_discard_all (struct fpfs *fs);
 bool ext4_inode_evictable (struct fs_inode *inode);
 void inode_init_once (struct fs_inode *inode, struct fpfs *fs, uint32_t ino);
@@ -466,34 +408,6 @@ struct ext4_map_blocks {
 int ext4_map_blocks (handle_t *h, struct fs_inode *inode,
                      struct ext4_map_blocks *map, unsigned flags);
 
-/* ---- pagecache.c ---- */
-struct page *pc_find_page (struct fs_inode *inode, uint32_t index);
-int pc_grab_page (struct fs_inode *inode, uint32_t index, struct page **out);
-void pc_delete_page (struct page *pg);
-void pc_mark_uptodate (struct page *pg);
-void pc_set_tag (struct page *pg, enum pc_tag tag);
-void pc_clear_tag (struct page *pg, enum pc_tag tag);
-bool pc_mapping_tagged (const struct fs_inode *inode, enum pc_tag tag);
-/* Up to n pages tagged tag with index in [*index, end], in order; *index
- * moves past the last one returned. */
-unsigned pc_lookup_tag (struct fs_inode *inode, uint32_t *index, uint32_t end,
-                        enum pc_tag tag, struct page **pages, unsigned n);
-unsigned pc_lookup_range (struct fs_inode *inode, uint32_t *index,
-                          uint32_t end, struct page **pages, unsigned n);
-void tag_pages_for_writeback (struct fs_inode *inode, uint32_t start,
-                              uint32_t end);
-void set_page_dirty (struct page *pg);
-bool clear_page_dirty_for_io (struct page *pg);
-void set_page_writeback (struct page *pg);
-void end_page_writeback (struct page *pg);
-void pc_truncate_pages (struct fs_inode *inode, uint64_t from);
-void pc_drop_all (struct fs_inode *inode);
-void pc_shrink (struct fpfs *fs);
-void mapping_set_error (struct fs_inode *inode, int err);
-void errseq_set (struct errseq *e, int err);
-uint32_t errseq_sample (const struct errseq *e);
-int errseq_check_and_advance (struct errseq *e, uint32_t *since);
-
 /* ---- da.c: buffered writes ---- */
 ssize_t ext4_file_write (struct fpfs_file *f, const uint8_t *buf, size_t len,
                          uint64_t pos);
@@ -514,48 +428,18 @@ int ext4_journalled_zero_tail (handle_t *h, struct fs_inode *inode,
                                uint64_t size);
 
 /* ---- writeback.c ---- */
-enum wb_sync_mode { WB_SYNC_NONE = 0, WB_SYNC_ALL };
-struct writeback_control {
-  enum wb_sync_mode sync_mode;
-  long nr_to_write;
-  uint64_t range_start, range_end;   /* bytes, end inclusive */
-  bool range_cyclic, tagged_writepages;
-  bool for_kupdate, for_background, for_sync;
-  long pages_skipped;
-};
 int ext4_writepages (struct fs_inode *inode, struct writeback_control *wbc);
-int do_writepages (struct fs_inode *inode, struct writeback_control *wbc);
-int __filemap_fdatawrite_range (struct fs_inode *inode, uint64_t start,
-                                uint64_t end, enum wb_sync_mode mode);
-int filemap_fdatawait_range (struct fs_inode *inode, uint64_t start,
-                             uint64_t end);
-int filemap_write_and_wait_range (struct fs_inode *inode, uint64_t start,
-                                  uint64_t end);
 /* jbd_fs_ops.submit_inode_data: write mapped dirty pages, no handle. */
 int ext4_submit_inode_data (struct fs_inode *inode);
 /* Bug no-ordered-data: write pages deferred until tid committed. */
 void ext4_submit_deferred (struct fpfs *fs, tid_t tid);
 
-/* ---- flusher.c ---- */
-void inode_io_list_add (struct fs_inode *inode);
-void wb_wakeup_delayed (struct fpfs *fs);
-void ext4_flusher_init (struct fpfs *fs);
-void ext4_flusher_stop (struct fpfs *fs);
-int writeback_inodes_sb (struct fpfs *fs, enum wb_sync_mode mode,
-                         bool for_sync);
-int writeback_single_inode (struct fs_inode *inode,
-                            struct writeback_control *wbc);
-void balance_dirty_pages (struct fpfs *fs);
-
-/* ---- fsync.c / sync.c ---- */
-int vfs_fsync_range (struct fpfs_file *f, uint64_t start, uint64_t end,
-                     int datasync);
+/* ---- fsync.c ---- */
 int ext4_sync_file (struct fpfs_file *f, uint64_t start, uint64_t end,
                     int datasync);
 int ext4_force_commit (struct fpfs *fs);
 int blkdev_issue_flush (struct fpfs *fs, const char *why);
-int sync_filesystem (struct fpfs *fs);
-int ext4_sync_fs (struct fpfs *fs, int wait);
+int ext4_sync_fs (struct fpfs *fs, int wait);       /* super.c */
 
 /* ---- dir.c ---- */
 struct ext4_dir_loc {
@@ -598,13 +482,32 @@ int ext4_lookup_parent (struct fpfs *fs, const char *path,
                         size_t *namelen);
 int ext4_create (struct fs_inode *dir, const char *name, size_t namelen,
                  uint16_t mode, struct fs_inode **out);
+/* The name operations, by path: the inode operations (ext4_mkdir,
+ * ext4_unlink, ...) with the path walk in front, for vfs/namei.c.  The
+ * caller has run fs_syscall_enter. */
+int ext4_mkdir (struct fpfs *fs, const char *path, uint32_t mode);
+int ext4_rmdir (struct fpfs *fs, const char *path);
+int ext4_unlink (struct fpfs *fs, const char *path);
+int ext4_link (struct fpfs *fs, const char *oldpath, const char *newpath);
+int ext4_getattr (struct fpfs *fs, const char *path, struct fpfs_stat *st);
+int ext4_chmod (struct fpfs *fs, const char *path, uint32_t mode);
+int ext4_utimens (struct fpfs *fs, const char *path,
+                  const struct fpfs_timespec times[2]);
+int ext4_readdir (struct fpfs *fs, const char *path,
+                  int (*cb) (void *ctx, const struct fpfs_dirent *de),
+                  void *ctx);
 
-/* ---- file.c ---- */
-void fs_syscall_enter (struct fpfs *fs);
-void ext4_files_destroy (struct fpfs *fs, bool release);
+/* ---- rename.c ---- */
+int ext4_rename (struct fpfs *fs, const char *oldpath, const char *newpath);
+
+/* ---- super.c: the rest of umount and of a power cut, after vfs/super.c
+ * closed the files and synced (prev_err: the sync's result, which decides
+ * whether the superblock says clean). ---- */
+int ext4_put_super (struct fpfs *fs, int prev_err);
+void ext4_kill_sb (struct fpfs *fs);
 
 /* ---- options.c ---- */
 int ext4_opts_check (const struct fpfs_mount_opts *o, char *errbuf,
                      size_t errlen);
 
-#endif /* FP_FS_H */
+#endif /* FP_EXT4_H */
