@@ -57,12 +57,6 @@ ext4_blk_in_data (const struct fpfs *fs, uint64_t blk, uint64_t len)
     && len <= fs->s_geo.blocks_count && blk <= fs->s_geo.blocks_count - len;
 }
 
-bool
-ext4_mb_test (const struct fpfs *fs, uint64_t blk)
-{
-  return blk >= fs->s_geo.blocks_count || mb_bit (fs->s_mb_bitmap, blk);
-}
-
 int
 ext4_balloc_init (struct fpfs *fs, char *errbuf, size_t errlen)
 {

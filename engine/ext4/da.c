@@ -14,7 +14,7 @@
  * ext4_da_write_end (i_disksize for mapped blocks, set_page_dirty, i_size,
  * mark_inode_dirty when the size grew, stop the handle), then
  * balance_dirty_pages.  The mtime/ctime update comes first
- * (file_update_time, in file.c).
+ * (file_update_time, in inode.c).
  *
  * Reads: pages not cached are read in runs of up to READ_BATCH contiguous
  * blocks, holes and delayed blocks read as zeroes (noatime: reads never

@@ -264,7 +264,6 @@ int ext4_handle_dirty_metadata (handle_t *h, struct fs_inode *inode,
 int ext4_handle_dirty_super (handle_t *h);
 /* A metadata (or journaled-data) block was freed: forget and revoke. */
 int ext4_forget (handle_t *h, bool is_metadata, uint64_t blk);
-void ext4_handle_sync (handle_t *h);
 /* A freshly allocated metadata block: zeroed, with create access. */
 int ext4_getblk_new (handle_t *h, uint64_t blk, struct buf **out);
 tid_t ext4_handle_tid (const handle_t *h);
@@ -272,7 +271,6 @@ tid_t ext4_handle_tid (const handle_t *h);
 /* ---- balloc.c: the allocator's bitmap, free counts, busy extents ---- */
 int ext4_balloc_init (struct fpfs *fs, char *errbuf, size_t errlen);
 void ext4_balloc_destroy (struct fpfs *fs);
-bool ext4_mb_test (const struct fpfs *fs, uint64_t blk);
 /* Find a free run near goal: the longest up to maxlen, at least minlen.
  * Returns the start, *len its length; 0 when none. */
 uint64_t ext4_mb_find_free (struct fpfs *fs, uint64_t goal, uint32_t minlen,

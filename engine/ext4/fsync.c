@@ -168,7 +168,8 @@ issue_flush:
       ret = err;
   }
 out:
-  err = errseq_check_and_advance (&inode->vfs_inode.i_mapping.a_wb_err, &f->f_wb_err);
+  err = errseq_check_and_advance (&VFS_I (inode)->i_mapping.a_wb_err,
+                                  &f->f_wb_err);
   if (!ret)
     ret = err;
   FS_TRACE (fs, "ext4_sync_file_exit", "dev %s ino %u ret %d", fs->s_devname,

@@ -200,24 +200,18 @@ ext4_forget (handle_t *h, bool is_metadata, uint64_t blk)
     }
     return 0;
   }
-  if (fs->s_opts.data == FPFS_DATA_JOURNAL || !is_metadata) {
-    /* __ext4_forget: never revoke with full data journaling; otherwise
-     * only journaled (metadata) blocks need a revoke. */
-    if (b)
-      ret = jbd_forget (h->h_jh, b);
-  } else if (b)
+  /* __ext4_forget.  A cached copy is dropped from the journal and revoked
+   * (jbd_forget), whatever the block held.  Without one, only a metadata
+   * block outside data=journal needs its revoke record (jbd_revoke):
+   * the kernel skips the revoke under data=journal and for plain data
+   * blocks, which were never logged.  (Unlike the kernel, jbd_forget
+   * revokes even under data=journal: a revoke of a freed block is safe.) */
+  if (b)
     ret = jbd_forget (h->h_jh, b);
-  else
+  else if (is_metadata && fs->s_opts.data != FPFS_DATA_JOURNAL)
     ret = jbd_revoke (h->h_jh, blk);
   buf_put (b);
   return handle_check (h, ret);
-}
-
-void
-ext4_handle_sync (handle_t *h)
-{
-  if (h && h->h_jh)
-    jbd_handle_set_sync (h->h_jh);
 }
 
 tid_t

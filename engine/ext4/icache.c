@@ -124,9 +124,11 @@ ext4_inode_evictable (struct fs_inode *inode)
 {
   struct fpfs *fs = inode->i_fs;
 
-  if (inode->i_count || (inode->vfs_inode.i_state & I_DIRTY_ALL) || inode->vfs_inode.i_io_list
-      || inode->vfs_inode.i_mapping.a_ntagged[PC_TAG_DIRTY]
-      || inode->vfs_inode.i_mapping.a_ntagged[PC_TAG_WRITEBACK] || inode->i_prealloc
+  const struct inode *vi = VFS_I (inode);
+
+  if (inode->i_count || (vi->i_state & I_DIRTY_ALL) || vi->i_io_list
+      || vi->i_mapping.a_ntagged[PC_TAG_DIRTY]
+      || vi->i_mapping.a_ntagged[PC_TAG_WRITEBACK] || inode->i_prealloc
       || (inode->i_ext4_state & EXT4_STATE_ORPHAN)
       || inode->i_reserved_data_blocks || inode->i_nlink == 0)
     return false;

@@ -212,7 +212,8 @@ file_update_time (struct fs_inode *inode)
     return;
   inode->i_mtime = inode->i_ctime = now;
   /* generic_update_time: under lazytime only I_DIRTY_TIME. */
-  __mark_inode_dirty (VFS_I (inode), fs->s_opts.lazytime ? I_DIRTY_TIME : I_DIRTY_SYNC);
+  __mark_inode_dirty (VFS_I (inode),
+                      fs->s_opts.lazytime ? I_DIRTY_TIME : I_DIRTY_SYNC);
 }
 
 void

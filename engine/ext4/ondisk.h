@@ -1,4 +1,4 @@
-/* ondisk: the byte layout of an fpfs file system (engine/FORMAT.md has the
+/* ondisk: the byte layout of an fpfs file system (engine/ext4/FORMAT.md has the
  * prose version).  Little-endian throughout; one block is 4096 bytes.
  *
  *   block 0                      superblock (first 1024 bytes, rest zero)

@@ -547,9 +547,3 @@ fpfs_get_info (const struct fpfs *fs, struct fpfs_info *info)
   info->free_inodes = fs->s_free_inodes;
   info->total_inodes = fs->s_geo.inodes_count;
 }
-
-struct fpfs_bdev *
-fpfs_get_bdev (struct fpfs *fs)
-{
-  return fs->s_bdev;
-}

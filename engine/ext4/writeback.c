@@ -1,5 +1,5 @@
-/* writeback: ext4_writepages and the mpage pipeline (fs/ext4/inode.c,
- * mm/filemap.c, mm/page-writeback.c), as seeds 000 and 004 walk it:
+/* writeback: ext4_writepages and the mpage pipeline (fs/ext4/inode.c), the
+ * ext4 side of writeback, as seeds 000 and 004 walk it:
  *
  *   __filemap_fdatawrite_range -> do_writepages -> ext4_writepages:
  *     tag_pages_for_writeback (VFS_I (WB_SYNC_ALL: snapshot DIRTY as TOWRITE))
@@ -24,11 +24,11 @@
  * FLUSH; the kernel gets the same order from the commit waiting on pages
  * under writeback.
  *
- * I/O is synchronous: a page is WRITEBACK only while its bio is written,
- * so filemap_fdatawait_range finds nothing to wait for; it still walks the
- * WRITEBACK tag to assert that, and clears PG_ERROR.  A failed write marks
- * its pages PG_ERROR, records the error in the mapping's errseq and leaves
- * them clean: they are not retried (fsync reports it once per file).
+ * The generic half (__filemap_fdatawrite_range, do_writepages, the wait)
+ * is in mm/filemap.c.  I/O is synchronous: a page is WRITEBACK only while
+ * its bio is written.  A failed write marks its pages PG_ERROR, records
+ * the error in the mapping's errseq and leaves them clean: they are not
+ * retried (fsync reports it once per file).
  *
  * Bug FPFS_BUG_NO_ORDERED_DATA (the fs side): pages whose blocks were just
  * allocated are not submitted; they wait (PG_DEFERRED) until the
@@ -312,7 +312,8 @@ ext4_writepages (struct fs_inode *inode, struct writeback_control *wbc)
   mpd.wbc = wbc;
   mpd.io_submit.io_inode = inode;
   /* No pages to write? (also data=journal: its data never uses pages) */
-  if (inode->vfs_inode.i_mapping.a_nrpages == 0 || !pc_mapping_tagged (VFS_I (inode), PC_TAG_DIRTY))
+  if (inode->vfs_inode.i_mapping.a_nrpages == 0
+      || !pc_mapping_tagged (VFS_I (inode), PC_TAG_DIRTY))
     goto out;
   if (fs->s_aborted) {
     ret = -EROFS;
@@ -398,11 +399,11 @@ ext4_submit_inode_data (struct fs_inode *inode)
   uint32_t index = 0;
   struct page *v[16];
   unsigned n;
-  int ret = 0;
 
   /* journal_submit_inode_data_buffers: write the mapped dirty pages (a
    * delayed page has no block yet and is left for writepages). */
-  while ((n = pc_lookup_tag (VFS_I (inode), &index, UINT32_MAX, PC_TAG_DIRTY, v, 16))) {
+  while ((n = pc_lookup_tag (VFS_I (inode), &index, UINT32_MAX, PC_TAG_DIRTY,
+                             v, 16))) {
     for (unsigned i = 0; i < n; i++) {
       struct page *pg = v[i];
       if (!(pg->pg_flags & PG_MAPPED) || (pg->pg_flags & PG_DEFERRED))
@@ -414,8 +415,9 @@ ext4_submit_inode_data (struct fs_inode *inode)
     if (index == 0)
       break;
   }
-  ext4_io_submit (&io);
-  return ret;
+  /* A write error is the file's (errseq, set by ext4_io_submit); the
+   * journal gets it too and, without data_err=abort, ignores it. */
+  return ext4_io_submit (&io);
 }
 
 void

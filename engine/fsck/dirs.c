@@ -1,4 +1,4 @@
-/* fsck_dirs: pass 2 (directory blocks), pass 3 (the tree) and pass 4
+/* dirs: pass 2 (directory blocks), pass 3 (the tree) and pass 4
  * (link counts).
  *
  * Directory blocks are tiled by ext4_dir_entry_2 records (ondisk.h): each

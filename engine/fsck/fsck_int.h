@@ -1,5 +1,5 @@
-/* fsck_int: the file-system checker's private state, shared by
- * engine/fsck*.c.  Not for other modules: the interface is fpfs_fsck in
+/* fsck_int: the file-system checker's private state, shared by the files
+ * of engine/fsck.  Not for other modules: the interface is fpfs_fsck in
  * fpfs.h.
  *
  * The checker reads the device with its own block reads and trusts nothing
@@ -10,14 +10,14 @@
  * The passes, in order (as e2fsck's, numbered alike):
  *   fsck.c          superblock; load both bitmaps; claim the fixed metadata
  *                   regions; pass 5 (bitmaps vs ownership); report text
- *   fsck_inodes.c   the orphan chain; pass 1: each inode marked in the
+ *   inodes.c        the orphan chain; pass 1: each inode marked in the
  *                   inode bitmap, its fields, its extent tree (every node
  *                   and extent claims its blocks), size and i_blocks;
  *                   pass 1b: the first owner of each doubly used block
- *   fsck_dirs.c     pass 2: every directory block of every directory;
+ *   dirs.c          pass 2: every directory block of every directory;
  *                   pass 3: reachability from the root, "..";
  *                   pass 4: link counts
- *   fsck_journal.c  the journal: superblock sane, nothing committed left
+ *   journal.c       the journal: superblock sane, nothing committed left
  *
  * Ownership: c->owned has one bit per block, set when something (fixed
  * metadata, an extent, a tree node) claims the block.  A claim of a block
@@ -146,17 +146,17 @@ int fsck_grow (void **v, size_t *cap, size_t n, size_t elem);
 /* A regular file maps [pblk, pblk+len): a PA may have held blocks near it. */
 void fsck_pa_window (struct fsck *c, uint64_t pblk, uint64_t len);
 
-/* ---- fsck_inodes.c ---- */
+/* ---- inodes.c ---- */
 int fsck_orphans (struct fsck *c);
 int fsck_pass1 (struct fsck *c);
 int fsck_pass1b (struct fsck *c);
 
-/* ---- fsck_dirs.c ---- */
+/* ---- dirs.c ---- */
 int fsck_pass2 (struct fsck *c);
 int fsck_pass3 (struct fsck *c);
 void fsck_pass4 (struct fsck *c);
 
-/* ---- fsck_journal.c ---- */
+/* ---- journal.c ---- */
 int fsck_journal (struct fsck *c);
 
 #endif /* FP_FSCK_INT_H */

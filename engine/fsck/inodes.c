@@ -1,4 +1,4 @@
-/* fsck_inodes: the orphan chain, pass 1 (inodes and their extent trees)
+/* inodes: the orphan chain, pass 1 (inodes and their extent trees)
  * and pass 1b (who else owns a doubly used block).
  *
  * An inode is in use when its inode-bitmap bit is set (ialloc.c: a slot's

@@ -1,10 +1,10 @@
-/* fsck_journal: is the journal clean, with nothing committed left to
+/* journal: is the journal clean, with nothing committed left to
  * replay?
  *
  * The journal superblock must decode (jbd_sb_decode: magic, checksum,
  * features, bounds), describe the region the fs superblock gives it, and
  * carry the fs uuid.  s_start == 0 is clean.  Otherwise the log is live
- * from s_start, and the scan is recovery's PASS_SCAN (jbd_recovery.c),
+ * from s_start, and the scan is recovery's PASS_SCAN (jbd2/recovery.c),
  * with the same rules and the same bounds: walk from s_start expecting tid
  * s_sequence; a block whose magic or tid does not match ends the log; a
  * descriptor must parse (tags naming blocks of the device outside the
@@ -15,7 +15,7 @@
  * clean.  (After a mount the log is live from s_first with a tid no block
  * there carries, so a recovered image scans as clean.)
  *
- * The decoders are the journal's own (jbd_ondisk.c): pure functions over
+ * The decoders are the journal's own (jbd2/ondisk.c): pure functions over
  * bytes, written for hostile input.
  */
 #include <errno.h>

@@ -1,7 +1,8 @@
 /* libfpfs: flushpoint's user-space ext4-like file system, public interface.
  *
- * The engine follows Linux 4.10's ext4/jbd2 fsync pipeline (see
- * ../shared/seeds and DESIGN.md section 4): a page cache with delayed
+ * The engine follows Linux 4.10's fsync pipeline (fs/sync.c,
+ * fs/ext4/fsync.c, fs/ext4/inode.c, mm/filemap.c, fs/jbd2/; engine/README.md
+ * maps the kernel's functions to ours): a page cache with delayed
  * allocation, extents, a jbd2-style ordered journal, fsync vs fdatasync
  * chosen by i_sync_tid / i_datasync_tid, and sync's two passes.
  *
@@ -287,9 +288,6 @@ struct fpfs_fsck_report {
 const char *fpfs_fsck_check_name (int check);  /* "bitmaps", ... */
 int fpfs_fsck (struct fpfs_bdev *bd, struct fpfs_fsck_report *r,
                char *errbuf, size_t errlen);
-
-/* The device this fs runs on (for stats). */
-struct fpfs_bdev *fpfs_get_bdev (struct fpfs *fs);
 
 #pragma GCC visibility pop
 

@@ -1,4 +1,4 @@
-/* jbd_checkpoint: checkpoint lists, the log tail and log space
+/* checkpoint: checkpoint lists, the log tail and log space
  * (fs/jbd2/checkpoint.c and the tail half of journal.c).
  *
  * After a commit each of its metadata buffers sits on the transaction's
@@ -8,7 +8,7 @@
  * removes them from the list, and drops a transaction whose list empties
  * (jbd2_checkpoint_stats, jbd2_drop_transaction).  A later commit of the
  * same buffer also removes it from the older list: the newer log copy
- * supersedes the older one (jbd_commit.c).
+ * supersedes the older one (commit.c).
  *
  * The log tail is the start of the oldest transaction still on a
  * checkpoint list (jbd_get_log_tail).  Moving it (jbd_cleanup_journal_tail)
@@ -134,6 +134,8 @@ jbd_get_log_tail (const struct journal *j, tid_t *tid, uint32_t *block)
     *tid = t->t_tid;
     *block = t->t_log_start;
   } else if ((t = j->j_committing_transaction) != NULL) {
+    /* UNREACHABLE until commits interleave with the schedule: a commit
+     * runs start to end and nothing asks for the tail meanwhile. */
     *tid = t->t_tid;
     *block = t->t_log_start;
   } else if ((t = j->j_running_transaction) != NULL) {
@@ -206,6 +208,8 @@ jbd_checkpoint_one (struct journal *j, struct jbd_transaction *t)
     b = jh->b_bh;
     if (jh->b_transaction) {
       struct jbd_transaction *rt = j->j_running_transaction;
+      /* j_committing_transaction: UNREACHABLE until commits interleave
+       * with the schedule (no checkpoint runs inside a commit). */
       if (jh->b_transaction != rt || j->j_handle.h_ref > 0
           || j->j_committing_transaction)
         return -EBUSY;
@@ -291,6 +295,8 @@ jbd_log_space_left (const struct journal *j)
   const struct jbd_transaction *t = j->j_committing_transaction;
 
   if (t) {
+    /* UNREACHABLE until commits interleave with the schedule: no handle
+     * starts while a commit runs. */
     uint32_t c = (uint32_t) t->t_outstanding_credits;
     c += c >> 5;
     free = free > c ? free - c : 0;

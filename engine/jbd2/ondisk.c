@@ -1,4 +1,4 @@
-/* jbd_ondisk: the journal's byte layout, encode and decode, no I/O.
+/* ondisk: the journal's byte layout, encode and decode, no I/O.
  *
  * Everything here is big-endian, as jbd2's is; FORMAT-journal.md has the
  * tables.  Every block of the log starts with the 12-byte header

@@ -1,4 +1,4 @@
-/* jbd_recovery: replay the log at mount (fs/jbd2/recovery.c).
+/* recovery: replay the log at mount (fs/jbd2/recovery.c).
  *
  * Three passes walk the log from s_start, expecting s_sequence:
  *   PASS_SCAN    find the end of the log: the first transaction whose

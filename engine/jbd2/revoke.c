@@ -1,4 +1,4 @@
-/* jbd_revoke: revoke tables and revoke blocks (fs/jbd2/revoke.c).
+/* revoke: revoke tables and revoke blocks (fs/jbd2/revoke.c).
  *
  * A revoke record says "block B was freed in transaction T: recovery must
  * not replay any copy of B logged in T or earlier".  Each transaction keeps

@@ -1,4 +1,4 @@
-/* jbd_transaction: handles and the running transaction
+/* transaction: handles and the running transaction
  * (fs/jbd2/transaction.c).
  *
  * A handle joins the running transaction, created lazily by
@@ -541,7 +541,9 @@ jbd_file_inode (struct jbd_handle *h, struct jbd_inode *ji)
   if (ji->i_transaction == t || ji->i_next_transaction == t)
     return 0;
   if (ji->i_transaction) {
-    /* On the committing transaction: the next one writes it again. */
+    /* On the committing transaction: the next one writes it again.
+     * UNREACHABLE until commits interleave with the schedule: no handle
+     * runs during a commit. */
     assert (ji->i_next_transaction == NULL);
     assert (ji->i_transaction == t->t_journal->j_committing_transaction);
     ji->i_next_transaction = t;

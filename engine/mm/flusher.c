@@ -2,8 +2,8 @@
  * (fs/fs-writeback.c, mm/page-writeback.c), on the virtual clock.
  *
  * __mark_inode_dirty records I_DIRTY_* in i_state (after the file
- * system's dirty_inode hook) and queues the inode.  Dirty inodes sit on b_dirty in the order they were first dirtied
- * (dirtied_when); inodes dirty only in their timestamps (lazytime) sit on
+ * system's dirty_inode hook) and queues the inode.  Dirty inodes sit on
+ * b_dirty in the order they were first dirtied (dirtied_when); inodes dirty only in their timestamps (lazytime) sit on
  * b_dirty_time.  The flusher is one sched timer, armed
  * dirty_writeback_interval (5 s) after the first inode gets dirty
  * (wb_wakeup_delayed).  When it fires (wb_workfn -> wb_do_writeback):
@@ -112,7 +112,7 @@ void
 inode_mark_state (struct inode *inode, unsigned flags)
 {
   struct bdi_writeback *wb = inode->i_wb;
-  bool dirtytime;
+  bool dirtytime, was_dirty;
 
   if (flags & I_DIRTY_INODE)
     flags &= ~I_DIRTY_TIME;
@@ -124,23 +124,21 @@ inode_mark_state (struct inode *inode, unsigned flags)
    * so fsync always covers the latest mtime (DESIGN-NOTES). */
   if ((inode->i_state & flags) == flags)
     return;
-  if ((inode->i_state & flags) != flags) {
-    bool was_dirty = (inode->i_state & I_DIRTY_ALL) != 0;
-    if (flags & I_DIRTY_INODE)
-      inode->i_state &= ~I_DIRTY_TIME;
-    inode->i_state |= flags;
-    if (inode->i_state & I_FREEING)
-      return;
-    if (!was_dirty) {
-      inode->dirtied_when = sched_now (wb->wb_sched);
-      if (dirtytime)
-        inode->dirtied_time_when = sched_now (wb->wb_sched);
-      inode_io_list_add (inode);
-      wb_wakeup_delayed (wb);
-    } else if ((flags & (I_DIRTY_INODE | I_DIRTY_PAGES))
-               && inode->i_io_list == 2)
-      inode_io_list_add (inode);     /* from b_dirty_time to b_dirty */
-  }
+  was_dirty = (inode->i_state & I_DIRTY_ALL) != 0;
+  if (flags & I_DIRTY_INODE)
+    inode->i_state &= ~I_DIRTY_TIME;
+  inode->i_state |= flags;
+  if (inode->i_state & I_FREEING)
+    return;
+  if (!was_dirty) {
+    inode->dirtied_when = sched_now (wb->wb_sched);
+    if (dirtytime)
+      inode->dirtied_time_when = sched_now (wb->wb_sched);
+    inode_io_list_add (inode);
+    wb_wakeup_delayed (wb);
+  } else if ((flags & (I_DIRTY_INODE | I_DIRTY_PAGES))
+             && inode->i_io_list == 2)
+    inode_io_list_add (inode);       /* from b_dirty_time to b_dirty */
 }
 
 int

@@ -199,8 +199,16 @@ int filemap_write_and_wait_range (struct inode *inode, uint64_t start,
 void __mark_inode_dirty (struct inode *inode, unsigned flags);
 /* The bookkeeping half of __mark_inode_dirty (no dirty_inode call). */
 void inode_mark_state (struct inode *inode, unsigned flags);
-static inline void mark_inode_dirty (struct inode *i) { __mark_inode_dirty (i, I_DIRTY); }
-static inline void mark_inode_dirty_sync (struct inode *i) { __mark_inode_dirty (i, I_DIRTY_SYNC); }
+static inline void
+mark_inode_dirty (struct inode *i)
+{
+  __mark_inode_dirty (i, I_DIRTY);
+}
+static inline void
+mark_inode_dirty_sync (struct inode *i)
+{
+  __mark_inode_dirty (i, I_DIRTY_SYNC);
+}
 void inode_io_list_add (struct inode *inode);
 void inode_io_list_del (struct inode *inode);
 void wb_wakeup_delayed (struct bdi_writeback *wb);

@@ -1,5 +1,9 @@
 /* sync: sync_filesystem, the two passes of sync(2) and syncfs(2), and
- * vfs_fsync_range (fs/sync.c).  Seed 003's two passes:
+ * vfs_fsync_range (fs/sync.c).  The passes are Linux 4.10's
+ * sync_filesystem (each __sync_filesystem writes the inodes, calls
+ * sync_fs, then writes the block device), not the older order seed 003
+ * draws (sync_inodes(0), sync_supers, sync_filesystems(0) and (1), then
+ * sync_inodes(1)):
  *
  *   pass 1 (wait = 0): writeback_inodes_sb (WB_SYNC_NONE: start writing
  *     every dirty inode's pages; write_inode does not wait), ext4_sync_fs
@@ -21,9 +25,9 @@ __sync_filesystem (struct fpfs *fs, int wait)
   int ret, err;
 
   if (wait)
-    ret = writeback_inodes_sb (&fs->s_wb, WB_SYNC_ALL, true); /* sync_inodes_sb */
+    ret = writeback_inodes_sb (&fs->s_wb, WB_SYNC_ALL, true);  /* sync_inodes_sb */
   else
-    ret = writeback_inodes_sb (&fs->s_wb, WB_SYNC_NONE, true); /* writeback_inodes_sb */
+    ret = writeback_inodes_sb (&fs->s_wb, WB_SYNC_NONE, true);
   err = ext4_sync_fs (fs, wait);
   if (!ret)
     ret = err;
