@@ -145,6 +145,7 @@ static inline bool fs_isreg (const struct fs_inode *i) { return (i->i_mode & 017
 /* ------------------------------------------------------------------ */
 
 #define FS_MAX_CREDITS 128
+#define EXT4_LINK_MAX 65000u        /* s_max_links */
 
 typedef struct ext4_handle {
   struct fpfs *h_fs;
@@ -480,20 +481,14 @@ int ext4_lookup_parent (struct fpfs *fs, const char *path,
                         size_t *namelen);
 int ext4_create (struct fs_inode *dir, const char *name, size_t namelen,
                  uint16_t mode, struct fs_inode **out);
-/* The name operations, by path: the inode operations (ext4_mkdir,
- * ext4_unlink, ...) with the path walk in front, for vfs/namei.c.  The
- * caller has run fs_syscall_enter. */
-int ext4_mkdir (struct fpfs *fs, const char *path, uint32_t mode);
-int ext4_rmdir (struct fpfs *fs, const char *path);
-int ext4_unlink (struct fpfs *fs, const char *path);
-int ext4_link (struct fpfs *fs, const char *oldpath, const char *newpath);
-int ext4_getattr (struct fpfs *fs, const char *path, struct fpfs_stat *st);
-int ext4_chmod (struct fpfs *fs, const char *path, uint32_t mode);
-int ext4_utimens (struct fpfs *fs, const char *path,
-                  const struct fpfs_timespec times[2]);
-int ext4_readdir (struct fpfs *fs, const char *path,
-                  int (*cb) (void *ctx, const struct fpfs_dirent *de),
-                  void *ctx);
+/* The inode operations the name system calls use (vfs/namei.c), after
+ * their lookups and checks.  ext4_remove is ext4_unlink / ext4_rmdir:
+ * the entry at loc goes, inode loses a link (rmdir: all). */
+int ext4_remove (struct fs_inode *dir, const struct ext4_dir_loc *loc,
+                 struct fs_inode *inode, bool rmdir);
+int ext4_link (struct fs_inode *dir, const char *name, size_t len,
+               struct fs_inode *inode);
+int ext4_setattr (struct fs_inode *inode);
 
 /* ---- rename.c ---- */
 int ext4_rename (struct fpfs *fs, const char *oldpath, const char *newpath);

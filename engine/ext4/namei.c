@@ -1,5 +1,6 @@
-/* namei: path walk and the name operations (fs/namei.c, fs/ext4/namei.c):
- * create, mkdir, rmdir, unlink, link, rename, and the attribute calls.
+/* namei: the path walk and the name operations (fs/ext4/namei.c): lookup,
+ * create (and mkdir), unlink and rmdir (ext4_remove), link, setattr; the
+ * system calls around them, with the VFS's checks, are vfs/namei.c's.
  *
  * Each operation changes every block it touches inside one handle, so with
  * a journal it is atomic: rename replaces an existing name by rewriting the
@@ -17,7 +18,6 @@
 #include "ext4.h"
 
 #define FS_PATH_MAX 4096u
-#define EXT4_LINK_MAX 65000u
 
 static bool
 is_dot (const char *n, size_t len)
@@ -197,35 +197,9 @@ stop:
   return ret;
 }
 
-int
-ext4_mkdir (struct fpfs *fs, const char *path, uint32_t mode)
-{
-  struct fs_inode *dir, *inode;
-  struct ext4_dir_loc loc;
-  const char *name;
-  size_t len;
-  int ret;
-
-  ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
-  if (ret < 0)
-    return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
-  if (fs->s_ro)
-    ret = -EROFS;
-  else if ((ret = ext4_find_entry (dir, name, len, &loc)) == 0)
-    ret = -EEXIST;
-  else if (ret == -ENOENT) {
-    ret = ext4_create (dir, name, len, (uint16_t) (0040000 | (mode & 07777)),
-                       &inode);
-    if (ret == 0)
-      iput (inode);
-  }
-  iput (dir);
-  return ret;
-}
-
 /* Unlink the entry at loc in dir, dropping inode's link (or, for rmdir,
  * all of them): ext4_unlink / ext4_rmdir. */
-static int
+int
 ext4_remove (struct fs_inode *dir, const struct ext4_dir_loc *loc,
              struct fs_inode *inode, bool rmdir)
 {
@@ -257,156 +231,38 @@ stop:
   return ret ? ret : err;
 }
 
-static int
-remove_path (struct fpfs *fs, const char *path, bool rmdir)
-{
-  struct fs_inode *dir, *inode;
-  struct ext4_dir_loc loc;
-  const char *name;
-  size_t len;
-  int ret;
-
-  ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
-  if (ret < 0)
-    return ret;
-  if (fs->s_ro) {
-    iput (dir);
-    return -EROFS;
-  }
-  ret = ext4_find_entry (dir, name, len, &loc);
-  if (ret == 0)
-    ret = ext4_iget (fs, loc.ino, &inode);
-  if (ret < 0) {
-    iput (dir);
-    return ret;
-  }
-  if (rmdir && !fs_isdir (inode))
-    ret = -ENOTDIR;
-  else if (!rmdir && fs_isdir (inode))
-    ret = -EISDIR;
-  else if (rmdir && (ret = ext4_empty_dir (inode)) >= 0)
-    ret = ret ? 0 : -ENOTEMPTY;
-  if (ret == 0)
-    ret = ext4_remove (dir, &loc, inode, rmdir);
-  iput (inode);
-  iput (dir);
-  return ret;
-}
-
+/* ext4_link: another name for inode in dir, in one handle. */
 int
-ext4_unlink (struct fpfs *fs, const char *path)
+ext4_link (struct fs_inode *dir, const char *name, size_t len,
+           struct fs_inode *inode)
 {
-  return remove_path (fs, path, false);
-}
-
-int
-ext4_rmdir (struct fpfs *fs, const char *path)
-{
-  return remove_path (fs, path, true);
-}
-
-int
-ext4_link (struct fpfs *fs, const char *oldpath, const char *newpath)
-{
-  struct fs_inode *inode, *dir;
-  struct ext4_dir_loc loc;
-  const char *name;
-  size_t len;
+  struct fpfs *fs = dir->i_fs;
   handle_t *h;
   int ret, err;
 
-  ret = ext4_lookup_path (fs, oldpath, &inode);
+  ret = ext4_journal_start (fs, "link", ext4_dir_add_credits (dir) + 3, &h);
   if (ret < 0)
     return ret;
-  ret = ext4_lookup_parent (fs, newpath, &dir, &name, &len);
-  if (ret < 0) {
-    iput (inode);
-    return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
-  }
-  if (fs->s_ro)
-    ret = -EROFS;
-  else if (fs_isdir (inode))
-    ret = -EPERM;
-  else if (inode->i_nlink == 0)
-    ret = -ENOENT;
-  else if (inode->i_nlink >= EXT4_LINK_MAX)
-    ret = -EMLINK;
-  else if ((ret = ext4_find_entry (dir, name, len, &loc)) == 0)
-    ret = -EEXIST;
-  else if (ret == -ENOENT
-           && (ret = ext4_journal_start (fs, "link",
-                                         ext4_dir_add_credits (dir) + 3,
-                                         &h)) == 0) {
-    inode->i_nlink++;
-    inode->i_ctime = fs_current_time (fs);
-    ret = ext4_add_entry (h, dir, name, len, inode);
-    if (ret == 0)
-      ret = ext4_mark_inode_dirty (h, inode);
-    else
-      inode->i_nlink--;
-    err = ext4_journal_stop (h);
-    if (!ret)
-      ret = err;
-  }
-  iput (dir);
-  iput (inode);
-  return ret;
+  inode->i_nlink++;
+  inode->i_ctime = fs_current_time (fs);
+  ret = ext4_add_entry (h, dir, name, len, inode);
+  if (ret == 0)
+    ret = ext4_mark_inode_dirty (h, inode);
+  else
+    inode->i_nlink--;
+  err = ext4_journal_stop (h);
+  return ret ? ret : err;
 }
 
+/* ext4_setattr, after the caller changed mode or times: the inode goes
+ * into a handle, then notify_change's dirtying. */
 int
-ext4_getattr (struct fpfs *fs, const char *path, struct fpfs_stat *st)
+ext4_setattr (struct fs_inode *inode)
 {
-  struct fs_inode *inode;
-  int ret;
-
-  ret = ext4_lookup_path (fs, path, &inode);
-  if (ret < 0)
-    return ret;
-  inode_stat (inode, st);
-  iput (inode);
-  return 0;
-}
-
-/* notify_change -> ext4_setattr for mode and times. */
-static int
-setattr (struct fpfs *fs, const char *path, const uint32_t *mode,
-         const struct fpfs_timespec times[2], bool times_now)
-{
-  struct fpfs_timespec now;
-  struct fs_inode *inode;
   handle_t *h;
   int ret, err;
 
-  now = fs_current_time (fs);
-  ret = ext4_lookup_path (fs, path, &inode);
-  if (ret < 0)
-    return ret;
-  if (fs->s_ro) {
-    iput (inode);
-    return -EROFS;
-  }
-  if (mode)
-    inode->i_mode = (uint16_t) ((inode->i_mode & 0170000) | (*mode & 07777));
-  if (times_now)
-    inode->i_atime = inode->i_mtime = now;
-  else if (times) {
-    /* UTIME_NOW / UTIME_OMIT, as utimensat(2). */
-    const uint32_t utime_now = (1u << 30) - 1, utime_omit = (1u << 30) - 2;
-    for (int i = 0; i < 2; i++) {
-      struct fpfs_timespec *t = i ? &inode->i_mtime : &inode->i_atime;
-      if (times[i].nsec == utime_omit)
-        continue;
-      if (times[i].nsec == utime_now)
-        *t = now;
-      else if (times[i].nsec >= 1000000000u) {
-        iput (inode);
-        return -EINVAL;
-      } else
-        *t = times[i];
-    }
-  }
-  inode->i_ctime = now;
-  ret = ext4_journal_start (fs, "setattr", 2, &h);
+  ret = ext4_journal_start (inode->i_fs, "setattr", 2, &h);
   if (ret == 0) {
     ret = ext4_mark_inode_dirty (h, inode);
     err = ext4_journal_stop (h);
@@ -414,56 +270,6 @@ setattr (struct fpfs *fs, const char *path, const uint32_t *mode,
       ret = err;
   }
   if (ret == 0)
-    inode_mark_state (VFS_I (inode), I_DIRTY_SYNC);    /* notify_change's dirtying */
-  iput (inode);
-  return ret;
-}
-
-int
-ext4_chmod (struct fpfs *fs, const char *path, uint32_t mode)
-{
-  return setattr (fs, path, &mode, NULL, false);
-}
-
-int
-ext4_utimens (struct fpfs *fs, const char *path,
-              const struct fpfs_timespec times[2])
-{
-  return setattr (fs, path, NULL, times, times == NULL);
-}
-
-struct readdir_ctx {
-  int (*cb) (void *ctx, const struct fpfs_dirent *de);
-  void *ctx;
-};
-
-static int
-readdir_cb (void *ctx, const char *name, size_t namelen, uint32_t ino,
-            uint8_t type)
-{
-  struct readdir_ctx *rc = ctx;
-  struct fpfs_dirent de;
-
-  de.ino = ino;
-  de.type = type == FT_DIR ? 4 /* DT_DIR */ : type == FT_REG ? 8 /* DT_REG */
-    : 0;
-  memcpy (de.name, name, namelen);
-  de.name[namelen] = '\0';
-  return rc->cb (rc->ctx, &de);
-}
-
-int
-ext4_readdir (struct fpfs *fs, const char *path,
-              int (*cb) (void *ctx, const struct fpfs_dirent *de), void *ctx)
-{
-  struct readdir_ctx rc = { cb, ctx };
-  struct fs_inode *dir;
-  int ret;
-
-  ret = ext4_lookup_path (fs, path, &dir);
-  if (ret < 0)
-    return ret;
-  ret = fs_isdir (dir) ? ext4_dir_iterate (dir, readdir_cb, &rc) : -ENOTDIR;
-  iput (dir);
+    inode_mark_state (VFS_I (inode), I_DIRTY_SYNC);
   return ret;
 }

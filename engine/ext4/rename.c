@@ -23,8 +23,6 @@
 
 #include "ext4.h"
 
-#define EXT4_LINK_MAX 65000u
-
 struct rename_side {
   struct fs_inode *dir;
   const char *name;
