@@ -1,5 +1,5 @@
 /* cmd_check: `flushpoint check`, the command-line face of ck_check_run()
- * (checker/ck_check.h) and the reports (checker/ck_report.h).
+ * (checker/recovery/ck_check.h) and the reports (checker/report/ck_report.h).
  *
  * Exit status: 0 no state violates a promise; 1 some do (or the runner and
  * the log disagree on the injected faults that fired); 2 usage error or

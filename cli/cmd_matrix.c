@@ -1,5 +1,5 @@
 /* cmd_matrix: `flushpoint matrix`, the command-line face of ck_matrix_run()
- * and its reports (checker/ck_matrix.h).
+ * and its reports (checker/matrix/ck_matrix.h).
  *
  * Exit status: 0 every cell ran and was checked (violations in a matrix
  * are results, shown in the tables: nobarrier columns are expected to
