@@ -284,6 +284,12 @@ wl_nbdkit_uri (const struct wl_nbdkit *s)
   return s->s_uri;
 }
 
+const char *
+wl_nbdkit_socket (const struct wl_nbdkit *s)
+{
+  return s->s_sock;
+}
+
 int
 wl_nbdkit_stop (struct wl_nbdkit *s)
 {
@@ -438,17 +444,42 @@ err:
 }
 
 int
+wl_control_open (const char *uri, struct wl_control *c, char *errbuf,
+                 size_t errlen)
+{
+  struct nbd_handle *h;
+  int e;
+
+  memset (c, 0, sizeof *c);
+  if ((e = wl_ctl_open (uri, &h, &c->sink.max_len, errbuf, errlen)) < 0)
+    return e;
+  c->c_nbd = h;
+  c->sink.mark = wl_ctl_mark;
+  c->sink.ctx = h;
+  c->fault.fault = wl_ctl_fault;
+  c->fault.faults_fired = wl_ctl_faults_fired;
+  c->fault.ctx = h;
+  return 0;
+}
+
+void
+wl_control_close (struct wl_control *c)
+{
+  if (!c->c_nbd)
+    return;
+  nbd_shutdown (c->c_nbd, 0);
+  nbd_close (c->c_nbd);
+  c->c_nbd = NULL;
+}
+
+int
 wl_run_nbd (const struct wl_workload *w, const struct wl_nbd_opts *n,
             const struct wl_run_opts *o, struct wl_run_result *res,
             char *errbuf, size_t errlen)
 {
   struct wl_nbdkit *srv = NULL;
   struct fpfs_bdev *bd = NULL;
-  struct nbd_handle *ctl = NULL;
-  struct wl_mark_sink sink = { .mark = wl_ctl_mark };
-  struct wl_fault_ctl fctl = {
-    .fault = wl_ctl_fault, .faults_fired = wl_ctl_faults_fired,
-  };
+  struct wl_control ctl = { 0 };
   struct wl_run_opts ro = *o;
   const char *uri = n->uri;
   char uribuf[PATH_MAX + 32];
@@ -483,17 +514,12 @@ wl_run_nbd (const struct wl_workload *w, const struct wl_nbd_opts *n,
   }
   if ((ret = fpfs_bdev_nbd_open (uri, NULL, &bd, errbuf, errlen)) < 0)
     goto out;
-  if ((ret = wl_ctl_open (uri, &ctl, &sink.max_len, errbuf, errlen)) < 0)
+  if ((ret = wl_control_open (uri, &ctl, errbuf, errlen)) < 0)
     goto out;
-  sink.ctx = ctl;
-  fctl.ctx = ctl;
-  ro.fault_ctl = &fctl;
-  ret = wl_run_bdev (w, bd, &sink, &ro, res, errbuf, errlen);
+  ro.fault_ctl = &ctl.fault;
+  ret = wl_run_bdev (w, bd, &ctl.sink, &ro, res, errbuf, errlen);
 out:
-  if (ctl) {
-    nbd_shutdown (ctl, 0);
-    nbd_close (ctl);
-  }
+  wl_control_close (&ctl);
   fpfs_bdev_close (bd);
   e = wl_nbdkit_stop (srv);
   if (!ret && e < 0) {

@@ -296,11 +296,13 @@ wl_run_end_mark (struct wl_runner *r, int status)
 }
 
 int
-wl_runner_ready (struct wl_runner *r)
+wl_runner_ready (struct wl_runner *r, json_object *facts)
 {
   json_object *ready = wl_oracle_mark ("ready");
   int e;
 
+  if (facts)
+    json_object_object_add (ready, "kernel", facts);
   wl_oracle_put_u64 (ready, "vtime", WL_SYS0 (r, now));
   if ((e = wl_oracle_emit (r, ready)) < 0)
     return e;

@@ -62,7 +62,7 @@ wl_run_bdev (const struct wl_workload *w, struct fpfs_bdev *bd,
     goto end;
   }
   r.r_fs = wl_fs_engine (fs);
-  if ((ret = wl_runner_ready (&r)) < 0)
+  if ((ret = wl_runner_ready (&r, NULL)) < 0)
     goto end;
   ret = wl_runner_ops (&r);
 

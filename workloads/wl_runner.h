@@ -103,7 +103,8 @@ int wl_oracle_emit_after (struct wl_runner *r, size_t op, json_object *after,
  * (r->r_fs is set by the backend after its mount).  mark_run: the "run"
  * mark; backend is "engine", "ext4", ...; facts (owned) is what a kernel
  * backend records about itself (kernel release, mkfs command, ...) or
- * NULL.  ready: the "ready" mark, then the --fault specs.  ops: every op.
+ * NULL.  ready: the "ready" mark (with the facts as they stand once mkfs
+ * and mount ran, or NULL), then the --fault specs.  ops: every op.
  * end: the "end" mark for status (0 or the run's error), keeping the
  * first error's message.  free: what begin and the ops allocated. */
 int wl_runner_begin (struct wl_runner *r, const struct wl_workload *w,
@@ -113,7 +114,7 @@ int wl_runner_begin (struct wl_runner *r, const struct wl_workload *w,
 int wl_runner_mark_run (struct wl_runner *r, uint64_t disk_size,
                         uint32_t sector_size, const char *backend,
                         json_object *facts);
-int wl_runner_ready (struct wl_runner *r);
+int wl_runner_ready (struct wl_runner *r, json_object *facts);
 int wl_runner_ops (struct wl_runner *r);
 int wl_runner_end (struct wl_runner *r, int status);
 void wl_runner_free (struct wl_runner *r);

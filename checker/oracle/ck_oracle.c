@@ -90,6 +90,13 @@ or_run (struct ck_oracle *o, json_object *m, uint64_t seq, char *errbuf,
   o->workload = ck_json_str (m, "workload");
   o->mount = ck_json_str (m, "mount");
   o->persist = ck_json_str (m, "persist");
+  o->backend = ck_json_str (m, "backend");
+  if (!o->backend)
+    o->backend = "engine";
+  json_object *facts;
+  if (json_object_object_get_ex (m, "kernel", &facts))
+    o->kernel_facts = json_object_to_json_string_ext (facts,
+                                                      JSON_C_TO_STRING_PLAIN);
   ck_json_u64 (m, "seed", &o->seed);
   if (!text || !o->mount || ck_json_u64 (m, "ops", &nops) < 0) {
     fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": the \"run\" mark lacks "
@@ -205,7 +212,13 @@ or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
     return -EBADMSG;
   }
   if (strcmp (kind, "ready") == 0) {
+    json_object *facts;
     o->ready_seq = seq;
+    /* A kernel run's facts once mkfs and mount ran (the run mark has them
+     * as they stood before). */
+    if (json_object_object_get_ex (m, "kernel", &facts))
+      o->kernel_facts = json_object_to_json_string_ext (
+                          facts, JSON_C_TO_STRING_PLAIN);
     return 0;
   }
   if (strcmp (kind, "end") == 0) {
@@ -282,7 +295,12 @@ ck_oracle_load (struct fplog_reader *rd, struct ck_oracle **out,
   while (!err && (rc = fplog_next (rd, &e, errbuf, errlen)) == FPLOG_NEXT_ENTRY) {
     json_object *m;
 
-    if (e.type == FPLOG_FAULT && (e.flags & FPLOG_F_FAILED)) {
+    if (e.type == FPLOG_FAULT && (e.flags & FPLOG_F_FAILED)
+        && o->end_seq != CK_NO_SEQ) {
+      /* After the end mark: the run's own closing power cut (a kernel
+       * run, wl_run_kernel.c), not a fault the workload met. */
+      o->faults_after_end++;
+    } else if (e.type == FPLOG_FAULT && (e.flags & FPLOG_F_FAILED)) {
       o->fault_entries++;
       /* A failed request that writes (not FLUSH, not READ): its length is
        * not 0, and its text names it. */

@@ -64,6 +64,10 @@ struct ck_oracle {
   uint64_t run_seq, ready_seq, end_seq;  /* CK_NO_SEQ when absent */
   const char *workload;          /* name */
   const char *mount;             /* canonical mount options of the run */
+  const char *backend;           /* "engine" (also when the mark predates
+                                    the field), "ext4", "xfs", "btrfs" */
+  const char *kernel_facts;      /* a kernel run's facts (kernel release,
+                                    mkfs command, ...) as JSON text, or NULL */
   const char *persist;
   const char *end_status;        /* "ok", "failed", "error", or NULL */
   uint64_t seed;
@@ -73,7 +77,10 @@ struct ck_oracle {
   size_t marks, foreign_marks, syncs;
   /* Errors and injected faults (ORACLE.md "Errors", LOG-FORMAT.md FAULT):
    * what the log holds and what the runner's end mark says. */
-  uint64_t fault_entries;        /* FAULT entries with FPLOG_F_FAILED */
+  uint64_t fault_entries;        /* FAULT entries with FPLOG_F_FAILED,
+                                    up to the end mark */
+  uint64_t faults_after_end;     /* the same after it (a kernel run's
+                                    closing power cut) */
   uint64_t first_write_fault;    /* seq of the first failed WRITE/TRIM/ZERO,
                                     or CK_NO_SEQ */
   size_t failed_syncs;           /* after-marks with "sync_failed" */

@@ -99,11 +99,11 @@ vw_join (const char *dir, const char *name)
 
 /* Read directory node d's entries and add their nodes. */
 static int
-vw_dir (struct fpfs *fs, struct ck_view *v, size_t d)
+vw_dir (const struct wl_fs *fs, struct ck_view *v, size_t d)
 {
   struct vw_names ns = { 0 };
   char *dpath = v->n[d].path;
-  int err = fpfs_readdir (fs, dpath, vw_collect, &ns);
+  int err = fs->ops->readdir (fs->ctx, dpath, vw_collect, &ns);
 
   if (ns.oom)
     err = -ENOMEM;
@@ -118,7 +118,7 @@ vw_dir (struct fpfs *fs, struct ck_view *v, size_t d)
       err = -ENOMEM;
       break;
     }
-    se = fpfs_stat (fs, child, &st);
+    se = fs->ops->stat (fs->ctx, child, &st);
     if (se == 0)
       err = vw_node (v, (struct ck_id) { st.ino, st.generation }, &st, child,
                      &node);
@@ -138,7 +138,7 @@ vw_dir (struct fpfs *fs, struct ck_view *v, size_t d)
 }
 
 int
-ck_view_build (struct fpfs *fs, struct ck_view *v, char *errbuf,
+ck_view_build (const struct wl_fs *fs, struct ck_view *v, char *errbuf,
                size_t errlen)
 {
   struct fpfs_stat st;
@@ -146,7 +146,7 @@ ck_view_build (struct fpfs *fs, struct ck_view *v, char *errbuf,
   int err;
 
   memset (v, 0, sizeof *v);
-  err = fpfs_stat (fs, "/", &st);
+  err = fs->ops->stat (fs->ctx, "/", &st);
   if (!err)
     err = vw_node (v, CK_ROOT, &st, "/", &root);
   /* Breadth first: nodes are appended as they are met, so walking the

@@ -20,6 +20,7 @@
 #include "ck_map.h"
 #include "ck_model.h"
 #include "fpfs.h"
+#include "wl_fs.h"
 
 #define CK_VIEW_MAX_NODES (1u << 20)
 #define CK_VIEW_NO_NODE   UINT32_MAX
@@ -48,8 +49,9 @@ struct ck_view {
   bool truncated;          /* stopped at CK_VIEW_MAX_NODES */
 };
 
-/* Walk fs from "/".  -errno when the root itself cannot be read. */
-int ck_view_build (struct fpfs *fs, struct ck_view *v, char *errbuf,
+/* Walk fs (the engine or a mounted kernel file system, wl_fs.h) from "/".
+ * -errno when the root itself cannot be read. */
+int ck_view_build (const struct wl_fs *fs, struct ck_view *v, char *errbuf,
                    size_t errlen);
 void ck_view_free (struct ck_view *v);
 

@@ -21,6 +21,7 @@
 #include "ck_build.h"
 #include "ck_check.h"
 #include "ck_fsck.h"
+#include "ck_kernel.h"
 #include "ck_model.h"
 #include "ck_view.h"
 
@@ -29,6 +30,8 @@ struct ck_shared {
   const struct ck_oracle *oracle;
   const struct ck_model *model;
   struct fpfs_mount_opts mo;
+  bool kernel;                 /* recover with the kernel (ko), not fpfs */
+  struct kfs_opts ko;
   struct ck_rules_opts ro;
   bool fsck_allowed;           /* nojournal: a crash needs fsck anyway */
   struct ck_state_result *slots;
@@ -45,6 +48,7 @@ struct ck_shared {
 struct ck_worker {
   struct ck_shared *sh;
   struct ck_build *b;
+  struct ck_kernel *k;         /* sh->kernel: this worker's loop + mount */
   pthread_t thread;
   char err[1024];
 };
@@ -75,58 +79,76 @@ ck_fail (struct ck_shared *sh, int err, const char *msg)
 static long
 ck_fs_pread (void *ctx, const char *path, void *buf, size_t len, uint64_t off)
 {
-  struct fpfs *fs = ctx;
-  int fd = fpfs_open (fs, path, O_RDONLY, 0);
-  size_t got = 0;
-
-  if (fd < 0)
-    return fd;
-  while (got < len) {
-    ssize_t n = fpfs_pread (fs, fd, (uint8_t *) buf + got, len - got,
-                            off + got);
-    if (n < 0) {
-      fpfs_close (fs, fd);
-      return (long) n;
-    }
-    if (n == 0)
-      break;
-    got += (size_t) n;
-  }
-  fpfs_close (fs, fd);
-  return (long) got;
+  return wl_fs_read_path (ctx, path, buf, len, off);
 }
 
-/* Recover the state on bd, judge it, drop the engine, fsck the image. */
+/* A recovery or fsck finding: fsck damage, allowed without a journal. */
+static int
+ck_fsck_finding (struct ck_shared *sh, struct ck_state_result *res,
+                 const char *what, const char *why)
+{
+  return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
+                        NULL, "%s%s", what, why);
+}
+
+/* Walk the recovered file system and judge it against the promises. */
+static int
+ck_judge_view (struct ck_shared *sh, const struct ck_state *st,
+               const struct wl_fs *fs, struct ck_state_result *res)
+{
+  struct ck_view view;
+  char why[512] = "";
+  int rc = ck_view_build (fs, &view, why, sizeof why), err = 0;
+
+  if (rc == -ENOMEM)
+    err = rc;
+  else if (rc < 0)
+    err = ck_fsck_finding (sh, res, "after recovery: ", why);
+  else {
+    struct ck_fsread rd = { ck_fs_pread, (void *) fs };
+    err = ck_rules_check (sh->oracle, sh->model, &sh->ro, st->recipe.end,
+                          &view, &rd, res);
+  }
+  ck_view_free (&view);
+  return err;
+}
+
+static int
+ck_judge_fsck (struct ck_shared *sh, int rc, const char *why,
+               struct ck_state_result *res)
+{
+  if (rc < 0)
+    return ck_fsck_finding (sh, res, "fsck could not run: ",
+                            strerror (-rc));
+  if (rc > 0)
+    return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
+                          NULL, "fsck: %s%s", why, sh->fsck_allowed
+                          ? " (allowed: without a journal a crash needs "
+                            "fsck)" : "");
+  ck_result_held (res, CK_P_FSCK);     /* recovered (and fsck clean if run) */
+  return 0;
+}
+
+/* Recover the state on bd with the engine, judge it, drop the engine,
+ * fsck the image. */
 static int
 ck_judge (struct ck_worker *w, const struct ck_state *st,
           struct fpfs_bdev *bd, struct ck_state_result *res)
 {
   struct ck_shared *sh = w->sh;
   struct fpfs *fs = NULL;
-  struct ck_view view;
+  struct wl_fs wfs;
   char why[512] = "";
   bool ran = false;
-  int rc, err = 0;
+  int rc, err;
 
   rc = fpfs_mount (bd, &sh->mo, &fs, why, sizeof why);
   if (rc < 0)
     return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
-                          NULL,
-                          "recovery failed: mount: %s (%s)",
+                          NULL, "recovery failed: mount: %s (%s)",
                           why[0] ? why : "no detail", strerror (-rc));
-  rc = ck_view_build (fs, &view, why, sizeof why);
-  if (rc == -ENOMEM)
-    err = rc;
-  else if (rc < 0)
-    err = ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
-                         NULL,
-                         "after recovery: %s", why);
-  else {
-    struct ck_fsread rd = { ck_fs_pread, fs };
-    err = ck_rules_check (sh->oracle, sh->model, &sh->ro, st->recipe.end,
-                          &view, &rd, res);
-  }
-  ck_view_free (&view);
+  wfs = wl_fs_engine (fs);
+  err = ck_judge_view (sh, st, &wfs, res);
   /* Leave the engine without writing anything more: fsck judges the image
    * exactly as recovery left it (recovery itself must leave the journal
    * clean), not what a later unmount would add. */
@@ -136,18 +158,35 @@ ck_judge (struct ck_worker *w, const struct ck_state *st,
   rc = ck_fsck_run (bd, &ran, why, sizeof why);
   if (ran)
     atomic_store (&sh->fsck_ran, true);
+  return ck_judge_fsck (sh, rc, why, res);
+}
+
+/* The same with the kernel: the image goes to a loop device and is
+ * mounted (the kernel replays its journal), walked through the mount,
+ * unmounted, and checked with the file system's own fsck. */
+static int
+ck_judge_kernel (struct ck_worker *w, const struct ck_state *st,
+                 struct fpfs_bdev *bd, struct ck_state_result *res)
+{
+  struct ck_shared *sh = w->sh;
+  struct wl_fs wfs;
+  char why[1024] = "";
+  int rc, err;
+
+  rc = ck_kernel_recover (w->k, bd, &wfs, why, sizeof why);
+  if (rc == -ENOMEM || rc == -EIO)
+    return rc;                   /* ours, not the state's */
   if (rc < 0)
     return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
-                          NULL,
-                          "fsck could not run: %s", strerror (-rc));
-  if (rc > 0)
-    return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
-                          NULL,
-                          "fsck: %s%s", why, sh->fsck_allowed
-                          ? " (allowed: without a journal a crash needs fsck)"
-                          : "");
-  ck_result_held (res, CK_P_FSCK);     /* recovered (and fsck clean if run) */
-  return 0;
+                          NULL, "recovery failed: the kernel's mount: %s "
+                          "(%s)", why[0] ? why : "no detail",
+                          strerror (-rc));
+  err = ck_judge_view (sh, st, &wfs, res);
+  rc = ck_kernel_fsck (w->k, why, sizeof why);
+  if (err)
+    return err;
+  atomic_store (&sh->fsck_ran, true);
+  return ck_judge_fsck (sh, rc, why, res);
 }
 
 static int
@@ -193,7 +232,8 @@ ck_w_state (void *ctx, const struct ck_state *st)
     err = ck_build_state (w->b, &st->recipe, &bd, w->err, sizeof w->err);
     if (err)
       return err;
-    err = ck_judge (w, st, bd, res);
+    err = sh->kernel ? ck_judge_kernel (w, st, bd, res)
+                     : ck_judge (w, st, bd, res);
     ck_build_state_done (w->b);
     if (err)
       return err;
@@ -214,6 +254,8 @@ ck_worker_main (void *arg)
 
   err = ck_build_open (sh->o->log_path, sh->o->base_path, &w->b, w->err,
                        sizeof w->err);
+  if (!err && sh->kernel)
+    err = ck_kernel_open (&sh->ko, &w->k, w->err, sizeof w->err);
   if (!err)
     err = fplog_reader_open (sh->o->log_path, &rd, w->err, sizeof w->err);
   if (!err)
@@ -225,6 +267,7 @@ ck_worker_main (void *arg)
     ck_fail (sh, err, w->err);
   }
   fplog_reader_close (rd);
+  ck_kernel_close (w->k);
   ck_build_close (w->b);
   atomic_fetch_sub (&sh->running, 1);
   return NULL;
@@ -243,6 +286,45 @@ static int
 ck_count_state (void *ctx, const struct ck_state *st)
 {
   (void) ctx, (void) st;
+  return 0;
+}
+
+/* A log recorded on a kernel file system is recovered by that kernel
+ * file system.  Stale data is allowed where the kernel documents it:
+ * ext4's data=writeback and no journal (Documentation/filesystems/ext4
+ * "data=writeback"); xfs and btrfs never expose old blocks of another
+ * file (xfs converts unwritten extents at I/O completion,
+ * xfs_end_ioend; btrfs writes data copy-on-write before the tree that
+ * points at it), so stale data there is a violation. */
+static int
+ck_prepare_kernel (struct ck_shared *sh, struct ck_check_result *res,
+                   char *errbuf, size_t errlen)
+{
+  const char *fs = res->oracle->backend;
+  enum kfs_type t;
+  char why[512] = "";
+  int err;
+
+  if (kfs_type_parse (fs, &t) < 0) {
+    snprintf (errbuf, errlen, "the run was on \"%s\", which this checker "
+              "cannot recover (engine, ext4, xfs, btrfs)", fs);
+    return -EBADMSG;
+  }
+  if ((err = kfs_probe (t, why, sizeof why)) < 0) {
+    snprintf (errbuf, errlen, "the run was on the kernel's %s; recovering "
+              "its states needs the kernel here: %s", fs, why);
+    return -ENOTSUP;
+  }
+  if ((err = kfs_opts_parse (t, res->oracle->mount, &sh->ko, why,
+                             sizeof why)) < 0) {
+    snprintf (errbuf, errlen, "the run's mount options \"%s\" on %s: %s",
+              res->oracle->mount, fs, why);
+    return -EBADMSG;
+  }
+  sh->kernel = true;
+  snprintf (res->mount, sizeof res->mount, "%s", sh->ko.canon);
+  if (t != KFS_EXT4)
+    sh->ro.stale_allowed = false;
   return 0;
 }
 
@@ -280,6 +362,10 @@ ck_prepare (const struct ck_check_opts *o, struct ck_shared *sh,
     fpfs_mount_opts_format (&sh->mo, res->mount, sizeof res->mount);
     sh->ro.profile = o->profile;
     sh->ro.stale_allowed = sh->mo.data == FPFS_DATA_WRITEBACK || sh->mo.nojournal;
+    if (strcmp (res->oracle->backend, "engine") != 0)
+      err = ck_prepare_kernel (sh, res, errbuf, errlen);
+  }
+  if (!err) {
     sh->ro.torn = (o->states.kinds & CK_KIND_BIT (CK_KIND_TORN)) != 0;
     res->stale_allowed = sh->ro.stale_allowed;
     sh->fsck_allowed = res->fsck_allowed = sh->mo.nojournal;

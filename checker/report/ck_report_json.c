@@ -77,6 +77,12 @@ ck_report_json (const struct ck_check_result *r, const struct ck_report_opts *o)
   json_object_object_add (j, "persist", json_object_new_string (
                             r->oracle->persist ? r->oracle->persist : ""));
   json_object_object_add (j, "mount", json_object_new_string (r->mount));
+  json_object_object_add (j, "fs", json_object_new_string (r->oracle->backend));
+  json_object_object_add (j, "deterministic", json_object_new_boolean (
+                            strcmp (r->oracle->backend, "engine") == 0));
+  if (r->oracle->kernel_facts)
+    json_object_object_add (j, "kernel", json_tokener_parse (
+                              r->oracle->kernel_facts));
   json_object_object_add (j, "profile", json_object_new_string (ck_profile_name (o->profile)));
   json_object_object_add (j, "stale_allowed", json_object_new_boolean (r->stale_allowed));
   json_object_object_add (j, "fsck_ran", json_object_new_boolean (r->fsck_ran));

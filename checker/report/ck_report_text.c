@@ -2,6 +2,7 @@
  * every report uses (ck_report.h). */
 #define XXH_STATIC_LINKING_ONLY   /* XXH3_state_t on the stack */
 #include <errno.h>
+#include <json-c/json.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,19 @@ rt_header (FILE *out, const struct ck_check_result *r,
            ? "; the run ended " : "",
            r->oracle->end_status && strcmp (r->oracle->end_status, "ok")
            ? r->oracle->end_status : "");
+  if (strcmp (r->oracle->backend, "engine") != 0) {
+    json_object *f = r->oracle->kernel_facts
+                     ? json_tokener_parse (r->oracle->kernel_facts) : NULL, *x;
+#define RT_FACT(k) (f && json_object_object_get_ex (f, k, &x) \
+                    ? json_object_get_string (x) : "?")
+    fprintf (out, "fs:        the running kernel's %s (Linux %s), recovered "
+             "by this kernel (loop + mount + its fsck); not deterministic: "
+             "a rerun can give another log\n", r->oracle->backend,
+             RT_FACT ("kernel"));
+    fprintf (out, "mkfs:      %s\n", RT_FACT ("mkfs"));
+#undef RT_FACT
+    json_object_put (f);
+  }
   fprintf (out, "recovery:  mount %s; profile %s; stale data %s%s\n",
            r->mount, ck_profile_name (o->profile),
            r->stale_allowed ? "allowed (data not ordered)" : "a violation",
