@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uuid/uuid.h>
 
 #include "kfs.h"
 #include "wl_runner.h"
@@ -179,10 +180,11 @@ wl_run_kernel (const struct wl_workload *w, const char *fsname,
                               errlen)) < 0)
     goto out;
   snprintf (res->mount_canon, sizeof res->mount_canon, "%s", ko.canon);
-  /* The file system's uuid: the run's, with its first byte flipped, so
-   * the two never look alike in a report. */
-  memcpy (fsuuid, uuid, 16);
-  fsuuid[0] ^= 0xff;
+  /* The file system's uuid: fresh for every run (it is in the mkfs
+   * command the facts record).  The run's own would repeat across runs
+   * of one cell, and btrfs refuses a uuid the kernel still remembers from
+   * a device it saw before ("non-unique UUID"). */
+  uuid_generate_random (fsuuid);
   struct kfs_stack_opts sto = {
     .nbd_socket = sock, .size = size, .opts = &ko, .uuid = fsuuid,
   };

@@ -8,28 +8,34 @@
  * the per-state results need not be kept.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
 #include "ck_check.h"
 #include "ck_matrix.h"
 #include "ck_report.h"
+#include "kfs.h"
 #include "wl_run.h"
 
 static const struct ck_matrix_col mx_default_cols[] = {
-  { "ordered+barrier", "data=ordered,barrier" },
-  { "ordered+nobarrier", "data=ordered,nobarrier" },
-  { "writeback", "data=writeback,barrier" },
-  { "journal", "data=journal,barrier" },
-  { "nojournal", "nojournal,barrier" },
+  { "ordered+barrier", "data=ordered,barrier", "" },
+  { "ordered+nobarrier", "data=ordered,nobarrier", "" },
+  { "writeback", "data=writeback,barrier", "" },
+  { "journal", "data=journal,barrier", "" },
+  { "nojournal", "nojournal,barrier", "" },
 };
 
 void
@@ -81,6 +87,7 @@ ck_matrix_columns (struct ck_matrix_opts *o, const char *modes,
                   CK_MATRIX_MAX_COLS);
         return -EINVAL;
       }
+      o->cols[n].fs[0] = '\0';
       snprintf (o->cols[n].name, sizeof o->cols[n].name, "%s+%s", m,
                 on ? "barrier" : "nobarrier");
       snprintf (o->cols[n].opts, sizeof o->cols[n].opts, "%s%s,%s",
@@ -90,6 +97,53 @@ ck_matrix_columns (struct ck_matrix_opts *o, const char *modes,
     }
   }
   o->ncols = n;
+  return 0;
+}
+
+int
+ck_matrix_add_fs (struct ck_matrix_opts *o, const char *fs, const char *cols,
+                  char *errbuf, size_t errlen)
+{
+  enum kfs_type t;
+  size_t nengine = 0;
+
+  if (kfs_type_parse (fs, &t) < 0) {
+    snprintf (errbuf, errlen, "--fs: '%s' is not engine, ext4, xfs or btrfs",
+              fs);
+    return -EINVAL;
+  }
+  for (size_t c = 0; c < o->ncols; c++)
+    nengine += o->cols[c].fs[0] == '\0';
+  for (size_t c = 0, added = 0; c < nengine; c++) {
+    const struct ck_matrix_col *e = &o->cols[c];
+    if (cols) {
+      char buf[512], *save, *w;
+      bool want = false;
+      snprintf (buf, sizeof buf, "%s", cols);
+      for (w = strtok_r (buf, ",", &save); w; w = strtok_r (NULL, ",", &save))
+        want |= strcmp (w, e->name) == 0;
+      if (!want)
+        continue;
+    }
+    if (o->ncols == CK_MATRIX_MAX_COLS) {
+      snprintf (errbuf, errlen, "more than %d mount columns",
+                CK_MATRIX_MAX_COLS);
+      return -EINVAL;
+    }
+    struct ck_matrix_col *k = &o->cols[o->ncols++];
+    snprintf (k->name, sizeof k->name, "%s.%s", fs, e->name);
+    snprintf (k->opts, sizeof k->opts, "%s", e->opts);
+    if (t != KFS_EXT4 && strncmp (k->opts, "data=ordered", 12) == 0) {
+      /* xfs and btrfs have no data= modes; what they always do is what
+       * the ordered column compares them with. */
+      const char *rest = k->opts + 12;
+      memmove (k->opts, *rest == ',' ? rest + 1 : rest,
+               strlen (*rest == ',' ? rest + 1 : rest) + 1);
+    }
+    snprintf (k->fs, sizeof k->fs, "%s", fs);
+    added++;
+    (void) added;
+  }
   return 0;
 }
 
@@ -135,6 +189,12 @@ mx_cell_result (struct ck_cell *c, const struct ck_check_result *cr)
   for (size_t i = 0; i < cr->nstates; i++)
     for (size_t k = 0; k < cr->states[i].nf; k++)
       c->after_error += cr->states[i].f[k].after_error;
+  for (size_t i = 0; i < cr->nstates; i++)
+    for (int p = 0; p < CK_P__COUNT; p++)
+      if (!c->recipe[p][0] && cr->worst[p] >= CK_V_LOST
+          && cr->states[i].v[p] == cr->worst[p])
+        ck_recipe_format (&cr->states[i].recipe, c->recipe[p],
+                          sizeof c->recipe[p]);
   c->states = cr->nstates;
   c->checked = cr->checked;
   c->violated = cr->violated;
@@ -172,7 +232,27 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
     ro.n_faults = c->nfaults;
     ro.keep_going = true;         /* any op may fail: record and go on */
   }
-  rc = wl_run_nbd (w, &no, &ro, &rr, err, sizeof err);
+  const struct ck_matrix_col *col = &o->cols[c->col];
+  if (col->fs[0]) {
+    enum kfs_type t;
+    struct kfs_opts ko;
+    char why[256] = "";
+    kfs_type_parse (col->fs, &t);
+    if (o->fs_persist_mask
+        && !(o->fs_persist_mask & (1u << o->persist[c->persist]))) {
+      c->na = true;
+      snprintf (c->msg, sizeof c->msg, "not run on %s with persist %s",
+                col->fs, wl_persist_name (o->persist[c->persist]));
+      goto out;
+    }
+    if (kfs_opts_parse (t, mount, &ko, why, sizeof why) < 0) {
+      c->na = true;
+      snprintf (c->msg, sizeof c->msg, "n/a: %s", why);
+      goto out;
+    }
+    rc = wl_run_kernel (w, col->fs, &no, &ro, &rr, err, sizeof err);
+  } else
+    rc = wl_run_nbd (w, &no, &ro, &rr, err, sizeof err);
   /* -EPROTO: an op did not behave as written (a bug switch can do that);
    * the log is whole, so it is still checked. */
   if (rc < 0 && rc != -EPROTO) {
@@ -184,7 +264,7 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
     snprintf (c->msg, sizeof c->msg, "run: %s", err);
   ck_check_opts_init (&co);
   co.log_path = c->log;
-  co.states = o->states;
+  co.states = col->fs[0] && o->fs_states_set ? o->fs_states : o->states;
   co.profile = o->profile;
   co.jobs = 1;
   rc = ck_check_run (&co, &cr, err, sizeof err);
@@ -210,6 +290,117 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
                (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
+/* Test hook: a cell whose name contains $FP_TEST_CELL_ABORT aborts in its
+ * child, as an engine assertion would (tests/e2e/test_matrix_isolation.py). */
+static void
+mx_test_abort (const struct ck_cell *c)
+{
+  const char *a = getenv ("FP_TEST_CELL_ABORT");
+  if (a && a[0] && strstr (c->name, a))
+    abort ();
+}
+
+/* Run the cell in a child process; its result comes back through a pipe
+ * as the struct itself (plain data).  Anything else -- a signal, an exit
+ * without a result, the time limit -- makes the cell ERR with the reason
+ * and the commands that rebuild it, and the matrix goes on. */
+static void
+mx_run_cell_isolated (struct mx_shared *sh, struct ck_cell *c)
+{
+  struct ck_cell got;
+  struct timespec t0, t1;
+  int fds[2], st = 0;
+  size_t have = 0;
+  bool timed_out = false;
+  pid_t pid;
+
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  if (pipe2 (fds, O_CLOEXEC) < 0) {
+    c->err = -errno;
+    snprintf (c->msg, sizeof c->msg, "pipe: %s", strerror (errno));
+    return;
+  }
+  fflush (NULL);
+  pid = fork ();
+  if (pid == 0) {
+    close (fds[0]);
+    mx_test_abort (c);
+    mx_run_cell (sh, c);
+    const char *p = (const char *) c;
+    for (size_t n = 0; n < sizeof *c;) {
+      ssize_t k = write (fds[1], p + n, sizeof *c - n);
+      if (k <= 0)
+        _exit (3);
+      n += (size_t) k;
+    }
+    _exit (0);
+  }
+  close (fds[1]);
+  if (pid < 0) {
+    c->err = -errno;
+    snprintf (c->msg, sizeof c->msg, "fork: %s", strerror (errno));
+    close (fds[0]);
+    return;
+  }
+  for (;;) {
+    struct pollfd pf = { fds[0], POLLIN, 0 };
+    int ms = -1;
+    if (sh->o->cell_timeout_s) {
+      clock_gettime (CLOCK_MONOTONIC, &t1);
+      double left = sh->o->cell_timeout_s
+                    - ((double) (t1.tv_sec - t0.tv_sec)
+                       + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
+      ms = left <= 0 ? 0 : (int) (left * 1000) + 1;
+    }
+    int pr = poll (&pf, 1, ms);
+    if (pr < 0 && errno == EINTR)
+      continue;
+    if (pr == 0) {
+      timed_out = true;
+      kill (pid, SIGKILL);
+      break;
+    }
+    ssize_t k = read (fds[0], (char *) &got + have, sizeof got - have);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      break;
+    have += (size_t) k;
+    if (have == sizeof got)
+      break;
+  }
+  close (fds[0]);
+  while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (have == sizeof got && !timed_out) {
+    *c = got;
+    return;
+  }
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  c->seconds = (double) (t1.tv_sec - t0.tv_sec) +
+               (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  c->err = timed_out ? -ETIMEDOUT : -ECHILD;
+  char how[64];
+  if (timed_out)
+    snprintf (how, sizeof how, "ran past --cell-timeout %us",
+              sh->o->cell_timeout_s);
+  else if (WIFSIGNALED (st))
+    snprintf (how, sizeof how, "died of signal %d (%s)", WTERMSIG (st),
+              strsignal (WTERMSIG (st)));
+  else
+    snprintf (how, sizeof how, "exited with status %d without a result",
+              WIFEXITED (st) ? WEXITSTATUS (st) : -1);
+  /* The message may be cut: the cell's name and log are in the JSON. */
+  char big[2048];
+  snprintf (big, sizeof big, "the cell %s; rebuild: "
+            "flushpoint run %.120s --start-nbdkit --log %.120s --persist %s "
+            "--mount %s%s%s, then flushpoint check %.120s", how, sh->o->workloads[c->wl], c->log,
+            wl_persist_name (sh->o->persist[c->persist]),
+            sh->o->cols[c->col].opts, sh->o->cols[c->col].fs[0] ? " --fs "
+            : "", sh->o->cols[c->col].fs, c->log);
+  snprintf (c->msg, sizeof c->msg, "%.*s", (int) sizeof c->msg - 1, big);
+}
+
 static void *
 mx_worker (void *arg)
 {
@@ -217,7 +408,7 @@ mx_worker (void *arg)
   size_t i;
 
   while ((i = atomic_fetch_add (&sh->next, 1)) < sh->r->ncells) {
-    mx_run_cell (sh, &sh->r->cells[i]);
+    mx_run_cell_isolated (sh, &sh->r->cells[i]);
     atomic_fetch_add (&sh->done, 1);
   }
   atomic_fetch_sub (&sh->running, 1);
@@ -356,7 +547,7 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
   for (size_t i = 0; i < r->ncells; i++) {
     r->states += r->cells[i].states;
     r->checked += r->cells[i].checked;
-    r->failed_cells += r->cells[i].err != 0;
+    r->failed_cells += r->cells[i].err != 0 && !r->cells[i].na;
   }
  out:
   clock_gettime (CLOCK_MONOTONIC, &t1);

@@ -40,11 +40,13 @@
 #include "faults.h"
 #include "wl.h"
 
-#define CK_MATRIX_MAX_COLS 16
+#define CK_MATRIX_MAX_COLS 32
 
 struct ck_matrix_col {
-  char name[32];                 /* "ordered+barrier", "nojournal", ... */
+  char name[48];                 /* "ordered+barrier", "nojournal", ...;
+                                    "ext4.ordered+barrier" on a kernel fs */
   char opts[96];                 /* "data=ordered,barrier", ... */
+  char fs[8];                    /* "" (the engine), "ext4", "xfs", "btrfs" */
 };
 
 struct ck_matrix_opts {
@@ -65,6 +67,16 @@ struct ck_matrix_opts {
    * (ck_matrix_cell_faults) and --keep-going; the seed is fault_seed. */
   bool random_faults;
   uint64_t fault_seed;
+  /* Kernel file-system columns (ck_matrix_add_fs): the persist choices
+   * they run (bit 1 << enum wl_persist; 0: all) and their crash states
+   * (fs_states_set: else `states`). */
+  uint32_t fs_persist_mask;
+  struct ck_states_opts fs_states;
+  bool fs_states_set;
+  /* A cell runs in a child process of its own: a crash, an assertion, an
+   * out-of-memory kill or a hang there is that cell's ERR, never the
+   * matrix's.  Seconds before a cell is killed (0: no limit). */
+  unsigned cell_timeout_s;
   void (*progress) (void *ctx, uint64_t done, uint64_t total);
   void *progress_ctx;
 };
@@ -76,6 +88,12 @@ void ck_matrix_opts_init (struct ck_matrix_opts *o);
  * may be NULL for all of it). */
 int ck_matrix_columns (struct ck_matrix_opts *o, const char *modes,
                        const char *barriers, char *errbuf, size_t errlen);
+/* Add the kernel's file system fs ("ext4", "xfs", "btrfs") as columns:
+ * a twin of each engine column named in cols ("ordered+barrier,journal";
+ * NULL: every engine column), named "FS.COLUMN".  A column the file
+ * system cannot mount (xfs has no data=journal) stays, its cells "n/a". */
+int ck_matrix_add_fs (struct ck_matrix_opts *o, const char *fs,
+                      const char *cols, char *errbuf, size_t errlen);
 
 struct ck_cell {
   size_t wl, persist, col;       /* indexes into the options */
@@ -83,7 +101,13 @@ struct ck_cell {
   char name[256];                /* "fsync-seed--fdatasync--writeback" */
   char log[4096];
   int err;                       /* the run or check failed: msg says */
+  bool na;                       /* not run: the fs lacks the column's
+                                    options, or its persist choice is not
+                                    among fs_persist_mask (msg says) */
   char msg[512];
+  /* Per property, the recipe of the first state with the worst verdict
+   * (when lost or violated), for the agreement table. */
+  char recipe[CK_P__COUNT][80];
   uint64_t states, checked, violated;
   uint64_t per_prop[CK_P__COUNT][CK_V_VIOLATED + 1];
   uint8_t worst[CK_P__COUNT];
@@ -129,6 +153,23 @@ int ck_matrix_html (const struct ck_matrix_opts *o,
                     size_t errlen);
 /* Cells whose runner and log disagree on injected faults (exit status). */
 size_t ck_matrix_disagreements (const struct ck_matrix_result *r);
+/* Engine vs a kernel file system, verdict by verdict, over the cells
+ * that ran on both (same workload, persist and mount options). */
+struct ck_agree_row {
+  size_t engine_cell, fs_cell;
+  int prop;
+  bool unsafe;                   /* the engine said held, the kernel not */
+};
+struct ck_agreement {
+  char fs[8];
+  uint64_t verdicts, agree;
+  struct ck_agree_row *rows;     /* the disagreements, unsafe ones first */
+  size_t nrows;
+};
+int ck_matrix_agreement (const struct ck_matrix_opts *o,
+                         const struct ck_matrix_result *r, const char *fs,
+                         struct ck_agreement *a);
+void ck_agreement_free (struct ck_agreement *a);
 /* Bugs not caught by any cell (for the exit status). */
 size_t ck_matrix_uncaught (const struct ck_matrix_opts *o,
                            const struct ck_matrix_result *r);

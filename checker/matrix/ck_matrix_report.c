@@ -22,6 +22,10 @@ mr_cell_text (const struct ck_cell *c, char *buf, size_t len)
   size_t n = 0;
   bool viol = false, lost = false;
 
+  if (c->na) {
+    snprintf (buf, len, "n/a");
+    return;
+  }
   if (c->err) {
     snprintf (buf, len, "ERR");
     return;
@@ -73,13 +77,17 @@ mr_caught (const struct ck_matrix_result *r, const struct ck_cell *c)
 /* Cells of persist choice p (and column col, SIZE_MAX for all) by the
  * verdict of one property. */
 static void
-mr_summary_counts (const struct ck_matrix_result *r, size_t p, size_t col,
+mr_summary_counts (const struct ck_matrix_opts *o,
+                   const struct ck_matrix_result *r, size_t p, size_t col,
                    int prop, uint64_t out[CK_V_VIOLATED + 1])
 {
   memset (out, 0, sizeof (uint64_t) * (CK_V_VIOLATED + 1));
   for (size_t i = 0; i < r->ncells; i++)
     if (r->cells[i].bug < 0 && r->cells[i].persist == p && !r->cells[i].err &&
-        (col == SIZE_MAX || r->cells[i].col == col))
+        !r->cells[i].na &&
+        /* "all columns" means the engine's: a kernel column has its own */
+        (col == SIZE_MAX ? o->cols[r->cells[i].col].fs[0] == '\0'
+                         : r->cells[i].col == col))
       out[r->cells[i].worst[prop]]++;
 }
 
@@ -99,13 +107,214 @@ mr_summary_text (FILE *out, const struct ck_matrix_opts *o,
     fprintf (out, "  %-8s", ck_prop_name (prop));
     for (size_t p = 0; p < o->npersist; p++) {
       uint64_t v[CK_V_VIOLATED + 1];
-      mr_summary_counts (r, p, col, prop, v);
+      mr_summary_counts (o, r, p, col, prop, v);
       snprintf (buf, sizeof buf, "%" PRIu64 "/%" PRIu64 "/%" PRIu64,
                 v[CK_V_HELD], v[CK_V_LOST], v[CK_V_VIOLATED]);
       fprintf (out, "  %-16s", buf);
     }
     fputc ('\n', out);
   }
+}
+
+/* ---- agreement: the engine against a kernel file system ---- */
+
+static const char *
+mr_verdict (uint8_t v)
+{
+  return v == CK_V_VIOLATED ? "VIOLATED" : ck_verdict_name (v);
+}
+
+/* The kernel twin of engine column col for fs, or SIZE_MAX. */
+static size_t
+mr_twin (const struct ck_matrix_opts *o, size_t col, const char *fs)
+{
+  size_t n = strlen (fs);
+  for (size_t k = 0; k < o->ncols; k++)
+    if (strcmp (o->cols[k].fs, fs) == 0
+        && strncmp (o->cols[k].name, fs, n) == 0 && o->cols[k].name[n] == '.'
+        && strcmp (o->cols[k].name + n + 1, o->cols[col].name) == 0)
+      return k;
+  return SIZE_MAX;
+}
+
+static int
+mr_row_cmp (const void *a, const void *b)
+{
+  const struct ck_agree_row *x = a, *y = b;
+  if (x->unsafe != y->unsafe)
+    return x->unsafe ? -1 : 1;
+  if (x->engine_cell != y->engine_cell)
+    return x->engine_cell < y->engine_cell ? -1 : 1;
+  return x->prop - y->prop;
+}
+
+int
+ck_matrix_agreement (const struct ck_matrix_opts *o,
+                     const struct ck_matrix_result *r, const char *fs,
+                     struct ck_agreement *a)
+{
+  size_t cap = 0;
+
+  memset (a, 0, sizeof *a);
+  snprintf (a->fs, sizeof a->fs, "%s", fs);
+  if (o->nbugs)
+    return 0;
+  for (size_t w = 0; w < o->nworkloads; w++)
+    for (size_t p = 0; p < o->npersist; p++)
+      for (size_t c = 0; c < o->ncols; c++) {
+        size_t k;
+        if (o->cols[c].fs[0] || (k = mr_twin (o, c, fs)) == SIZE_MAX)
+          continue;
+        const struct ck_cell *e = mr_cell (o, r, w, p, c);
+        const struct ck_cell *x = mr_cell (o, r, w, p, k);
+        if (e->err || x->err || e->na || x->na)
+          continue;
+        for (int prop = 0; prop < CK_P__COUNT; prop++) {
+          a->verdicts++;
+          if (e->worst[prop] == x->worst[prop]) {
+            a->agree++;
+            continue;
+          }
+          if (a->nrows == cap) {
+            cap = cap ? 2 * cap : 32;
+            struct ck_agree_row *n = realloc (a->rows, cap * sizeof *n);
+            if (!n)
+              return -ENOMEM;
+            a->rows = n;
+          }
+          a->rows[a->nrows++] = (struct ck_agree_row) {
+            (size_t) (e - r->cells), (size_t) (x - r->cells), prop,
+            e->worst[prop] == CK_V_HELD && x->worst[prop] >= CK_V_LOST,
+          };
+        }
+      }
+  if (a->nrows)
+    qsort (a->rows, a->nrows, sizeof *a->rows, mr_row_cmp);
+  return 0;
+}
+
+void
+ck_agreement_free (struct ck_agreement *a)
+{
+  free (a->rows);
+  memset (a, 0, sizeof *a);
+}
+
+/* The kernel file systems the matrix has columns for. */
+static size_t
+mr_kernel_fs (const struct ck_matrix_opts *o, const char *out[4])
+{
+  size_t n = 0;
+  for (size_t c = 0; c < o->ncols; c++) {
+    bool seen = !o->cols[c].fs[0];
+    for (size_t i = 0; i < n && !seen; i++)
+      seen = strcmp (out[i], o->cols[c].fs) == 0;
+    if (!seen && n < 4)
+      out[n++] = o->cols[c].fs;
+  }
+  return n;
+}
+
+static void
+mr_agreement_text (FILE *out, const struct ck_matrix_opts *o,
+                   const struct ck_matrix_result *r)
+{
+  const char *fss[4];
+  size_t nfs = mr_kernel_fs (o, fss);
+
+  for (size_t f = 0; f < nfs; f++) {
+    struct ck_agreement a;
+    size_t unsafe = 0;
+    if (ck_matrix_agreement (o, r, fss[f], &a) < 0)
+      continue;
+    for (size_t i = 0; i < a.nrows; i++)
+      unsafe += a.rows[i].unsafe;
+    fprintf (out, "\nagreement engine vs %s: %" PRIu64 " of %" PRIu64
+             " verdicts agree", a.fs, a.agree, a.verdicts);
+    if (unsafe)
+      fprintf (out, "; %zu where the engine says held and %s does not "
+               "(marked !!)", unsafe, a.fs);
+    fputc ('\n', out);
+    if (a.nrows)
+      fprintf (out, "  %-2s %-26s %-9s %-18s %-7s %-8s %-8s %s\n", "",
+               "workload", "persist", "mount", "prop", "engine", a.fs,
+               "first state (engine | kernel)");
+    for (size_t i = 0; i < a.nrows; i++) {
+      const struct ck_agree_row *x = &a.rows[i];
+      const struct ck_cell *e = &r->cells[x->engine_cell];
+      const struct ck_cell *k = &r->cells[x->fs_cell];
+      fprintf (out, "  %-2s %-26.26s %-9s %-18s %-7s %-8s %-8s %s | %s\n",
+               x->unsafe ? "!!" : "", r->wl_names[e->wl],
+               wl_persist_name (o->persist[e->persist]), o->cols[e->col].name,
+               ck_prop_name (x->prop), mr_verdict (e->worst[x->prop]),
+               mr_verdict (k->worst[x->prop]),
+               e->recipe[x->prop][0] ? e->recipe[x->prop] : "-",
+               k->recipe[x->prop][0] ? k->recipe[x->prop] : "-");
+    }
+    ck_agreement_free (&a);
+  }
+}
+
+static struct json_object *
+mr_agreement_json (const struct ck_matrix_opts *o,
+                   const struct ck_matrix_result *r)
+{
+  struct json_object *arr = json_object_new_array ();
+  const char *fss[4];
+  size_t nfs = mr_kernel_fs (o, fss);
+
+  for (size_t f = 0; f < nfs; f++) {
+    struct ck_agreement a;
+    if (ck_matrix_agreement (o, r, fss[f], &a) < 0)
+      continue;
+    for (size_t i = 0; i < a.nrows; i++) {
+      const struct ck_agree_row *x = &a.rows[i];
+      const struct ck_cell *e = &r->cells[x->engine_cell];
+      const struct ck_cell *k = &r->cells[x->fs_cell];
+      struct json_object *j = json_object_new_object ();
+      json_object_object_add (j, "fs", json_object_new_string (a.fs));
+      json_object_object_add (j, "workload", json_object_new_string (r->wl_names[e->wl]));
+      json_object_object_add (j, "persist", json_object_new_string (
+                                wl_persist_name (o->persist[e->persist])));
+      json_object_object_add (j, "mount", json_object_new_string (o->cols[e->col].opts));
+      json_object_object_add (j, "property", json_object_new_string (ck_prop_name (x->prop)));
+      json_object_object_add (j, "engine", json_object_new_string (mr_verdict (e->worst[x->prop])));
+      json_object_object_add (j, "kernel", json_object_new_string (mr_verdict (k->worst[x->prop])));
+      json_object_object_add (j, "engine_state", json_object_new_string (e->recipe[x->prop]));
+      json_object_object_add (j, "kernel_state", json_object_new_string (k->recipe[x->prop]));
+      json_object_object_add (j, "engine_log", json_object_new_string (e->log));
+      json_object_object_add (j, "kernel_log", json_object_new_string (k->log));
+      json_object_object_add (j, "unsafe", json_object_new_boolean (x->unsafe));
+      json_object_array_add (arr, j);
+    }
+    ck_agreement_free (&a);
+  }
+  return arr;
+}
+
+static struct json_object *
+mr_agreement_summary_json (const struct ck_matrix_opts *o,
+                           const struct ck_matrix_result *r)
+{
+  struct json_object *m = json_object_new_object ();
+  const char *fss[4];
+  size_t nfs = mr_kernel_fs (o, fss);
+
+  for (size_t f = 0; f < nfs; f++) {
+    struct ck_agreement a;
+    size_t unsafe = 0;
+    if (ck_matrix_agreement (o, r, fss[f], &a) < 0)
+      continue;
+    for (size_t i = 0; i < a.nrows; i++)
+      unsafe += a.rows[i].unsafe;
+    struct json_object *x = json_object_new_object ();
+    json_object_object_add (x, "verdicts", json_object_new_uint64 (a.verdicts));
+    json_object_object_add (x, "agree", json_object_new_uint64 (a.agree));
+    json_object_object_add (x, "unsafe", json_object_new_uint64 (unsafe));
+    json_object_object_add (m, a.fs, x);
+    ck_agreement_free (&a);
+  }
+  return m;
 }
 
 size_t
@@ -166,6 +375,10 @@ ck_matrix_text (FILE *out, const struct ck_matrix_opts *o,
     mr_summary_text (out, o, r, 0);       /* the first column: the default */
     if (o->ncols > 1)
       mr_summary_text (out, o, r, SIZE_MAX);
+    for (size_t c = 1; c < o->ncols; c++)  /* each kernel fs's first column */
+      if (o->cols[c].fs[0] && strcmp (o->cols[c].fs, o->cols[c - 1].fs) != 0)
+        mr_summary_text (out, o, r, c);
+    mr_agreement_text (out, o, r);
   }
   else {
     fputs ("\nkill table: bug switch -> cells in which a promise broke that "
@@ -206,7 +419,7 @@ ck_matrix_text (FILE *out, const struct ck_matrix_opts *o,
              disagree);
   }
   for (size_t i = 0; i < r->ncells; i++)
-    if (r->cells[i].err || r->cells[i].msg[0])
+    if ((r->cells[i].err || r->cells[i].msg[0]) && !r->cells[i].na)
       fprintf (out, "%s %s: %s\n", r->cells[i].err ? "ERROR" : "note",
                r->cells[i].name, r->cells[i].msg);
 }
@@ -243,6 +456,11 @@ ck_matrix_json (const struct ck_matrix_opts *o, const struct ck_matrix_result *r
     json_object_object_add (x, "persist", json_object_new_string (
                               wl_persist_name (o->persist[c->persist])));
     json_object_object_add (x, "mount", json_object_new_string (o->cols[c->col].opts));
+    json_object_object_add (x, "fs", json_object_new_string (
+                              o->cols[c->col].fs[0] ? o->cols[c->col].fs : "engine"));
+    json_object_object_add (x, "column", json_object_new_string (o->cols[c->col].name));
+    if (c->na)
+      json_object_object_add (x, "not_run", json_object_new_boolean (1));
     if (c->bug >= 0)
       json_object_object_add (x, "bug", json_object_new_string (o->bugs[c->bug]));
     json_object_object_add (x, "log", json_object_new_string (c->log));
@@ -282,7 +500,7 @@ ck_matrix_json (const struct ck_matrix_opts *o, const struct ck_matrix_result *r
     for (int prop = 0; prop < CK_P__COUNT; prop++) {
       uint64_t v[CK_V_VIOLATED + 1];
       struct json_object *c = json_object_new_object ();
-      mr_summary_counts (r, p, SIZE_MAX, prop, v);
+      mr_summary_counts (o, r, p, SIZE_MAX, prop, v);
       json_object_object_add (c, "held", json_object_new_uint64 (v[CK_V_HELD]));
       json_object_object_add (c, "lost", json_object_new_uint64 (v[CK_V_LOST]));
       json_object_object_add (c, "violated", json_object_new_uint64 (v[CK_V_VIOLATED]));
@@ -291,6 +509,9 @@ ck_matrix_json (const struct ck_matrix_opts *o, const struct ck_matrix_result *r
     json_object_object_add (sum, wl_persist_name (o->persist[p]), pp);
   }
   json_object_object_add (j, "summary", sum);
+  json_object_object_add (j, "agreement", mr_agreement_json (o, r));
+  json_object_object_add (j, "agreement_summary",
+                          mr_agreement_summary_json (o, r));
   if (o->nbugs) {
     struct json_object *kill = json_object_new_object ();
     for (size_t b = 0; b < o->nbugs; b++) {
@@ -311,7 +532,7 @@ mr_colour (const struct ck_cell *c)
   char t[128];
 
   mr_cell_text (c, t, sizeof t);
-  return c->err ? "#bbb" : t[0] == 'V' ? "#f99" : t[0] == '-' ? "#fd8" : "#9d9";
+  return c->na ? "#eee" : c->err ? "#bbb" : t[0] == 'V' ? "#f99" : t[0] == '-' ? "#fd8" : "#9d9";
 }
 
 int
@@ -363,7 +584,7 @@ ck_matrix_html (const struct ck_matrix_opts *o,
       fprintf (f, "<tr><td>%s</td>", ck_prop_name (prop));
       for (size_t p = 0; p < o->npersist; p++) {
         uint64_t v[CK_V_VIOLATED + 1];
-        mr_summary_counts (r, p, 0, prop, v);
+        mr_summary_counts (o, r, p, 0, prop, v);
         fprintf (f, "<td>%" PRIu64 " / %" PRIu64 " / %" PRIu64 "</td>",
                  v[CK_V_HELD], v[CK_V_LOST], v[CK_V_VIOLATED]);
       }
@@ -385,6 +606,34 @@ ck_matrix_html (const struct ck_matrix_opts *o,
       fputs (n ? "</td></tr>\n" : "<b>NOT CAUGHT</b></td></tr>\n", f);
     }
     fputs ("</table>\n", f);
+  }
+  const char *fss[4];
+  size_t nfs = mr_kernel_fs (o, fss);
+  for (size_t k = 0; k < nfs; k++) {
+    struct ck_agreement a;
+    if (ck_matrix_agreement (o, r, fss[k], &a) < 0)
+      continue;
+    fprintf (f, "<h2>Agreement: engine vs %s</h2>\n<p>%" PRIu64 " of %"
+             PRIu64 " verdicts agree.  Rows marked !! are the worst kind: "
+             "the engine says held, %s does not.</p>\n<table><tr><th></th>"
+             "<th>workload</th><th>persist</th><th>mount</th><th>property"
+             "</th><th>engine</th><th>%s</th><th>first state (engine | %s)"
+             "</th></tr>\n", a.fs, a.agree, a.verdicts, a.fs, a.fs, a.fs);
+    for (size_t i = 0; i < a.nrows; i++) {
+      const struct ck_agree_row *x = &a.rows[i];
+      const struct ck_cell *e = &r->cells[x->engine_cell];
+      const struct ck_cell *kc = &r->cells[x->fs_cell];
+      fprintf (f, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s"
+               "</td><td><a href='cells/%s.html'>%s</a></td><td><a href='"
+               "cells/%s.html'>%s</a></td><td>%s | %s</td></tr>\n",
+               x->unsafe ? "<b>!!</b>" : "", r->wl_names[e->wl],
+               wl_persist_name (o->persist[e->persist]), o->cols[e->col].name,
+               ck_prop_name (x->prop), e->name, mr_verdict (e->worst[x->prop]),
+               kc->name, mr_verdict (kc->worst[x->prop]), e->recipe[x->prop],
+               kc->recipe[x->prop]);
+    }
+    fputs ("</table>\n", f);
+    ck_agreement_free (&a);
   }
   fputs ("</body></html>\n", f);
   if (fclose (f) != 0) {
