@@ -290,14 +290,18 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
                (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
-/* Test hook: a cell whose name contains $FP_TEST_CELL_ABORT aborts in its
- * child, as an engine assertion would (tests/e2e/test_matrix_isolation.py). */
+/* Test hooks: a cell whose name contains $FP_TEST_CELL_ABORT aborts in its
+ * child, as an engine assertion would; one matching $FP_TEST_CELL_SLEEP
+ * hangs (tests/e2e/test_matrix_fs.py). */
 static void
 mx_test_abort (const struct ck_cell *c)
 {
   const char *a = getenv ("FP_TEST_CELL_ABORT");
+  const char *h = getenv ("FP_TEST_CELL_SLEEP");
   if (a && a[0] && strstr (c->name, a))
     abort ();
+  if (h && h[0] && strstr (c->name, h))     /* ... or hangs */
+    sleep (3600);
 }
 
 /* Run the cell in a child process; its result comes back through a pipe
