@@ -135,6 +135,16 @@ check_opts (const struct fplog_writer_opts *o, char *errbuf, size_t errlen)
               o->sector_size);
     return -EINVAL;
   }
+  if (o->device_size > FPLOG_MAX_DEVICE) {
+    snprintf (errbuf, errlen, "fplog_writer_open: %s: device size %" PRIu64
+              " is larger than 16 TiB", o->path, o->device_size);
+    return -EINVAL;
+  }
+  if (o->base_path && o->base_path[0] != '/') {
+    snprintf (errbuf, errlen, "fplog_writer_open: %s: base path %s is not "
+              "absolute", o->path, o->base_path);
+    return -EINVAL;
+  }
   if (o->base_path && strlen (o->base_path) >= FPLOG_MAX_PATH) {
     snprintf (errbuf, errlen,
               "fplog_writer_open: %s: base path longer than %u bytes",
@@ -249,6 +259,10 @@ fplog_append (struct fplog_writer *w, enum fplog_type type, unsigned flags,
   assert (!(flags & ~0xffu));
   assert (payload_len <= FPLOG_MAX_PAYLOAD);
   assert (payload || payload_len == 0);
+  /* NBD has no empty requests (nbdkit refuses them), so neither has the
+   * log (LOG-FORMAT.md, "Entry rules"). */
+  assert (length > 0 || type == FPLOG_FLUSH || type == FPLOG_FAULT);
+  assert (payload_len > 0 || (type != FPLOG_MARK && type != FPLOG_FAULT));
 
   if (w->w_broken) {
     snprintf (errbuf, errlen,
