@@ -108,7 +108,7 @@ struct fplog_entry {
 struct fplog_writer;
 
 struct fplog_writer_opts {
-  const char *path;            /* created or truncated */
+  const char *path;            /* created, or truncated if it is a log */
   uint64_t device_size;
   uint32_t sector_size;
   const char *base_path;       /* NULL for zeroes */
@@ -116,8 +116,17 @@ struct fplog_writer_opts {
   uint64_t base_checksum;
   const uint8_t *uuid;         /* NULL: generate a random one */
   bool deterministic;          /* zero created_ns and every timestamp */
+  bool overwrite;              /* truncate an existing file that is not a
+                                  flushpoint log (else -EEXIST) */
+  bool durable;                /* fdatasync before a FLUSH or FUA entry's
+                                  append returns */
 };
 
+/* Open rules (the man page, log=): the path must be a new name or a
+ * regular file; an existing file is truncated only if it is empty, starts
+ * with FPLOG_MAGIC, or opts->overwrite; the file is locked (fplog_lock_take)
+ * before anything is truncated, so a second writer on a live log gets
+ * -EBUSY and changes nothing. */
 int fplog_writer_open (const struct fplog_writer_opts *opts,
                        struct fplog_writer **out, char *errbuf, size_t errlen);
 /* Append one entry; assigns and returns its seq through *seq_out.  Returns
@@ -132,6 +141,9 @@ uint64_t fplog_writer_next_seq (const struct fplog_writer *w);
 /* File offset at which the next entry will start (its payload then starts
  * FPLOG_ENTRY_HDR bytes later); the plugin serves data back from there. */
 uint64_t fplog_writer_end (const struct fplog_writer *w);
+/* The log's descriptor (open for reading and writing; it holds the lock, so
+ * dup it rather than open the path again). */
+int fplog_writer_fd (const struct fplog_writer *w);
 int fplog_writer_close (struct fplog_writer *w);
 
 /* ---- reader (used by the CLI and the checker) ---- */
@@ -175,6 +187,10 @@ uint64_t fplog_reader_bytes_examined (const struct fplog_reader *r);
 bool fplog_reader_last_seq (const struct fplog_reader *r, uint64_t *seq);
 
 /* ---- shared helpers ---- */
+
+/* Take the exclusive OFD lock on a log open for writing: 0, or -EBUSY with
+ * errbuf naming the file and the process holding it (fplog_lock.c). */
+int fplog_lock_take (int fd, const char *path, char *errbuf, size_t errlen);
 
 const char *fplog_type_name (unsigned type);   /* "WRITE", ... or "?" */
 uint64_t fplog_entry_checksum (const uint8_t hdr[FPLOG_ENTRY_HDR],
