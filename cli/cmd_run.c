@@ -166,9 +166,28 @@ cmd_run (int argc, char **argv)
     return cli_usage_error (cmd, "--log and --disk-size go with "
                             "--start-nbdkit");
 
+  if (o.mount) {
+    struct fpfs_mount_opts mo;
+    fpfs_mount_opts_init (&mo);
+    if (fpfs_mount_opts_parse (o.mount, &mo, msg, sizeof msg) < 0)
+      return cli_usage_error (cmd, "--mount: %s", msg);
+  }
+  if (n.log_path && cli_same_file (n.log_path, argv[optind]))
+    return cli_usage_error (cmd, "--log %s is the workload %s itself: give "
+                            "the log another name", n.log_path, argv[optind]);
+
   if (wl_parse_file (argv[optind], &w, msg, sizeof msg) < 0) {
     cli_error (cmd, "%s", msg);
     return CLI_EXIT_USAGE;
+  }
+  if (w->mount_opts) {
+    struct fpfs_mount_opts mo;
+    fpfs_mount_opts_init (&mo);
+    if (fpfs_mount_opts_parse (w->mount_opts, &mo, msg, sizeof msg) < 0) {
+      cli_error (cmd, "%s: #! mount: %s", argv[optind], msg);
+      wl_free (w);
+      return CLI_EXIT_USAGE;
+    }
   }
   if (trace_path) {
     /* Opened after the workload parses, so a usage error leaves no file. */
