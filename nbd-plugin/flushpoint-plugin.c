@@ -2,8 +2,12 @@
  * it completes into a flushpoint write log (fplog.h).  Whole pages written
  * are not kept twice: they are read back from the log (fpdisk.c).
  *
- *   nbdkit nbdkit-flushpoint-plugin.so size=64M log=run.fpl [base=IMAGE]
- *          [sector=512] [uuid=UUID] [deterministic=true] [fault=SPEC]...
+ *   nbdkit -U SOCK nbdkit-flushpoint-plugin.so size=64M log=run.fpl
+ *          [log-overwrite=true] [durable=true] [base=IMAGE] [sector=512]
+ *          [uuid=UUID] [deterministic=true] [fault=SPEC]...
+ *
+ * (-U always: without it nbdkit serves the disk and the fault-arming
+ * control export to the whole network, unauthenticated.)
  *
  * Exports:
  *   ""         the disk.  WRITE, TRIM, ZERO and FLUSH are logged, with FUA.
