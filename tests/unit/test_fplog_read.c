@@ -48,15 +48,6 @@ read_all (const void *d, size_t len)
   return o;
 }
 
-static bool
-has (const char *msg, const char *sub)
-{
-  if (strstr (msg, sub))
-    return true;
-  fprintf (stderr, "expected \"%s\" in: %s\n", sub, msg);
-  return false;
-}
-
 static void
 test_valid_log_reads_every_field (void)
 {
@@ -131,7 +122,7 @@ test_truncated_at_every_byte_of_last_entry (void)
     assert (o.end_off == t.off[last]);
     snprintf (want, sizeof want, "truncated tail after entry %zu (byte %zu)",
               last - 1, t.off[last]);
-    assert (has (o.msg, want));
+    assert (tl_has (o.msg, want));
   }
   tl_free (&t);
 }
@@ -164,7 +155,7 @@ test_truncated_right_after_header_has_no_last_seq (void)
   tl_sample (&t);
   o = read_all (t.d, t.off[0] + 20);
   assert (o.end == FPLOG_NEXT_TRUNCATED && o.n == 0 && !o.has_last);
-  assert (has (o.msg, "truncated tail after the header (byte 96)"));
+  assert (tl_has (o.msg, "truncated tail after the header (byte 96)"));
   tl_free (&t);
 }
 
@@ -179,7 +170,7 @@ test_zero_filled_tail_is_truncated (void)
   tl_put (&t, zero, sizeof zero);
   o = read_all (t.d, t.len);
   assert (o.end == FPLOG_NEXT_TRUNCATED && o.n == t.nent);
-  assert (has (o.msg, "4096 zero bytes"));
+  assert (tl_has (o.msg, "4096 zero bytes"));
   tl_free (&t);
 }
 
@@ -198,7 +189,7 @@ test_flipped_byte_in_middle_entry_names_entry_and_offset (void)
     o = read_all (t.d, t.len);
     t.d[b] ^= 0x10;
     assert (o.open_err == 0 && o.end == -EBADMSG && o.n == 3);
-    assert (has (o.msg, want));
+    assert (tl_has (o.msg, want));
   }
   tl_free (&t);
 }
@@ -213,7 +204,7 @@ test_flipped_payload_byte_reports_checksum_mismatch (void)
   t.d[t.off[0] + 56 + 100] ^= 1;
   o = read_all (t.d, t.len);
   assert (o.end == -EBADMSG && o.n == 0);
-  assert (has (o.msg, "log entry 0 at byte 96: checksum mismatch"));
+  assert (tl_has (o.msg, "log entry 0 at byte 96: checksum mismatch"));
   tl_free (&t);
 }
 
@@ -232,7 +223,7 @@ test_bad_checksum_in_whole_last_entry_is_corrupt (void)
   assert (o.end == -EBADMSG && o.n == t.nent - 1);
   snprintf (want, sizeof want, "log entry %zu at byte %zu: checksum mismatch",
             t.nent - 1, t.off[t.nent - 1]);
-  assert (has (o.msg, want) && has (o.msg, "in the whole last entry"));
+  assert (tl_has (o.msg, want) && tl_has (o.msg, "in the whole last entry"));
   tl_free (&t);
 }
 
@@ -258,7 +249,7 @@ test_inserted_byte_in_middle_is_corrupt (void)
     free (d);
     snprintf (want, sizeof want, "log entry %zu at byte %zu: ",
               at == t.off[3] ? 3 : (size_t) 4, at);
-    assert (o.end == -EBADMSG && has (o.msg, want));
+    assert (o.end == -EBADMSG && tl_has (o.msg, want));
   }
   tl_free (&t);
 }
@@ -302,7 +293,7 @@ test_garbage_tail_is_corrupt (void)
   tl_sample (&t);
   tl_put (&t, junk, sizeof junk);
   o = read_all (t.d, t.len);
-  assert (o.end == -EBADMSG && o.n == t.nent && has (o.msg, "bad entry magic"));
+  assert (o.end == -EBADMSG && o.n == t.nent && tl_has (o.msg, "bad entry magic"));
   tl_free (&t);
 }
 
@@ -343,7 +334,7 @@ test_header_errors_have_their_own_messages (void)
     if (o.open_err != cases[i].err)
       fprintf (stderr, "case %zu: got %d: %s\n", i, o.open_err, o.msg);
     assert (o.open_err == cases[i].err);
-    assert (has (o.msg, cases[i].msg));
+    assert (tl_has (o.msg, cases[i].msg));
     tl_free (&t);
   }
 }
@@ -358,19 +349,19 @@ test_base_path_checks (void)
   t.d[97] = 0;                  /* a NUL inside the path */
   tl_fix_header (t.d, t.hlen);
   o = read_all (t.d, t.len);
-  assert (o.open_err == -EBADMSG && has (o.msg, "base path contains a NUL"));
+  assert (o.open_err == -EBADMSG && tl_has (o.msg, "base path contains a NUL"));
   tl_free (&t);
 
   tl_header (&t, 1 << 20, 512, "/abc", 4096, 7);
   t.d[100] = 'x';               /* padding after the path */
   tl_fix_header (t.d, t.hlen);
   o = read_all (t.d, t.len);
-  assert (o.open_err == -EBADMSG && has (o.msg, "padding after the base path"));
+  assert (o.open_err == -EBADMSG && tl_has (o.msg, "padding after the base path"));
   tl_free (&t);
 
   tl_header (&t, 1 << 20, 512, "/abc", (1 << 20) + 512, 7);
   o = read_all (t.d, t.len);
-  assert (o.open_err == -EBADMSG && has (o.msg, "exceeds the device size"));
+  assert (o.open_err == -EBADMSG && tl_has (o.msg, "exceeds the device size"));
   tl_free (&t);
 
   /* Issue 12, bug 7: the plugin writes absolute paths; a relative one
@@ -396,8 +387,8 @@ test_device_size_must_be_sane (void)
     tl_header (&t, bad[i], 512, NULL, 0, 0);
     o = read_all (t.d, t.len);
     assert (o.open_err == -EBADMSG);
-    assert (has (o.msg, "header: device size") &&
-            has (o.msg, "is not between one sector and 17592186044416 bytes"));
+    assert (tl_has (o.msg, "header: device size") &&
+            tl_has (o.msg, "is not between one sector and 17592186044416 bytes"));
     tl_free (&t);
   }
   tl_header (&t, UINT64_C (1) << 44, 512, NULL, 0, 0);
@@ -413,16 +404,16 @@ test_short_files (void)
   struct outcome o;
 
   o = read_all ("", 0);
-  assert (o.open_err == -EINVAL && has (o.msg, "empty file"));
+  assert (o.open_err == -EINVAL && tl_has (o.msg, "empty file"));
   o = read_all ("FPLOG", 5);
-  assert (o.open_err == -EINVAL && has (o.msg, "bad magic"));
+  assert (o.open_err == -EINVAL && tl_has (o.msg, "bad magic"));
   tl_sample (&t);
   o = read_all (t.d, 50);
-  assert (o.open_err == -EBADMSG && has (o.msg, "header cut short (50 of 96"));
+  assert (o.open_err == -EBADMSG && tl_has (o.msg, "header cut short (50 of 96"));
   tl_free (&t);
   tl_header (&t, 1 << 20, 512, "/base.im", 0, 0);
   o = read_all (t.d, 100);
-  assert (o.open_err == -EBADMSG && has (o.msg, "header cut short (100 of 104"));
+  assert (o.open_err == -EBADMSG && tl_has (o.msg, "header cut short (100 of 104"));
   tl_free (&t);
 }
 
@@ -447,9 +438,9 @@ test_missing_file_and_directory (void)
 
   assert (fplog_reader_open ("/nonexistent/x.fpl", &r, msg, sizeof msg) ==
           -ENOENT);
-  assert (r == NULL && has (msg, "/nonexistent/x.fpl: open: "));
+  assert (r == NULL && tl_has (msg, "/nonexistent/x.fpl: open: "));
   assert (fplog_reader_open ("/tmp", &r, msg, sizeof msg) == -EINVAL);
-  assert (has (msg, "/tmp: not a regular file"));
+  assert (tl_has (msg, "/tmp: not a regular file"));
 }
 
 /* Entries whose checksum is right but whose fields are wrong are corrupt,
@@ -496,7 +487,7 @@ test_bad_fields_with_good_checksum_are_corrupt (void)
       o = read_all (t.d, t.len);
       snprintf (want, sizeof want, "log entry 2 at byte %zu: ", t.off[2]);
       assert (o.end == -EBADMSG && o.n == 2);
-      assert (has (o.msg, want) && has (o.msg, cases[i].msg));
+      assert (tl_has (o.msg, want) && tl_has (o.msg, cases[i].msg));
       tl_free (&t);
     }
 }
@@ -579,8 +570,8 @@ test_type_rules (void)
     if (cases[i].msg) {
       char want[64];
       snprintf (want, sizeof want, "log entry 1 at byte %zu: ", t.off[1]);
-      if (!(o.end == -EBADMSG && has (o.msg, want) &&
-            has (o.msg, cases[i].msg))) {
+      if (!(o.end == -EBADMSG && tl_has (o.msg, want) &&
+            tl_has (o.msg, cases[i].msg))) {
         fprintf (stderr, "case %zu: end %d\n", i, o.end);
         assert (!"rule not enforced");
       }
@@ -604,7 +595,7 @@ test_huge_payload_len (void)
     o = read_all (t.d, t.len);
     /* No writer makes such a header: corruption even last (issue 12). */
     assert (o.end == -EBADMSG && o.n == (last ? t.nent - 1 : 2));
-    assert (has (o.msg, "payload_len 4294967295 exceeds the maximum"));
+    assert (tl_has (o.msg, "payload_len 4294967295 exceeds the maximum"));
     tl_free (&t);
   }
 }
@@ -673,7 +664,7 @@ test_seek_to_any_entry (void)
               e.seq == order[i] + 1);
     }
     assert (fplog_reader_seek (r, 301, msg, sizeof msg) == -ENOENT);
-    assert (has (msg, "the log has only 300 entries"));
+    assert (tl_has (msg, "the log has only 300 entries"));
     fplog_reader_close (r);
   }
   tl_free (&t);
@@ -691,7 +682,7 @@ test_seek_across_corruption_fails_and_rewinds (void)
   t.d[t.off[4] + 20] ^= 1;
   assert (fplog_reader_open (tl_file (t.d, t.len), &r, msg, sizeof msg) == 0);
   assert (fplog_reader_seek (r, 6, msg, sizeof msg) == -EBADMSG);
-  assert (has (msg, "log entry 4 at byte"));
+  assert (tl_has (msg, "log entry 4 at byte"));
   assert (fplog_next (r, &e, msg, sizeof msg) == -EBADMSG);   /* sticky */
   assert (fplog_reader_seek (r, 1, msg, sizeof msg) == 0);
   assert (fplog_next (r, &e, msg, sizeof msg) == FPLOG_NEXT_ENTRY);

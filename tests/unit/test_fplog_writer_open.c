@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fplog.h"
+#include "testlog.h"
 
 static int syncs;               /* fdatasync calls so far */
 static int sync_fail;           /* fail the next fdatasync with this errno */
@@ -44,15 +45,6 @@ opts (const char *p)
   return o;
 }
 
-static bool
-has (const char *msg, const char *sub)
-{
-  if (strstr (msg, sub))
-    return true;
-  fprintf (stderr, "expected \"%s\" in: %s\n", sub, msg);
-  return false;
-}
-
 static void
 put_file (const char *p, const char *text)
 {
@@ -77,7 +69,7 @@ test_dev_null_is_refused (void)
   char msg[512];
 
   assert (fplog_writer_open (&o, &w, msg, sizeof msg) == -EINVAL && !w);
-  assert (has (msg, "open: /dev/null: is a character device, not a regular "
+  assert (tl_has (msg, "open: /dev/null: is a character device, not a regular "
                "file"));
 }
 
@@ -92,7 +84,7 @@ test_fifo_is_refused_at_once (void)
   snprintf (path, sizeof path, "%s/fifo", dir);
   assert (mkfifo (path, 0600) == 0);
   assert (fplog_writer_open (&o, &w, msg, sizeof msg) == -EINVAL);
-  assert (has (msg, "is a FIFO, not a regular file"));
+  assert (tl_has (msg, "is a FIFO, not a regular file"));
   unlink (path);
 }
 
@@ -104,7 +96,7 @@ test_directory_is_refused (void)
   char msg[512];
 
   assert (fplog_writer_open (&o, &w, msg, sizeof msg) == -EINVAL);
-  assert (has (msg, "is a directory, not a regular file"));
+  assert (tl_has (msg, "is a directory, not a regular file"));
 }
 
 /* Issue 12, bug 4: a file that is not a log is not truncated unless asked. */
@@ -118,8 +110,8 @@ test_existing_non_log_is_kept_unless_overwrite (void)
   snprintf (path, sizeof path, "%s/notes.txt", dir);
   put_file (path, "precious\n");
   assert (fplog_writer_open (&o, &w, msg, sizeof msg) == -EEXIST);
-  assert (has (msg, "exists (9 bytes) and is not a flushpoint log") &&
-          has (msg, "log-overwrite=true"));
+  assert (tl_has (msg, "exists (9 bytes) and is not a flushpoint log") &&
+          tl_has (msg, "log-overwrite=true"));
   assert (file_size (path) == 9);
   o.overwrite = true;
   assert (fplog_writer_open (&o, &w, msg, sizeof msg) == 0);
@@ -170,7 +162,7 @@ test_second_writer_is_refused_and_changes_nothing (void)
   o.overwrite = true;           /* not even this lets it in */
   assert (fplog_writer_open (&o, &w2, msg, sizeof msg) == -EBUSY && !w2);
   snprintf (want, sizeof want, "in use by process %ld", (long) getpid ());
-  assert (has (msg, path) && has (msg, want));
+  assert (tl_has (msg, path) && tl_has (msg, want));
   assert (file_size (path) == size);
   /* Readers take no lock. */
   assert (fplog_reader_open (path, &r, msg, sizeof msg) == 0);
@@ -251,11 +243,11 @@ test_durable_sync_failure_fails_and_breaks (void)
   sync_fail = EIO;
   assert (fplog_append (w, FPLOG_FLUSH, 0, 0, 0, NULL, 0, NULL, msg,
                         sizeof msg) == -EIO);
-  assert (has (msg, "append FLUSH seq 1") && has (msg, "fdatasync: "));
+  assert (tl_has (msg, "append FLUSH seq 1") && tl_has (msg, "fdatasync: "));
   assert (file_size (path) == before);
   assert (fplog_append (w, FPLOG_WRITE, 0, 0, 5, "hello", 5, NULL, msg,
                         sizeof msg) == -EIO);
-  assert (has (msg, "damaged by an earlier failure"));
+  assert (tl_has (msg, "damaged by an earlier failure"));
   assert (fplog_writer_close (w) == 0);
   assert (fplog_reader_open (path, &r, msg, sizeof msg) == 0);
   assert (fplog_next (r, &e, msg, sizeof msg) == FPLOG_NEXT_ENTRY);

@@ -10,6 +10,7 @@
 
 #undef NDEBUG
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,16 @@ tl_sample (struct testlog *t)
   tl_entry (t, FPLOG_FAULT, FPLOG_F_FAILED, 0, 512, TL_FIRED,
             sizeof TL_FIRED - 1);
   tl_entry (t, FPLOG_MARK, 0, 0, 3, "end", 3);
+}
+
+/* Does msg contain sub?  Says what was expected when not (for asserts). */
+static inline bool
+tl_has (const char *msg, const char *sub)
+{
+  if (strstr (msg, sub))
+    return true;
+  fprintf (stderr, "expected \"%s\" in: %s\n", sub, msg);
+  return false;
 }
 
 /* Write bytes to a fresh temporary file; returns its path (static). */
