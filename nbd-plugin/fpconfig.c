@@ -414,7 +414,7 @@ fpconfig_faults (const struct fp_config *c, struct fpfault_set *fs,
     return -1;
   }
   for (size_t i = 0; fs && i < n; i++) {
-    char line[256];
+    char line[FP_FAULT_LINE];
     int e = fpfault_set_apply (fs, &specs[i], line, sizeof line, err,
                                sizeof err);
     assert (e == 0);            /* checked above */

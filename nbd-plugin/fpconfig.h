@@ -26,6 +26,12 @@ struct fp_config {
   unsigned c_seen;             /* bit i: parameter i of the table was given */
 };
 
+/* A FAULT entry's text for one command or for the fault= parameters: a
+ * line of at most FP_FAULT_LINE bytes per spec, so that it is never cut
+ * (a cut line could break the FAULT grammar of LOG-FORMAT.md). */
+#define FP_FAULT_LINE     256u
+#define FP_FAULT_NOTE_MAX (FPFAULT_SPECS_MAX * FP_FAULT_LINE)
+
 /* The --help text, generated from the same table as the parser. */
 extern const char fpconfig_help[];
 
