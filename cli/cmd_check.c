@@ -238,6 +238,10 @@ cmd_check (int argc, char **argv)
                             "expected one LOG, got %d arguments",
                             argc - optind);
   o.log_path = argv[optind];
+  /* Checked before the states are, so that a typo costs no run. */
+  if ((json && (c = cli_check_output_file (cmd, "--json", json))) ||
+      (html && (c = cli_check_output_file (cmd, "--html", html))))
+    return c;
   o.jobs = (unsigned) jobs;
   o.progress = check_progress;
   o.progress_ctx = &prog;

@@ -272,6 +272,8 @@ cmd_matrix (int argc, char **argv)
   if ((modes || barriers) &&
       ck_matrix_columns (&o, modes, barriers, msg, sizeof msg) < 0)
     return cli_usage_error (cmd, "%s", msg);
+  if (cli_check_output_dir (cmd, "--out", o.out_dir) != CLI_EXIT_OK)
+    return CLI_EXIT_USAGE;
   if (fslist) {
     char fb[256], *fv[8];
     snprintf (fb, sizeof fb, "%s", fslist);

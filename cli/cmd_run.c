@@ -201,6 +201,16 @@ cmd_run (int argc, char **argv)
       return CLI_EXIT_USAGE;
     }
   }
+  if (o.mount && !kernel) {
+    struct fpfs_mount_opts mo;
+    fpfs_mount_opts_init (&mo);
+    if (fpfs_mount_opts_parse (o.mount, &mo, msg, sizeof msg) < 0)
+      return cli_usage_error (cmd, "--mount: %s", msg);
+  }
+  if (n.log_path && cli_same_file (n.log_path, argv[optind]))
+    return cli_usage_error (cmd, "--log %s is the workload %s itself: give "
+                            "the log another name", n.log_path, argv[optind]);
+
   if (wl_parse_file (argv[optind], &w, msg, sizeof msg) < 0) {
     cli_error (cmd, "%s", msg);
     return CLI_EXIT_USAGE;
@@ -218,6 +228,15 @@ cmd_run (int argc, char **argv)
     if (kfs_opts_parse (t, both, &ko, msg, sizeof msg) < 0) {
       cli_error (cmd, "%s: mount options \"%s\" on %s: %s", w->name, both,
                  fs, msg);
+      wl_free (w);
+      return CLI_EXIT_USAGE;
+    }
+  }
+  if (w->mount_opts && !kernel) {
+    struct fpfs_mount_opts mo;
+    fpfs_mount_opts_init (&mo);
+    if (fpfs_mount_opts_parse (w->mount_opts, &mo, msg, sizeof msg) < 0) {
+      cli_error (cmd, "%s: #! mount: %s", argv[optind], msg);
       wl_free (w);
       return CLI_EXIT_USAGE;
     }

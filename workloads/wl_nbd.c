@@ -89,12 +89,19 @@ wl_nbdkit_find_plugin (char *buf, size_t len)
   ssize_t n;
 
   if (env && *env) {
-    snprintf (buf, len, "%s", env);
-    return access (buf, R_OK) == 0 ? 0 : -ENOENT;
+    if (access (env, R_OK) == 0) {
+      snprintf (buf, len, "%s", env);
+      return 0;
+    }
+    snprintf (buf, len, "FP_PLUGIN=%s: %s", env, strerror (errno));
+    return -ENOENT;
   }
   n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0)
+  if (n <= 0) {
+    snprintf (buf, len, "/proc/self/exe: %s (set FP_PLUGIN)",
+              n < 0 ? strerror (errno) : "empty");
     return -ENOENT;
+  }
   exe[n] = '\0';
   char *slash = strrchr (exe, '/');
   if (slash)
@@ -104,6 +111,8 @@ wl_nbdkit_find_plugin (char *buf, size_t len)
     if (access (buf, R_OK) == 0)
       return 0;
   }
+  snprintf (buf, len, "no nbdkit-flushpoint-plugin.so in %s or %s/.. "
+            "(set FP_PLUGIN to its path)", exe, exe);
   return -ENOENT;
 }
 
@@ -186,8 +195,8 @@ wl_nbdkit_start (const struct wl_nbdkit_opts *o, struct wl_nbdkit **out,
   if (o->plugin)
     snprintf (plugin, sizeof plugin, "%s", o->plugin);
   else if (wl_nbdkit_find_plugin (plugin, sizeof plugin) < 0) {
-    snprintf (errbuf, errlen, "nbdkit: cannot find nbdkit-flushpoint-"
-              "plugin.so beside this program (set FP_PLUGIN)");
+    snprintf (errbuf, errlen, "nbdkit: cannot find the flushpoint plugin: "
+              "%s", plugin);
     free (s);
     return -ENOENT;
   }

@@ -13,7 +13,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #include "faults.h"
@@ -564,6 +566,7 @@ wl_parse_file (const char *path, struct wl_workload **out,
 {
   FILE *f = fopen (path, "rb");
   char *buf = NULL;
+  struct stat st;
   size_t n = 0;
   int r;
 
@@ -572,6 +575,24 @@ wl_parse_file (const char *path, struct wl_workload **out,
     r = -errno;
     snprintf (errbuf, errlen, "%s: %s", path, strerror (-r));
     return r;
+  }
+  /* Say what the file is, not what reading it did: a directory opens but
+   * fails to read, and an oversized file would be reported by the one byte
+   * over the limit that is read below. */
+  if (fstat (fileno (f), &st) == 0) {
+    if (S_ISDIR (st.st_mode)) {
+      r = -EISDIR;
+      snprintf (errbuf, errlen, "%s: is a directory, not a workload file",
+                path);
+      goto out;
+    }
+    if (S_ISREG (st.st_mode) && st.st_size > (off_t) WL_TEXT_MAX) {
+      r = -EFBIG;
+      snprintf (errbuf, errlen, "%s: expected a workload of at most %u "
+                "bytes, got %jd bytes", path, (unsigned) WL_TEXT_MAX,
+                (intmax_t) st.st_size);
+      goto out;
+    }
   }
   buf = malloc (WL_TEXT_MAX + 1);
   if (!buf) {
@@ -583,8 +604,8 @@ wl_parse_file (const char *path, struct wl_workload **out,
    * file as such. */
   n = fread (buf, 1, WL_TEXT_MAX + 1, f);
   if (ferror (f)) {
-    r = -EIO;
-    snprintf (errbuf, errlen, "%s: read error", path);
+    r = errno ? -errno : -EIO;
+    snprintf (errbuf, errlen, "%s: read: %s", path, strerror (-r));
     goto out;
   }
   r = wl_parse (path, buf, n, out, errbuf, errlen);

@@ -134,7 +134,8 @@ const char *wl_nbdkit_socket (const struct wl_nbdkit *s);  /* its socket */
  * exited 0 (NULL is fine). */
 int wl_nbdkit_stop (struct wl_nbdkit *s);
 /* $FP_PLUGIN, else nbdkit-flushpoint-plugin.so beside this executable or
- * in its parent directory (build/ and build/tests/). */
+ * in its parent directory (build/ and build/tests/).  0 with the path in
+ * buf; -ENOENT with buf saying which paths were tried and why they fail. */
 int wl_nbdkit_find_plugin (char *buf, size_t len);
 
 struct wl_nbd_opts {
