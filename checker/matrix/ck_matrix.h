@@ -165,6 +165,7 @@ struct ck_agreement {
   uint64_t verdicts, agree;
   struct ck_agree_row *rows;     /* the disagreements, unsafe ones first */
   size_t nrows;
+  size_t unsafe;                 /* rows with unsafe set */
 };
 int ck_matrix_agreement (const struct ck_matrix_opts *o,
                          const struct ck_matrix_result *r, const char *fs,

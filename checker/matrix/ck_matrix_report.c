@@ -188,6 +188,8 @@ ck_matrix_agreement (const struct ck_matrix_opts *o,
           };
         }
       }
+  for (size_t i = 0; i < a->nrows; i++)
+    a->unsafe += a->rows[i].unsafe;
   if (a->nrows)
     qsort (a->rows, a->nrows, sizeof *a->rows, mr_row_cmp);
   return 0;
@@ -224,11 +226,9 @@ mr_agreement_text (FILE *out, const struct ck_matrix_opts *o,
 
   for (size_t f = 0; f < nfs; f++) {
     struct ck_agreement a;
-    size_t unsafe = 0;
     if (ck_matrix_agreement (o, r, fss[f], &a) < 0)
       continue;
-    for (size_t i = 0; i < a.nrows; i++)
-      unsafe += a.rows[i].unsafe;
+    size_t unsafe = a.unsafe;
     fprintf (out, "\nagreement engine vs %s: %" PRIu64 " of %" PRIu64
              " verdicts agree", a.fs, a.agree, a.verdicts);
     if (unsafe)
@@ -302,11 +302,9 @@ mr_agreement_summary_json (const struct ck_matrix_opts *o,
 
   for (size_t f = 0; f < nfs; f++) {
     struct ck_agreement a;
-    size_t unsafe = 0;
     if (ck_matrix_agreement (o, r, fss[f], &a) < 0)
       continue;
-    for (size_t i = 0; i < a.nrows; i++)
-      unsafe += a.rows[i].unsafe;
+    size_t unsafe = a.unsafe;
     struct json_object *x = json_object_new_object ();
     json_object_object_add (x, "verdicts", json_object_new_uint64 (a.verdicts));
     json_object_object_add (x, "agree", json_object_new_uint64 (a.agree));
