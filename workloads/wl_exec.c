@@ -65,15 +65,9 @@ wl_handle_remove (struct wl_runner *r, struct wl_handle *h)
   *h = r->r_handles[--r->r_nh];
 }
 
-struct wl_ref {
-  int fd;
-  bool implicit;               /* opened for this op, closed after it */
-  struct wl_handle *h;
-  const char *path;            /* the path the fd was opened with */
-};
 
 /* Resolve op's file operand.  Returns 0, or the op's failure (-errno). */
-static int
+int
 wl_ref_get (struct wl_runner *r, const struct wl_op *op, int flags,
             struct wl_ref *ref)
 {
@@ -94,7 +88,7 @@ wl_ref_get (struct wl_runner *r, const struct wl_op *op, int flags,
   return 0;
 }
 
-static int
+int
 wl_ref_put (struct wl_runner *r, const struct wl_op *op, struct wl_ref *ref)
 {
   int e;
@@ -118,7 +112,7 @@ wl_effect_ident (const struct fpfs_stat *st)
 }
 
 /* {"ino","gen","nlink"} of what path names now. */
-static int
+int
 wl_effect_path (struct wl_runner *r, const struct wl_op *op, const char *path,
                 struct wl_outcome *out)
 {
@@ -185,7 +179,7 @@ wl_write_sync (int fl)
  * error there (a device that failed after the sync returned: stat or
  * readdir of an uncached block) drops the state -- the sync then promises
  * nothing, which is safe -- and the run goes on; the after-mark says so. */
-static int
+int
 wl_state_kept (struct wl_runner *r, struct wl_outcome *out, int e)
 {
   if (e == 0 || !r->r_o->keep_going || (e != -EIO && e != -EROFS))
@@ -421,127 +415,6 @@ out:
   }
   int p = wl_ref_put (r, op, &ref);
   return e ? e : p;
-}
-
-static int
-wl_x_fsync (struct wl_runner *r, const struct wl_op *op, bool datasync,
-            struct wl_outcome *out)
-{
-  struct wl_ref ref;
-  struct fpfs_stat st;
-  bool reg;
-  int e = 0;
-
-  out->o_result = wl_ref_get (r, op, O_RDONLY, &ref);
-  if (out->o_result < 0)
-    return 0;
-  out->o_result = datasync ? WL_SYS (r, fdatasync, ref.fd)
-                           : WL_SYS (r, fsync, ref.fd);
-  /* fstat does no I/O: it works whatever the device does. */
-  reg = WL_SYS (r, fstat, ref.fd, &st) == 0 && S_ISREG (st.mode);
-  if (out->o_result == 0) {
-    out->o_sync = datasync ? "fdatasync" : "fsync";
-    if (reg)
-      e = wl_doubt_synced (&r->r_doubt, st.ino, st.generation, 0,
-                           UINT64_MAX);
-    out->o_state = json_object_new_array ();
-    if (!e)
-      e = wl_state_kept (r, out, wl_state_fd (r, ref.fd, ref.path,
-                                              out->o_state));
-  } else {
-    out->o_sync_failed = datasync ? "fdatasync" : "fsync";
-    if (reg)
-      e = wl_doubt_failed (&r->r_doubt, st.ino, st.generation);
-  }
-  if (e == -ENOMEM)
-    e = wl_runner_error (r, e, op, "out of memory");
-  int p = wl_ref_put (r, op, &ref);
-  return e ? e : p;
-}
-
-static int
-wl_x_sync (struct wl_runner *r, bool fs_only, struct wl_outcome *out)
-{
-  out->o_result = fs_only ? WL_SYS0 (r, syncfs) : WL_SYS0 (r, sync);
-  if (out->o_result < 0) {
-    out->o_sync_failed = fs_only ? "syncfs" : "sync";
-    return wl_doubt_failed_all (&r->r_doubt) < 0
-           ? wl_runner_error (r, -ENOMEM, NULL, "out of memory") : 0;
-  }
-  wl_doubt_synced_all (&r->r_doubt);
-  out->o_sync = fs_only ? "syncfs" : "sync";
-  out->o_state = json_object_new_array ();
-  return wl_state_kept (r, out, wl_state_tree (r, out->o_state));
-}
-
-static int
-wl_x_names (struct wl_runner *r, const struct wl_op *op,
-            struct wl_outcome *out)
-{
-  const char *shows = NULL;      /* path whose identity the effect shows */
-
-  switch (op->kind) {
-  case WL_OP_MKDIR:
-    out->o_result = WL_SYS (r, mkdir, op->path, op->mode);
-    shows = op->path;
-    break;
-  case WL_OP_RMDIR:
-    out->o_result = WL_SYS (r, rmdir, op->path);
-    break;
-  case WL_OP_UNLINK:
-    out->o_result = WL_SYS (r, unlink, op->path);
-    break;
-  case WL_OP_RENAME:
-    out->o_result = WL_SYS (r, rename, op->path, op->path2);
-    shows = op->path2;
-    break;
-  case WL_OP_LINK:
-    out->o_result = WL_SYS (r, link, op->path, op->path2);
-    shows = op->path2;
-    break;
-  case WL_OP_CHMOD:
-    out->o_result = WL_SYS (r, chmod, op->path, op->mode);
-    break;
-  case WL_OP_UTIMES: {
-    struct fpfs_timespec t[2] = {
-      { op->atime.sec, op->atime.nsec }, { op->mtime.sec, op->mtime.nsec },
-    };
-    if (op->times_now) {
-      uint64_t now = WL_SYS0 (r, now);
-      t[0].sec = (int64_t) (now / FPFS_NSEC_PER_SEC);
-      t[0].nsec = (uint32_t) (now % FPFS_NSEC_PER_SEC);
-      t[1] = t[0];
-    }
-    out->o_result = WL_SYS (r, utimens, op->path, t);
-    break;
-  }
-  default:
-    assert (!"not a namespace op");
-  }
-  if (out->o_result < 0 || !shows)
-    return 0;
-  return wl_effect_path (r, op, shows, out);
-}
-
-/* fault SPEC: through the sink (the plugin's control export).  A device
- * that refuses the spec (a range past its end, too many faults) makes the
- * op fail with EINVAL, which `expect EINVAL` can name; a sink that does
- * not work at all stops the run. */
-static int
-wl_x_fault (struct wl_runner *r, const struct wl_op *op,
-            struct wl_outcome *out)
-{
-  const struct wl_fault_ctl *fc = r->r_o->fault_ctl;
-  char why[512] = "";
-
-  if (!fc)
-    return wl_runner_error (r, -ENOTSUP, op, "fault operations need the "
-                            "recording plugin's control export (run over "
-                            "--nbd or --start-nbdkit)");
-  out->o_result = fc->fault (fc->ctx, op->path, why, sizeof why);
-  if (out->o_result < 0 && out->o_result != -EINVAL)
-    return wl_runner_error (r, out->o_result, op, "%s", why);
-  return 0;
 }
 
 int

@@ -10,7 +10,7 @@
  *                  mounted by kernel/): the real system calls, relative to
  *                  the mount point, on the real clock.
  *
- * The shapes are the engine's (engine/fpfs.h): paths are absolute within
+ * The shapes are the engine's (engine/include/fpfs.h): paths are absolute within
  * the file system ("/a/b"), results are >= 0 or -errno, struct fpfs_stat
  * and struct fpfs_dirent carry the answers.  Descriptors are the backend's
  * own small integers.

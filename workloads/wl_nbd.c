@@ -11,7 +11,7 @@
  * fork and exec the child only calls async-signal-safe functions (open,
  * dup2, execve, _exit): everything else is prepared before the fork, so
  * this is safe in a threaded process.  (posix_spawn would do, but <spawn.h>
- * pulls in <sched.h>, which engine/sched.h shadows on our include path.)  In an AddressSanitizer build the
+ * pulls in <sched.h>, which engine/lib/sched.h shadows on our include path.)  In an AddressSanitizer build the
  * plugin is instrumented too, and nbdkit can only dlopen it with libasan
  * preloaded: the child then gets LD_PRELOAD of the libasan this process
  * uses, and leak detection off (nbdkit is not ours to fix).

@@ -65,6 +65,36 @@ struct wl_outcome {
   int o_state_err;               /* keep_going: observing the state failed */
 };
 
+/* A file operand resolved to a descriptor (wl_exec.c). */
+struct wl_ref {
+  int fd;
+  bool implicit;               /* opened for this op, closed after it */
+  struct wl_handle *h;
+  const char *path;            /* the path the fd was opened with */
+};
+
+/* wl_exec.c: shared by the ops.  ref_get resolves op's file operand (an
+ * open handle, else the path opened with flags just for the op); ref_put
+ * closes what ref_get opened.  effect_path: the after-mark's identity of
+ * what path names now.  state_kept: with --keep-going an I/O error while
+ * observing a sync's state drops the state instead of stopping the run. */
+int wl_ref_get (struct wl_runner *r, const struct wl_op *op, int flags,
+                struct wl_ref *ref);
+int wl_ref_put (struct wl_runner *r, const struct wl_op *op,
+                struct wl_ref *ref);
+int wl_effect_path (struct wl_runner *r, const struct wl_op *op,
+                    const char *path, struct wl_outcome *out);
+int wl_state_kept (struct wl_runner *r, struct wl_outcome *out, int e);
+
+/* wl_exec_ns.c: the sync, name and fault ops. */
+int wl_x_fsync (struct wl_runner *r, const struct wl_op *op, bool datasync,
+                struct wl_outcome *out);
+int wl_x_sync (struct wl_runner *r, bool fs_only, struct wl_outcome *out);
+int wl_x_names (struct wl_runner *r, const struct wl_op *op,
+                struct wl_outcome *out);
+int wl_x_fault (struct wl_runner *r, const struct wl_op *op,
+                struct wl_outcome *out);
+
 /* wl_exec.c: run op i.  Returns 0 with *out filled (the op's own failure
  * is out->o_result < 0), or a runner error (-errno, r_err set). */
 int wl_exec_op (struct wl_runner *r, size_t i, struct wl_outcome *out);
