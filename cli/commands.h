@@ -34,6 +34,7 @@ int cmd_log_dump (int argc, char **argv);     /* cmd_log.c */
 int cmd_log_verify (int argc, char **argv);   /* cmd_log.c */
 int cmd_replay (int argc, char **argv);       /* cmd_replay.c */
 int cmd_run (int argc, char **argv);          /* cmd_run.c */
+int cmd_probe (int argc, char **argv);        /* cmd_probe.c */
 int cmd_check (int argc, char **argv);        /* cmd_check.c */
 int cmd_matrix (int argc, char **argv);       /* cmd_matrix.c */
 int cmd_generate (int argc, char **argv);     /* cmd_generate.c */

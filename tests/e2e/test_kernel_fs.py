@@ -43,11 +43,11 @@ fsync /log
 
 
 def _can_run(fs):
-    """None, or why this machine cannot run fs (from the CLI's own probe)."""
-    r = fp("run", "--fs", fs, "--start-nbdkit", "--log", "/dev/null/x",
-           REPO / "workloads" / "append-fsync.wl", timeout=60)
-    if r.returncode == 2 and "cannot run it" in r.stderr:
-        return r.stderr.strip()
+    """None, or why this machine cannot run fs (`flushpoint probe`)."""
+    r = fp("probe", fs, timeout=60)
+    if r.returncode == 2 and "cannot run it" in r.stdout:
+        return r.stdout.strip()
+    assert r.returncode == 0, r.stdout + r.stderr
     return None
 
 
@@ -251,3 +251,14 @@ def test_option_the_fs_lacks_is_named(tmp_path):
              "bug=no-commit-flush")
     assert r.returncode == 2, r.stdout + r.stderr
     assert "bug=" in r.stderr, r.stderr
+
+
+def test_probe_says_what_is_missing_without_root(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to drop privileges")
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534",
+                        "--clear-groups", str(FLUSHPOINT), "probe", "ext4",
+                        "engine"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "ext4: cannot run it: " in r.stdout and "root" in r.stdout
+    assert "engine: ok" in r.stdout
