@@ -15,15 +15,23 @@
  *
  *   bench_plugin [--pairs N] [--writes N] [--flush-every N] [--size SIZE]
  *                [--plugin PATH] [--logdir DIR] [--only memory|flushpoint]
- *                [--threads N]
+ *                [--threads N] [--durable] [--vs memory|flushpoint]
  *
  * --only runs one side N times (no ratio), e.g. under perf record -g.
  * --threads N passes -t N to both nbdkits.  With -t 1 nbdkit serves
  * `memory` without worker threads too, as it always does for our plugin
  * (serialize_requests): that isolates the cost of recording itself.
- * Each run also prints the CPU time the server used (user+sys, from
- * wait4), which is less sensitive to other load on the machine than wall
- * time and helps to read a noisy ratio.
+ * --durable gives the plugin durable=true (fdatasync before each FLUSH or
+ * FUA write is acknowledged); with --vs flushpoint the baseline is the
+ * plugin without it, so the ratios are the cost of durability alone.
+ *
+ * Each run also records the CPU time the server used (user+sys of the
+ * nbdkit process, from wait4, its whole life), which is less sensitive to
+ * other load on the machine than wall time.  Per pair two ratios are
+ * printed, wall and CPU; at the end their medians and their spread (the
+ * smallest and largest pair, and the interquartile range).  Targets (issue
+ * 13): median CPU ratio <= 1.05 and median wall ratio <= 1.10, like for
+ * like: both servers default, and both --threads 1.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -53,9 +61,13 @@ struct bench_opts {
   const char *logdir;
   int only;                  /* -1: both; else an enum bench_server */
   const char *threads;       /* nbdkit -t value, or NULL for its default */
+  bool durable;              /* the measured plugin gets durable=true */
+  int baseline;              /* enum bench_server of the baseline side */
 };
 
-enum bench_server { BENCH_MEMORY, BENCH_PLUGIN };
+/* BENCH_PLAIN: the plugin without --durable (the baseline of --vs
+ * flushpoint); BENCH_PLUGIN: the plugin as measured. */
+enum bench_server { BENCH_MEMORY, BENCH_PLUGIN, BENCH_PLAIN };
 
 struct bench_run {
   double wall;               /* seconds of the write loop; < 0 on error */
@@ -120,8 +132,10 @@ server_start (const struct bench_opts *o, enum bench_server which,
     }
     argv[n++] = which == BENCH_MEMORY ? "memory" : o->plugin;
     argv[n++] = sizearg;
-    if (which == BENCH_PLUGIN)
+    if (which != BENCH_MEMORY)
       argv[n++] = logarg;
+    if (which == BENCH_PLUGIN && o->durable)
+      argv[n++] = "durable=true";
     argv[n] = NULL;
     execvp ("nbdkit", (char **) argv);
     perror ("bench_plugin: exec nbdkit");
@@ -238,6 +252,8 @@ parse_args (int argc, char **argv, struct bench_opts *o)
     { "logdir", required_argument, NULL, 'l' },
     { "only", required_argument, NULL, 'o' },
     { "threads", required_argument, NULL, 't' },
+    { "durable", no_argument, NULL, 'd' },
+    { "vs", required_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -245,9 +261,10 @@ parse_args (int argc, char **argv, struct bench_opts *o)
   ssize_t n;
   int c;
 
-  *o = (struct bench_opts) { .pairs = 5, .writes = 100000, .flush_every = 16,
+  *o = (struct bench_opts) { .pairs = 11, .writes = 100000, .flush_every = 16,
                              .size = "1G", .size_bytes = UINT64_C (1) << 30,
-                             .logdir = "/tmp", .only = -1 };
+                             .logdir = "/tmp", .only = -1,
+                             .baseline = BENCH_MEMORY };
   /* Default plugin: <build>/nbdkit-flushpoint-plugin.so, we are in
    * <build>/bench/. */
   n = readlink ("/proc/self/exe", self, sizeof self - 1);
@@ -264,6 +281,15 @@ parse_args (int argc, char **argv, struct bench_opts *o)
     case 'P': snprintf (o->plugin, sizeof o->plugin, "%s", optarg); break;
     case 'l': o->logdir = optarg; break;
     case 't': o->threads = optarg; break;
+    case 'd': o->durable = true; break;
+    case 'v':
+      if (strcmp (optarg, "memory") == 0)
+        o->baseline = BENCH_MEMORY;
+      else if (strcmp (optarg, "flushpoint") == 0)
+        o->baseline = BENCH_PLAIN;
+      else
+        return -1;
+      break;
     case 'o':
       if (strcmp (optarg, "memory") == 0)
         o->only = BENCH_MEMORY;
@@ -275,7 +301,8 @@ parse_args (int argc, char **argv, struct bench_opts *o)
     case 'h':
       printf ("usage: bench_plugin [--pairs N] [--writes N] [--flush-every N]"
               " [--size SIZE] [--plugin PATH] [--logdir DIR]"
-              " [--only memory|flushpoint] [--threads N]\n");
+              " [--only memory|flushpoint] [--threads N] [--durable]"
+              " [--vs memory|flushpoint]\n");
       exit (0);
     default:
       return -1;
@@ -319,56 +346,78 @@ run_only (const struct bench_opts *o)
   return 0;
 }
 
+/* Median and spread of v[0..n) (sorted in place). */
+static void
+print_spread (const char *what, double *v, int n, const char *target)
+{
+  qsort (v, n, sizeof *v, cmp_double);
+  printf ("%-10s median %.3f  min %.3f  max %.3f  IQR %.3f..%.3f%s%s\n",
+          what, median (v, n), v[0], v[n - 1], v[n / 4], v[(3 * n) / 4],
+          target ? "  target " : "", target ? target : "");
+}
+
 int
 main (int argc, char **argv)
 {
   struct bench_opts o;
-  double *ratio, *tm, *tp, *cm, *cp;
+  double *wr, *cr, *tm, *tp, *cm, *cp;
+  const char *bname, *pname;
   int p;
 
   if (parse_args (argc, argv, &o) == -1)
     return 2;
+  bname = o.baseline == BENCH_MEMORY ? "memory" : "plain";
+  pname = o.durable ? "durable" : "flushpoint";
   printf ("bench_plugin: %" PRIu64 " x 4 KiB synchronous writes, flush every "
-          "%" PRIu64 ", size %s, %d pairs\n  plugin %s\n  log in %s\n"
-          "  nbdkit threads: %s\n", o.writes, o.flush_every, o.size, o.pairs,
-          o.plugin, o.logdir, o.threads ? o.threads : "default");
+          "%" PRIu64 ", size %s, %d pairs\n  plugin %s%s\n  log in %s\n"
+          "  nbdkit threads: %s\n  baseline: %s\n", o.writes, o.flush_every,
+          o.size, o.pairs, o.plugin, o.durable ? " durable=true" : "",
+          o.logdir, o.threads ? o.threads : "default",
+          o.baseline == BENCH_MEMORY ? "nbdkit memory"
+                                     : "the plugin without durable=true");
   if (o.only >= 0)
     return run_only (&o);
 
-  ratio = calloc (o.pairs, sizeof *ratio);
+  wr = calloc (o.pairs, sizeof *wr);
+  cr = calloc (o.pairs, sizeof *cr);
   tm = calloc (o.pairs, sizeof *tm);
   tp = calloc (o.pairs, sizeof *tp);
   cm = calloc (o.pairs, sizeof *cm);
   cp = calloc (o.pairs, sizeof *cp);
-  if (!ratio || !tm || !tp || !cm || !cp)
+  if (!wr || !cr || !tm || !tp || !cm || !cp)
     return 2;
   for (p = 0; p < o.pairs; p++) {
     struct bench_run m, f;
 
-    /* ABBA: even pairs run memory first, odd pairs the plugin first. */
+    /* ABBA: even pairs run the baseline first, odd pairs the plugin. */
     if (p % 2 == 0) {
-      m = run_one (&o, BENCH_MEMORY);
+      m = run_one (&o, o.baseline);
       f = run_one (&o, BENCH_PLUGIN);
     }
     else {
       f = run_one (&o, BENCH_PLUGIN);
-      m = run_one (&o, BENCH_MEMORY);
+      m = run_one (&o, o.baseline);
     }
     if (m.wall <= 0 || f.wall <= 0)
       return 1;
     tm[p] = m.wall, tp[p] = f.wall, cm[p] = m.cpu, cp[p] = f.cpu;
-    ratio[p] = f.wall / m.wall;
-    printf ("pair %d: memory %.3f s  flushpoint %.3f s  ratio %.3f"
-            "   (server cpu %.3f / %.3f s)\n",
-            p + 1, m.wall, f.wall, ratio[p], m.cpu, f.cpu);
+    wr[p] = f.wall / m.wall;
+    cr[p] = m.cpu > 0 ? f.cpu / m.cpu : 0;
+    printf ("pair %2d: wall %s %.3f s  %s %.3f s  ratio %.3f   "
+            "cpu %s %.3f s  %s %.3f s  ratio %.3f\n", p + 1, bname, m.wall,
+            pname, f.wall, wr[p], bname, m.cpu, pname, f.cpu, cr[p]);
     fflush (stdout);
   }
-  printf ("median: memory %.3f s  flushpoint %.3f s  (server cpu %.3f / "
-          "%.3f s)\n", median (tm, o.pairs), median (tp, o.pairs),
-          median (cm, o.pairs), median (cp, o.pairs));
-  printf ("median ratio (flushpoint / memory): %.3f  (target <= 1.10)\n",
-          median (ratio, o.pairs));
-  free (ratio);
+  printf ("median: wall %s %.3f s  %s %.3f s;  cpu %s %.3f s  %s %.3f s\n",
+          bname, median (tm, o.pairs), pname, median (tp, o.pairs),
+          bname, median (cm, o.pairs), pname, median (cp, o.pairs));
+  printf ("ratios %s / %s over %d pairs:\n", pname, bname, o.pairs);
+  print_spread ("wall", wr, o.pairs,
+                o.baseline == BENCH_MEMORY && !o.durable ? "<= 1.10" : NULL);
+  print_spread ("cpu", cr, o.pairs,
+                o.baseline == BENCH_MEMORY && !o.durable ? "<= 1.05" : NULL);
+  free (wr);
+  free (cr);
   free (tm);
   free (tp);
   free (cm);

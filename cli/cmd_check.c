@@ -1,5 +1,5 @@
 /* cmd_check: `flushpoint check`, the command-line face of ck_check_run()
- * (checker/ck_check.h) and the reports (checker/ck_report.h).
+ * (checker/recovery/ck_check.h) and the reports (checker/report/ck_report.h).
  *
  * Exit status: 0 no state violates a promise; 1 some do (or the runner and
  * the log disagree on the injected faults that fired); 2 usage error or
@@ -238,6 +238,10 @@ cmd_check (int argc, char **argv)
                             "expected one LOG, got %d arguments",
                             argc - optind);
   o.log_path = argv[optind];
+  /* Checked before the states are, so that a typo costs no run. */
+  if ((json && (c = cli_check_output_file (cmd, "--json", json))) ||
+      (html && (c = cli_check_output_file (cmd, "--html", html))))
+    return c;
   o.jobs = (unsigned) jobs;
   o.progress = check_progress;
   o.progress_ctx = &prog;

@@ -152,7 +152,8 @@ log_put_escaped (FILE *f, const uint8_t *p, size_t n)
   fputc ('"', f);
 }
 
-/* Valid UTF-8 without NUL (so that JSON can carry it as a string)? */
+/* Valid UTF-8?  NUL is U+0000, which JSON carries as \u0000, so a MARK
+ * holding one is still text (as the help says). */
 static bool
 log_is_utf8 (const uint8_t *p, size_t n)
 {
@@ -161,8 +162,6 @@ log_is_utf8 (const uint8_t *p, size_t n)
     size_t len;
     uint32_t cp;
 
-    if (c == 0)
-      return false;
     if (c < 0x80) { i++; continue; }
     if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
     else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
@@ -198,7 +197,8 @@ static const char dump_usage[] =
   "  --json    JSON lines instead: a {\"kind\":\"header\"} object, one\n"
   "            {\"kind\":\"entry\"} object per entry, and a {\"kind\":\"end\"}\n"
   "            object (state clean, truncated or corrupt).  A MARK/FAULT\n"
-  "            payload is \"text\" when it is UTF-8, else \"payload_hex\".\n"
+  "            payload is \"text\" when it is valid UTF-8 (NUL included,\n"
+  "            as \\u0000), else \"payload_hex\".\n"
   "  --strict  a truncated tail is a failure (exit 1), not a warning\n"
   "  --help    this text\n"
   "\n"

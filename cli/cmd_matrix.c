@@ -1,5 +1,5 @@
 /* cmd_matrix: `flushpoint matrix`, the command-line face of ck_matrix_run()
- * and its reports (checker/ck_matrix.h).
+ * and its reports (checker/matrix/ck_matrix.h).
  *
  * Exit status: 0 every cell ran and was checked (violations in a matrix
  * are results, shown in the tables: nobarrier columns are expected to
@@ -18,6 +18,7 @@
 #include "ck_matrix.h"
 #include "commands.h"
 #include "fpfs.h"
+#include "kfs.h"
 
 static const char matrix_usage[] =
   "Usage: flushpoint matrix [--workloads GLOB] [--persist LIST]\n"
@@ -60,6 +61,21 @@ static const char matrix_usage[] =
   "  --fault-seed S      the seed of those faults (default 1); each cell's\n"
   "                      faults derive from it and the cell's name\n"
   "  --disk-size BYTES   disk of each cell (default: the workload's, 64 MiB)\n"
+  "  --fs LIST           engine (the default) and the running kernel's ext4,\n"
+  "                      xfs, btrfs: each kernel fs adds a twin of the mount\n"
+  "                      columns, named FS.COLUMN, recorded on the real fs\n"
+  "                      (run --fs) and recovered by the kernel; then\n"
+  "                      \"agreement engine vs FS: N of M verdicts agree\"\n"
+  "                      and every disagreement (!! = the engine says held,\n"
+  "                      the kernel does not).  Needs root, FUSE, loop\n"
+  "                      devices: otherwise exit 2 saying what is missing\n"
+  "  --fs-mount COLS     the engine columns the kernel fs twins (default all)\n"
+  "  --fs-persist LIST   the persist choices kernel columns run (default all;\n"
+  "                      the others show n/a)\n"
+  "  --fs-states LIST    crash states of kernel cells (default as --states)\n"
+  "  --cell-timeout S    kill a cell after S seconds (an ERR cell; 0 = none).\n"
+  "                      Every cell runs in a child process: a crash or an\n"
+  "                      assertion there is that cell's ERR, the rest run on\n"
   "  -j, --jobs N        cells in parallel (1)\n"
   "  --out DIR           output directory (default matrix-out)\n"
   "  -q, --quiet         no progress bar\n"
@@ -74,6 +90,7 @@ enum {
   OPT_STATE,                   /* every crash-state option: ck_states_opt_parse */
   OPT_PROFILE, OPT_BUGS, OPT_OUT,
   OPT_DISK, OPT_FAULTS, OPT_FAULT_SEED,
+  OPT_FS, OPT_FS_MOUNT, OPT_FS_PERSIST, OPT_FS_STATES, OPT_CELL_TIMEOUT,
 };
 
 static void
@@ -130,6 +147,11 @@ cmd_matrix (int argc, char **argv)
     { "disk-size", required_argument, NULL, OPT_DISK },
     { "faults", required_argument, NULL, OPT_FAULTS },
     { "fault-seed", required_argument, NULL, OPT_FAULT_SEED },
+    { "fs", required_argument, NULL, OPT_FS },
+    { "fs-mount", required_argument, NULL, OPT_FS_MOUNT },
+    { "fs-persist", required_argument, NULL, OPT_FS_PERSIST },
+    { "fs-states", required_argument, NULL, OPT_FS_STATES },
+    { "cell-timeout", required_argument, NULL, OPT_CELL_TIMEOUT },
     { "jobs", required_argument, NULL, 'j' },
     { "out", required_argument, NULL, OPT_OUT },
     { "quiet", no_argument, NULL, 'q' },
@@ -137,7 +159,7 @@ cmd_matrix (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   const char *cmd = argv[0], *pattern = NULL, *modes = NULL, *barriers = NULL;
-  const char *bugs = NULL;
+  const char *bugs = NULL, *fslist = NULL, *fsmount = NULL;
   struct ck_matrix_opts o;
   struct ck_matrix_result r;
   char msg[1024], gbuf[4200], pbuf[256], bbuf[4096];
@@ -168,6 +190,39 @@ cmd_matrix (int argc, char **argv)
                                 optarg);
       break;
     case OPT_OUT: o.out_dir = optarg; break;
+    case OPT_FS: fslist = optarg; break;
+    case OPT_FS_MOUNT: fsmount = optarg; break;
+    case OPT_FS_PERSIST: {
+      char fb[256], *fv[WL_PERSIST__COUNT + 1];
+      snprintf (fb, sizeof fb, "%s", optarg);
+      int nf = matrix_split (fb, fv, WL_PERSIST__COUNT);
+      if (nf <= 0)
+        return cli_usage_error (cmd, "--fs-persist: '%s' is not a list of "
+                                "persist choices", optarg);
+      for (int i = 0; i < nf; i++) {
+        enum wl_persist pe;
+        if (wl_persist_lookup (fv[i], &pe) < 0)
+          return cli_usage_error (cmd, "--fs-persist: unknown choice '%s'",
+                                  fv[i]);
+        o.fs_persist_mask |= 1u << pe;
+      }
+      break;
+    }
+    case OPT_FS_STATES:
+      if (!o.fs_states_set) {
+        o.fs_states = o.states;
+        o.fs_states_set = true;
+      }
+      if (ck_states_opt_parse (&o.fs_states, "states", optarg, msg,
+                               sizeof msg) < 0)
+        return cli_usage_error (cmd, "--fs-states: %s", msg);
+      break;
+    case OPT_CELL_TIMEOUT:
+      if (!cli_parse_u64 (optarg, &v) || v > 86400 * 7)
+        return cli_usage_error (cmd, "--cell-timeout: '%s' is not a number "
+                                "of seconds", optarg);
+      o.cell_timeout_s = (unsigned) v;
+      break;
     case 'q': tty = false; break;
     case OPT_PERSIST:
       snprintf (pbuf, sizeof pbuf, "%s", optarg);
@@ -217,6 +272,29 @@ cmd_matrix (int argc, char **argv)
   if ((modes || barriers) &&
       ck_matrix_columns (&o, modes, barriers, msg, sizeof msg) < 0)
     return cli_usage_error (cmd, "%s", msg);
+  if (cli_check_output_dir (cmd, "--out", o.out_dir) != CLI_EXIT_OK)
+    return CLI_EXIT_USAGE;
+  if (fslist) {
+    char fb[256], *fv[8];
+    snprintf (fb, sizeof fb, "%s", fslist);
+    int nf = matrix_split (fb, fv, 8);
+    if (nf <= 0)
+      return cli_usage_error (cmd, "--fs: '%s' names no file system", fslist);
+    for (int i = 0; i < nf; i++) {
+      enum kfs_type t;
+      if (strcmp (fv[i], "engine") == 0)
+        continue;
+      if (kfs_type_parse (fv[i], &t) < 0)
+        return cli_usage_error (cmd, "--fs: '%s' is not engine, ext4, xfs "
+                                "or btrfs", fv[i]);
+      /* Never fall back to the engine: say what is missing, exit 2. */
+      if (kfs_probe (t, msg, sizeof msg) < 0)
+        return cli_usage_error (cmd, "--fs %s: this machine cannot run it: "
+                                "%s", fv[i], msg);
+      if (ck_matrix_add_fs (&o, fv[i], fsmount, msg, sizeof msg) < 0)
+        return cli_usage_error (cmd, "%s", msg);
+    }
+  }
   if (!pattern) {
     const char *dir = getenv ("FP_WORKLOADS");
     snprintf (gbuf, sizeof gbuf, "%s/*.wl", dir ? dir : "workloads");

@@ -15,7 +15,7 @@ static const char mkfs_usage[] =
   "       flushpoint mkfs --nbd URI [--seed S] [options]\n"
   "\n"
   "Make an empty fpfs file system (the engine's ext4-like format, see\n"
-  "engine/FORMAT.md): superblock, journal, bitmaps, inode table and the root\n"
+  "engine/ext4/FORMAT.md): superblock, journal, bitmaps, inode table and the root\n"
   "directory.\n"
   "\n"
   "  IMAGE               an image file; with --size it is created (or\n"

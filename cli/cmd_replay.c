@@ -1,5 +1,5 @@
 /* cmd_replay: `flushpoint replay`, the command-line face of
- * ck_replay_to_image() (checker/replay.h, which holds the exact rules). */
+ * ck_replay_to_image() (checker/states/replay.h, which holds the exact rules). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -85,7 +85,7 @@ replay_print (const struct ck_replay_opts *o, const struct ck_replay_result *res
 }
 
 /* The --drop/--tear form: a crash state named by its recipe, built by
- * ck_state_build_image() (checker/ck_image.h holds the rules). */
+ * ck_state_build_image() (checker/states/ck_image.h holds the rules). */
 static int
 replay_recipe (const char *cmd, int argc, char **argv,
                const struct ck_replay_opts *o, int nstops,

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "faults.h"
+#include "kfs.h"
 #include "wl.h"
 #include "wl_run.h"
 
@@ -17,6 +18,7 @@ static const char run_usage[] =
   "                      [--mount OPTS] [--persist CHOICE] [--seed N]\n"
   "                      [--clean-umount] [--verify-readback] [--trace FILE]\n"
   "                      [--fault SPEC]... [--keep-going]\n"
+  "                      [--fs engine|ext4|xfs|btrfs]\n"
   "\n"
   "Run a workload (workloads/LANGUAGE.md) on the engine over NBD: mkfs,\n"
   "mount, then every operation with a MARK before and after it in the\n"
@@ -24,6 +26,21 @@ static const char run_usage[] =
   "covered in the mark after it (workloads/ORACLE.md).  The run ends with a\n"
   "power cut -- no unmount -- unless --clean-umount.\n"
   "\n"
+  "  --fs FS            the file system under test: engine (default), or\n"
+  "                     the running kernel's ext4, xfs or btrfs, reached\n"
+  "                     as nbdkit <- nbdfuse <- a loop device <- mkfs +\n"
+  "                     mount (needs root, /dev/fuse, loop devices; the\n"
+  "                     run stops with exit 2 saying what is missing).\n"
+  "                     Each operation is the real system call; every\n"
+  "                     covered file is read back and compared with the\n"
+  "                     expected state; the end is a power cut (the plugin\n"
+  "                     fails every later request); the stack is always\n"
+  "                     torn down.  Not deterministic: the kernel's\n"
+  "                     flusher and journal run on their own clocks, so a\n"
+  "                     rerun can give another log.  `sleep` is real time.\n"
+  "                     The mount options keep the engine's names\n"
+  "                     (data=, barrier, nobarrier, lazytime, commit=,\n"
+  "                     nojournal); one the file system lacks is an error\n"
   "  --nbd URI          the recording plugin to use: an NBD URI such as\n"
   "                     nbd+unix:///?socket=/tmp/s.sock, or a socket path;\n"
   "                     marks go to its `control` export\n"
@@ -70,7 +87,8 @@ int
 cmd_run (int argc, char **argv)
 {
   enum { OPT_NBD = 256, OPT_START, OPT_LOG, OPT_DISK, OPT_MOUNT, OPT_PERSIST,
-         OPT_SEED, OPT_CLEAN, OPT_VERIFY, OPT_TRACE, OPT_FAULT, OPT_KEEP };
+         OPT_SEED, OPT_CLEAN, OPT_VERIFY, OPT_TRACE, OPT_FAULT, OPT_KEEP,
+         OPT_FS };
   static const struct option opts[] = {
     { "nbd",             required_argument, NULL, OPT_NBD },
     { "start-nbdkit",    no_argument,       NULL, OPT_START },
@@ -84,6 +102,7 @@ cmd_run (int argc, char **argv)
     { "trace",           required_argument, NULL, OPT_TRACE },
     { "fault",           required_argument, NULL, OPT_FAULT },
     { "keep-going",      no_argument,       NULL, OPT_KEEP },
+    { "fs",              required_argument, NULL, OPT_FS },
     { "quiet",           no_argument,       NULL, 'q' },
     { "help",            no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -94,7 +113,7 @@ cmd_run (int argc, char **argv)
   struct wl_run_result res;
   struct wl_workload *w = NULL;
   struct fpfs_trace_sink trace_sink;
-  const char *trace_path = NULL;
+  const char *trace_path = NULL, *fs = "engine";
   FILE *trace_f = NULL;
   char msg[2048], logbuf[1024];
   const char *faults[FPFAULT_MAX];
@@ -112,6 +131,7 @@ cmd_run (int argc, char **argv)
     case OPT_VERIFY: o.verify_readback = true; break;
     case OPT_TRACE: trace_path = optarg; break;
     case OPT_KEEP: o.keep_going = true; break;
+    case OPT_FS: fs = optarg; break;
     case OPT_FAULT: {
       struct fpfault_spec specs[FPFAULT_SPECS_MAX];
       size_t n;
@@ -166,9 +186,60 @@ cmd_run (int argc, char **argv)
     return cli_usage_error (cmd, "--log and --disk-size go with "
                             "--start-nbdkit");
 
+  bool kernel = strcmp (fs, "engine") != 0;
+  if (kernel) {
+    enum kfs_type t;
+    if (kfs_type_parse (fs, &t) < 0)
+      return cli_usage_error (cmd, "--fs: '%s' is not one of engine, ext4, "
+                              "xfs, btrfs", fs);
+    if (trace_path || o.clean_umount)
+      return cli_usage_error (cmd, "%s goes with --fs engine only",
+                              trace_path ? "--trace" : "--clean-umount");
+    /* Never fall back to the engine: say what is missing, exit 2. */
+    if (kfs_probe (t, msg, sizeof msg) < 0) {
+      cli_error (cmd, "--fs %s: this machine cannot run it: %s", fs, msg);
+      return CLI_EXIT_USAGE;
+    }
+  }
+  if (o.mount && !kernel) {
+    struct fpfs_mount_opts mo;
+    fpfs_mount_opts_init (&mo);
+    if (fpfs_mount_opts_parse (o.mount, &mo, msg, sizeof msg) < 0)
+      return cli_usage_error (cmd, "--mount: %s", msg);
+  }
+  if (n.log_path && cli_same_file (n.log_path, argv[optind]))
+    return cli_usage_error (cmd, "--log %s is the workload %s itself: give "
+                            "the log another name", n.log_path, argv[optind]);
+
   if (wl_parse_file (argv[optind], &w, msg, sizeof msg) < 0) {
     cli_error (cmd, "%s", msg);
     return CLI_EXIT_USAGE;
+  }
+  if (kernel) {
+    /* A mount option the file system lacks is a usage error, before any
+     * server or log exists. */
+    struct kfs_opts ko;
+    enum kfs_type t;
+    char both[512];
+    kfs_type_parse (fs, &t);
+    snprintf (both, sizeof both, "%s%s%s", w->mount_opts ? w->mount_opts : "",
+              w->mount_opts && w->mount_opts[0] && o.mount && o.mount[0]
+              ? "," : "", o.mount ? o.mount : "");
+    if (kfs_opts_parse (t, both, &ko, msg, sizeof msg) < 0) {
+      cli_error (cmd, "%s: mount options \"%s\" on %s: %s", w->name, both,
+                 fs, msg);
+      wl_free (w);
+      return CLI_EXIT_USAGE;
+    }
+  }
+  if (w->mount_opts && !kernel) {
+    struct fpfs_mount_opts mo;
+    fpfs_mount_opts_init (&mo);
+    if (fpfs_mount_opts_parse (w->mount_opts, &mo, msg, sizeof msg) < 0) {
+      cli_error (cmd, "%s: #! mount: %s", argv[optind], msg);
+      wl_free (w);
+      return CLI_EXIT_USAGE;
+    }
   }
   if (trace_path) {
     /* Opened after the workload parses, so a usage error leaves no file. */
@@ -185,7 +256,8 @@ cmd_run (int argc, char **argv)
     snprintf (logbuf, sizeof logbuf, "%s.fpl", w->name);
     n.log_path = logbuf;
   }
-  e = wl_run_nbd (w, &n, &o, &res, msg, sizeof msg);
+  e = kernel ? wl_run_kernel (w, fs, &n, &o, &res, msg, sizeof msg)
+             : wl_run_nbd (w, &n, &o, &res, msg, sizeof msg);
   if (trace_f && (trace_f == stdout ? fflush (trace_f) : fclose (trace_f))
       && e >= 0) {
     /* A trace cut short is a failed run: the reader would miss events. */
@@ -204,9 +276,13 @@ cmd_run (int argc, char **argv)
     printf ("persist:   %s\n", wl_persist_name (o.persist));
     printf ("marks:     %zu (%" PRIu64 " bytes), %zu with expected state\n",
             res.marks, res.mark_bytes, res.sync_states);
-    printf ("engine:    %" PRIu64 " commits, %" PRIu64 " pages written back\n",
-            res.info.commits, res.info.writeback_pages);
-    if (o.verify_readback)
+    if (kernel)
+      printf ("fs:        %s (the running kernel's; not deterministic)\n",
+              fs);
+    else
+      printf ("engine:    %" PRIu64 " commits, %" PRIu64 " pages written "
+              "back\n", res.info.commits, res.info.writeback_pages);
+    if (o.verify_readback || kernel)
       printf ("readback:  %" PRIu64 " blocks matched\n", res.readback_blocks);
     if (res.failed_ops || res.faults_fired)
       printf ("errors:    %zu ops failed (%zu sync calls), %" PRIu64

@@ -34,6 +34,7 @@ int cmd_log_dump (int argc, char **argv);     /* cmd_log.c */
 int cmd_log_verify (int argc, char **argv);   /* cmd_log.c */
 int cmd_replay (int argc, char **argv);       /* cmd_replay.c */
 int cmd_run (int argc, char **argv);          /* cmd_run.c */
+int cmd_probe (int argc, char **argv);        /* cmd_probe.c */
 int cmd_check (int argc, char **argv);        /* cmd_check.c */
 int cmd_matrix (int argc, char **argv);       /* cmd_matrix.c */
 int cmd_generate (int argc, char **argv);     /* cmd_generate.c */
@@ -59,5 +60,13 @@ bool cli_parse_u64 (const char *s, uint64_t *out);
 /* A reader or checker message starts with the file name; drop it when the
  * file is already named on the line. */
 const char *cli_strip_path (const char *msg, const char *path);
+/* Do a and b name the same file (both exist, same device and inode)? */
+bool cli_same_file (const char *a, const char *b);
+/* Before the work starts: can option opt's output file (or "-") be
+ * created, or its output directory (existing, or its parent existing)?
+ * CLI_EXIT_OK, or CLI_EXIT_USAGE after a usage error naming opt and the
+ * path. */
+int cli_check_output_file (const char *cmd, const char *opt, const char *path);
+int cli_check_output_dir (const char *cmd, const char *opt, const char *dir);
 
 #endif /* CLI_COMMANDS_H */

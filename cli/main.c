@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -27,6 +29,7 @@ struct cli_command {
 /* One line per subcommand; keep related commands together. */
 static const struct cli_command cli_commands[] = {
   { "run",        "run a workload over NBD, recording a write log", cmd_run },
+  { "probe",      "can this machine run ext4, xfs, btrfs under test?", cmd_probe },
   { "check",      "check every crash state of a recorded log",     cmd_check },
   { "matrix",     "run and check workloads x sync calls x mount options", cmd_matrix },
   { "replay",     "rebuild the disk image at a point of a log",    cmd_replay },
@@ -292,4 +295,67 @@ main (int argc, char **argv)
   }
   /* argv + used: the command's last name word becomes its argv[0]. */
   return cli_run (cmd, argc - used, argv + used);
+}
+
+bool
+cli_same_file (const char *a, const char *b)
+{
+  struct stat sa, sb;
+
+  return stat (a, &sa) == 0 && stat (b, &sb) == 0 &&
+         sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The directory part of path ("." when it has none), in buf. */
+static const char *
+cli_dirname (const char *path, char *buf, size_t len)
+{
+  const char *slash = strrchr (path, '/');
+
+  if (!slash)
+    return ".";
+  snprintf (buf, len, "%.*s", slash == path ? 1 : (int) (slash - path), path);
+  return buf;
+}
+
+static int
+cli_check_dir (const char *cmd, const char *opt, const char *path,
+               const char *dir)
+{
+  struct stat st;
+
+  if (stat (dir, &st) != 0)
+    return cli_usage_error (cmd, "%s %s: directory %s: %s", opt, path, dir,
+                            strerror (errno));
+  if (!S_ISDIR (st.st_mode))
+    return cli_usage_error (cmd, "%s %s: %s is not a directory", opt, path,
+                            dir);
+  if (access (dir, W_OK | X_OK) != 0)
+    return cli_usage_error (cmd, "%s %s: directory %s: %s", opt, path, dir,
+                            strerror (errno));
+  return CLI_EXIT_OK;
+}
+
+int
+cli_check_output_file (const char *cmd, const char *opt, const char *path)
+{
+  char buf[4096];
+  struct stat st;
+
+  if (strcmp (path, "-") == 0)
+    return CLI_EXIT_OK;
+  if (stat (path, &st) == 0 && S_ISDIR (st.st_mode))
+    return cli_usage_error (cmd, "%s %s: is a directory", opt, path);
+  return cli_check_dir (cmd, opt, path, cli_dirname (path, buf, sizeof buf));
+}
+
+int
+cli_check_output_dir (const char *cmd, const char *opt, const char *dir)
+{
+  char buf[4096];
+  struct stat st;
+
+  if (stat (dir, &st) == 0)
+    return cli_check_dir (cmd, opt, dir, dir);
+  return cli_check_dir (cmd, opt, dir, cli_dirname (dir, buf, sizeof buf));
 }

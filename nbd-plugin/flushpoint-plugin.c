@@ -2,8 +2,12 @@
  * it completes into a flushpoint write log (fplog.h).  Whole pages written
  * are not kept twice: they are read back from the log (fpdisk.c).
  *
- *   nbdkit nbdkit-flushpoint-plugin.so size=64M log=run.fpl [base=IMAGE]
- *          [sector=512] [uuid=UUID] [deterministic=true] [fault=SPEC]...
+ *   nbdkit -U SOCK nbdkit-flushpoint-plugin.so size=64M log=run.fpl
+ *          [log-overwrite=true] [durable=true] [base=IMAGE] [sector=512]
+ *          [uuid=UUID] [deterministic=true] [fault=SPEC]...
+ *
+ * (-U always: without it nbdkit serves the disk and the fault-arming
+ * control export to the whole network, unauthenticated.)
  *
  * Exports:
  *   ""         the disk.  WRITE, TRIM, ZERO and FLUSH are logged, with FUA.
@@ -112,6 +116,8 @@ fp_get_ready (void)
     .base_size = c->c_base_size,
     .uuid = c->c_uuid,
     .deterministic = c->c_deterministic,
+    .overwrite = c->c_log_overwrite,
+    .durable = c->c_durable,
   };
   pthread_rwlockattr_t attr;
   char err[512];
@@ -130,9 +136,11 @@ fp_get_ready (void)
     nbdkit_error ("log: cannot create the write log: %s", err);
     return -1;
   }
-  fp.p_log_rfd = open (c->c_log_path, O_RDONLY | O_CLOEXEC);
+  /* The read side shares the writer's open file description (and lock):
+   * opening the path again could find another file. */
+  fp.p_log_rfd = fcntl (fplog_writer_fd (fp.p_log), F_DUPFD_CLOEXEC, 0);
   if (fp.p_log_rfd == -1) {
-    nbdkit_error ("log: open for reading: %s: %m", c->c_log_path);
+    nbdkit_error ("log: dup for reading: %s: %m", c->c_log_path);
     return -1;
   }
   fp.p_disk.d_log_fd = fp.p_log_rfd;

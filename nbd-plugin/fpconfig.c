@@ -27,21 +27,35 @@
 #include <nbdkit-plugin.h>
 
 #include "fpconfig.h"
+#include "fplog.h"
 
+_Static_assert (FPDISK_MAX_SIZE == FPLOG_MAX_DEVICE,
+                "the disk's size limit is the log format's");
+
+/* X (setter, "key", ONCE|REPEAT, "META", "help"): the setter is
+ * fp_set_<setter>; keys with a '-' need a setter name of their own. */
 #define FP_PARAMS(X)                                                         \
-  X (size, FP_ONCE, "SIZE",                                                     \
+  X (size, "size", FP_ONCE, "SIZE",                                          \
      "(required) Size of the virtual disk, e.g. 64M; a multiple of sector.")  \
-  X (log, FP_ONCE, "FILE",                                                      \
-     "(required) Write log to create (an existing file is truncated).")      \
-  X (base, FP_ONCE, "IMAGE",                                                    \
+  X (log, "log", FP_ONCE, "FILE",                                            \
+     "(required) Write log to create: a new file, or an existing log\n"      \
+     "  (truncated); a file that is not a log needs log-overwrite=true.\n"   \
+     "  Locked while nbdkit runs: one server per log.")                      \
+  X (log_overwrite, "log-overwrite", FP_ONCE, "BOOL",                        \
+     "If true, log= may replace an existing file that is not a log.")        \
+  X (durable, "durable", FP_ONCE, "BOOL",                                    \
+     "If true, the log is fdatasync'd before a FLUSH or FUA write is\n"      \
+     "  acknowledged, so it survives a crash of the host (default false).")  \
+  X (base, "base", FP_ONCE, "IMAGE",                                         \
      "Start from this image instead of zeroes; not larger than size.\n"      \
      "  It is read once at startup and never modified.")                     \
-  X (sector, FP_ONCE, "512|1024|2048|4096",                                     \
+  X (sector, "sector", FP_ONCE, "512|1024|2048|4096",                        \
      "Sector size recorded in the log (default 512).")                       \
-  X (uuid, FP_ONCE, "UUID", "UUID of the recording (default: a random one).")    \
-  X (deterministic, FP_ONCE, "BOOL",                                            \
+  X (uuid, "uuid", FP_ONCE, "UUID",                                          \
+     "UUID of the recording (default: a random one).")                       \
+  X (deterministic, "deterministic", FP_ONCE, "BOOL",                        \
      "If true, every timestamp in the log is 0 (default false).")            \
-  X (fault, FP_REPEAT, "SPEC[;SPEC...]",                                        \
+  X (fault, "fault", FP_REPEAT, "SPEC[;SPEC...]",                            \
      "Arm faults at startup (may be repeated), e.g. fault=write:EIO:at:3,\n"  \
      "  fault=flush:EIO:next, fault=read:EIO:range:0-1M, fault=powercut:at:50,\n" \
      "  fault=latency:write:5ms.  See the man page for the language.")
@@ -49,10 +63,10 @@
 /* Whether a key may be given more than once. */
 enum { FP_ONCE = 0, FP_REPEAT = 1 };
 
-#define FP_HELP_LINE(key, rep, meta, text) #key "=" meta "\n  " text "\n"
-#define FP_DECLARE_SETTER(key, rep, meta, text) \
-  static int fp_set_##key (struct fp_config *, const char *);
-#define FP_TABLE_ROW(key, rep, meta, text) { #key, rep, fp_set_##key },
+#define FP_HELP_LINE(set, key, rep, meta, text) key "=" meta "\n  " text "\n"
+#define FP_DECLARE_SETTER(set, key, rep, meta, text) \
+  static int fp_set_##set (struct fp_config *, const char *);
+#define FP_TABLE_ROW(set, key, rep, meta, text) { key, rep, fp_set_##set },
 
 FP_PARAMS (FP_DECLARE_SETTER)
 
@@ -139,17 +153,34 @@ fp_set_uuid (struct fp_config *c, const char *value)
 }
 
 static int
-fp_set_deterministic (struct fp_config *c, const char *value)
+fp_parse_bool (const char *key, const char *value, bool *out)
 {
   int b = nbdkit_parse_bool (value);
 
   if (b == -1) {
-    nbdkit_error ("deterministic=%s: not a boolean (use true or false)",
-                  value);
+    nbdkit_error ("%s=%s: not a boolean (use true or false)", key, value);
     return -1;
   }
-  c->c_deterministic = b;
+  *out = b;
   return 0;
+}
+
+static int
+fp_set_deterministic (struct fp_config *c, const char *value)
+{
+  return fp_parse_bool ("deterministic", value, &c->c_deterministic);
+}
+
+static int
+fp_set_log_overwrite (struct fp_config *c, const char *value)
+{
+  return fp_parse_bool ("log-overwrite", value, &c->c_log_overwrite);
+}
+
+static int
+fp_set_durable (struct fp_config *c, const char *value)
+{
+  return fp_parse_bool ("durable", value, &c->c_durable);
 }
 
 /* Checked now, so that a bad spec stops nbdkit with a message naming the
@@ -211,7 +242,10 @@ fp_check_base (struct fp_config *c)
   struct stat st;
   off_t end;
 
-  c->c_base_fd = open (c->c_base_path, O_RDONLY | O_CLOEXEC);
+  struct stat lst;
+
+  /* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
+  c->c_base_fd = open (c->c_base_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (c->c_base_fd == -1) {
     nbdkit_error ("base: open: %s: %m", c->c_base_path);
     return -1;
@@ -221,8 +255,20 @@ fp_check_base (struct fp_config *c)
     return -1;
   }
   if (!S_ISREG (st.st_mode) && !S_ISBLK (st.st_mode)) {
-    nbdkit_error ("base: %s: not a regular file or block device",
-                  c->c_base_path);
+    nbdkit_error ("base: %s: not a regular file or block device%s",
+                  c->c_base_path, S_ISFIFO (st.st_mode) ? " (a FIFO)" : "");
+    return -1;
+  }
+  if (fcntl (c->c_base_fd, F_SETFL, 0) == -1) {
+    nbdkit_error ("base: fcntl: %s: %m", c->c_base_path);
+    return -1;
+  }
+  /* The base is never written; the log is truncated at startup. */
+  if (stat (c->c_log_path, &lst) == 0 && lst.st_dev == st.st_dev &&
+      lst.st_ino == st.st_ino) {
+    nbdkit_error ("log=%s is the base image base=%s (the same file): the "
+                  "base is never written, give the log another name",
+                  c->c_log_path, c->c_base_path);
     return -1;
   }
   end = lseek (c->c_base_fd, 0, SEEK_END);
@@ -368,7 +414,7 @@ fpconfig_faults (const struct fp_config *c, struct fpfault_set *fs,
     return -1;
   }
   for (size_t i = 0; fs && i < n; i++) {
-    char line[256];
+    char line[FP_FAULT_LINE];
     int e = fpfault_set_apply (fs, &specs[i], line, sizeof line, err,
                                sizeof err);
     assert (e == 0);            /* checked above */

@@ -41,17 +41,22 @@
 int
 fpcontrol_arm_config (struct fp_plugin *p)
 {
-  char note[4096];
-  int r = 0;
+  char *note;
+  int r = -1;
 
   fpfault_set_init (&p->p_faults, p->p_cfg.c_size);
   if (!p->p_cfg.c_faults)
     return 0;
-  if (fpconfig_faults (&p->p_cfg, &p->p_faults, note, sizeof note) < 0)
+  if (!(note = calloc (1, FP_FAULT_NOTE_MAX))) {
+    nbdkit_error ("fault: out of memory");
     return -1;
-  pthread_rwlock_wrlock (&p->p_lock);
-  r = fpplugin_log_fault_locked (p, 0, 0, 0, note);
-  pthread_rwlock_unlock (&p->p_lock);
+  }
+  if (fpconfig_faults (&p->p_cfg, &p->p_faults, note, FP_FAULT_NOTE_MAX) == 0) {
+    pthread_rwlock_wrlock (&p->p_lock);
+    r = fpplugin_log_fault_locked (p, 0, 0, 0, note);
+    pthread_rwlock_unlock (&p->p_lock);
+  }
+  free (note);
   return r;
 }
 
@@ -184,7 +189,7 @@ fpc_command (struct fp_plugin *p, const void *buf, uint32_t count)
   struct fpfault_spec specs[FPFAULT_SPECS_MAX];
   struct fpfault_set *next = NULL;
   size_t len = strnlen (buf, count), n, used = 0;
-  char err[512], note[4096] = "";
+  char err[512], *note = NULL;
   int r = -1;
 
   if (fpfault_parse (buf, len, specs, FPFAULT_SPECS_MAX, &n, err,
@@ -194,7 +199,10 @@ fpc_command (struct fp_plugin *p, const void *buf, uint32_t count)
     return -1;
   }
   next = malloc (sizeof *next);
-  if (!next) {
+  note = calloc (1, FP_FAULT_NOTE_MAX);
+  if (!next || !note) {
+    free (next);
+    free (note);
     nbdkit_error ("control: fault command: out of memory");
     nbdkit_set_error (ENOMEM);
     return -1;
@@ -204,15 +212,15 @@ fpc_command (struct fp_plugin *p, const void *buf, uint32_t count)
   *next = p->p_faults;
   pthread_mutex_unlock (&p->p_fault_lock);
   for (size_t i = 0; i < n; i++) {
-    char line[256];
+    char line[FP_FAULT_LINE];
     if (fpfault_set_apply (next, &specs[i], line, sizeof line, err,
                            sizeof err) < 0) {
       nbdkit_error ("control: fault command refused: %s", err);
       nbdkit_set_error (EINVAL);
       goto out;
     }
-    if (used < sizeof note)
-      used += snprintf (note + used, sizeof note - used, "%s%s",
+    if (used < FP_FAULT_NOTE_MAX)
+      used += snprintf (note + used, FP_FAULT_NOTE_MAX - used, "%s%s",
                         used ? "\n" : "", line);
   }
   if (fpplugin_log_fault_locked (p, 0, 0, 0, note) < 0)
@@ -226,6 +234,7 @@ fpc_command (struct fp_plugin *p, const void *buf, uint32_t count)
  out:
   pthread_rwlock_unlock (&p->p_lock);
   free (next);
+  free (note);
   return r;
 }
 

@@ -13,10 +13,11 @@
  *   and increases by one per entry, so seq == index.
  * - Each entry carries one XXH3-64 checksum over its 56-byte header (with the
  *   checksum field zeroed) followed by its unpadded payload.
- * - A writer appends whole entries with one write; a reader that meets a
- *   short or bad entry with nothing valid after it reports a truncated tail
- *   (the server was killed mid-entry); a bad entry followed by valid ones is
- *   corruption, reported with its seq and byte offset.
+ * - A writer appends whole entries with one write, so a killed server
+ *   leaves at most a prefix of one entry: a reader reports a truncated tail
+ *   only when the bytes after the last good entry are fewer than the next
+ *   entry claims (or its header is cut short, or they are all zero); any
+ *   other bad entry is corruption, reported with its seq and byte offset.
  *
  * File header, fixed part (offsets in bytes):
  *    0  8  magic FPLOG_MAGIC          48  8  created_ns
@@ -56,6 +57,7 @@
 #define FPLOG_ENTRY_HDR   56u
 #define FPLOG_MAX_PAYLOAD (64u << 20)      /* larger than any NBD request */
 #define FPLOG_MAX_PATH    4096u
+#define FPLOG_MAX_DEVICE  (UINT64_C (1) << 44)  /* 16 TiB, the plugin's limit */
 
 enum fplog_type {
   FPLOG_WRITE = 1,   /* payload: the data written, length == payload_len */
@@ -106,7 +108,7 @@ struct fplog_entry {
 struct fplog_writer;
 
 struct fplog_writer_opts {
-  const char *path;            /* created or truncated */
+  const char *path;            /* created, or truncated if it is a log */
   uint64_t device_size;
   uint32_t sector_size;
   const char *base_path;       /* NULL for zeroes */
@@ -114,8 +116,17 @@ struct fplog_writer_opts {
   uint64_t base_checksum;
   const uint8_t *uuid;         /* NULL: generate a random one */
   bool deterministic;          /* zero created_ns and every timestamp */
+  bool overwrite;              /* truncate an existing file that is not a
+                                  flushpoint log (else -EEXIST) */
+  bool durable;                /* fdatasync before a FLUSH or FUA entry's
+                                  append returns */
 };
 
+/* Open rules (the man page, log=): the path must be a new name or a
+ * regular file; an existing file is truncated only if it is empty, starts
+ * with FPLOG_MAGIC, or opts->overwrite; the file is locked (fplog_lock_take)
+ * before anything is truncated, so a second writer on a live log gets
+ * -EBUSY and changes nothing. */
 int fplog_writer_open (const struct fplog_writer_opts *opts,
                        struct fplog_writer **out, char *errbuf, size_t errlen);
 /* Append one entry; assigns and returns its seq through *seq_out.  Returns
@@ -130,6 +141,9 @@ uint64_t fplog_writer_next_seq (const struct fplog_writer *w);
 /* File offset at which the next entry will start (its payload then starts
  * FPLOG_ENTRY_HDR bytes later); the plugin serves data back from there. */
 uint64_t fplog_writer_end (const struct fplog_writer *w);
+/* The log's descriptor (open for reading and writing; it holds the lock, so
+ * dup it rather than open the path again). */
+int fplog_writer_fd (const struct fplog_writer *w);
 int fplog_writer_close (struct fplog_writer *w);
 
 /* ---- reader (used by the CLI and the checker) ---- */
@@ -164,11 +178,19 @@ void fplog_reader_close (struct fplog_reader *r);
 uint64_t fplog_reader_next_seq (const struct fplog_reader *r);
 uint64_t fplog_reader_offset (const struct fplog_reader *r);
 uint64_t fplog_reader_file_size (const struct fplog_reader *r);
+/* Work done so far: bytes read from the file plus bytes checksummed.
+ * Reading a whole log costs at most a small constant times its size
+ * (tests check this on crafted input rather than timing it). */
+uint64_t fplog_reader_bytes_examined (const struct fplog_reader *r);
 /* The last good seq before the reader's position (next_seq - 1); false when
  * there is none (a truncated tail right after the header). */
 bool fplog_reader_last_seq (const struct fplog_reader *r, uint64_t *seq);
 
 /* ---- shared helpers ---- */
+
+/* Take the exclusive OFD lock on a log open for writing: 0, or -EBUSY with
+ * errbuf naming the file and the process holding it (fplog_lock.c). */
+int fplog_lock_take (int fd, const char *path, char *errbuf, size_t errlen);
 
 const char *fplog_type_name (unsigned type);   /* "WRITE", ... or "?" */
 uint64_t fplog_entry_checksum (const uint8_t hdr[FPLOG_ENTRY_HDR],

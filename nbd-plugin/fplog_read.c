@@ -11,21 +11,20 @@
  * is taken once, at open: a log still being appended to is read up to that
  * size.
  *
- * Verdicts.  fplog_next() looks at the entry at the current position:
- * - structural problems (header cut short, bad magic, payload_len too big,
- *   entry runs past the end of the file, checksum mismatch) mean either a
- *   truncated tail or corruption.  To tell them apart the reader scans
- *   forward from the bad entry, 8 bytes at a time (entries are 8-aligned),
- *   for any position holding a valid entry (entry magic, fits in the file,
- *   checksum ok).  None: the server died mid-append, FPLOG_NEXT_TRUNCATED.
- *   One: something damaged the middle of the log, -EBADMSG naming the bad
- *   entry's seq and byte offset.  (A WRITE whose data happens to contain a
- *   whole valid log entry, cut short at the tail, would read as corruption:
- *   the safe side, since the other mistake would drop good entries.)
- * - semantic problems in an entry whose checksum is good (wrong seq, unknown
- *   type or flags, nonzero reserved bytes or padding, range past the device,
- *   WRITE length != payload_len, ...) are always corruption: a complete,
- *   checksummed entry cannot come from a torn append.
+ * Verdicts.  fplog_next() looks at the entry at the current position
+ * only; nothing is ever searched for further on, so reading is linear in
+ * the file's size (LOG-FORMAT.md, "Truncated tail versus corruption"):
+ * - fewer than 56 bytes left, or a header that keeps every header rule
+ *   but claims more bytes than are left: the server died mid-append (a
+ *   torn append leaves a prefix of one entry), FPLOG_NEXT_TRUNCATED;
+ * - nothing but zero bytes left: also a truncated tail (what a host crash
+ *   leaves where the file grew before its data reached the disk; zeroes
+ *   hold no entry, so calling them a tail drops none);
+ * - anything else that is wrong is corruption, -EBADMSG naming the entry's
+ *   seq and byte offset: a header that breaks a rule (magic, seq, type,
+ *   flags, reserved bytes, ranges, lengths), a whole entry whose checksum
+ *   does not match (bit rot, even as the last entry), bad padding, or a
+ *   FAULT text that breaks its grammar.
  * The first terminal result (end, truncated tail or error) is kept and
  * returned again by later calls until a seek.
  *
@@ -80,6 +79,9 @@ struct fplog_reader {
   uint64_t r_known_end;
   uint64_t *r_index;
   size_t r_index_len, r_index_cap;
+
+  /* Work done: bytes read from the file plus bytes checksummed. */
+  uint64_t r_examined;
 };
 
 static uint32_t get32 (const uint8_t *p) {
@@ -143,6 +145,7 @@ rd_window (struct fplog_reader *r, uint64_t off, size_t len,
     if (n == 0)
       break;
     got += n;
+    r->r_examined += n;
   }
   r->r_buf_off = off;
   r->r_buf_len = got;
@@ -247,6 +250,12 @@ rd_header (struct fplog_reader *r, char *errbuf, size_t errlen)
             "power of two from 512 to 4096", h->sector_size);
     return -EBADMSG;
   }
+  if (h->device_size == 0 || h->device_size > FPLOG_MAX_DEVICE) {
+    rd_msg (r, errbuf, errlen, "header: device size %" PRIu64 " is not "
+            "between one sector and %" PRIu64 " bytes (16 TiB)",
+            h->device_size, (uint64_t) FPLOG_MAX_DEVICE);
+    return -EBADMSG;
+  }
   if (h->device_size % h->sector_size) {
     rd_msg (r, errbuf, errlen, "header: device size %" PRIu64 " is not a "
             "multiple of the sector size %" PRIu32, h->device_size,
@@ -288,161 +297,266 @@ rd_header (struct fplog_reader *r, char *errbuf, size_t errlen)
 
 /* ---- entries ---- */
 
-/* What is wrong with the entry at off, or NULL if it is structurally whole:
- * complete in the file, magic right, checksum right.  On success *hdr points
- * at the entry header followed by its payload (valid until the next window
- * call) and *ext is its extent in the file, padding included. */
+/* The rules an entry header must keep (LOG-FORMAT.md, "Entry rules"),
+ * checked before the payload is looked at, so that they hold for a cut-short
+ * last entry too.  e is filled from p.  NULL if fine, else what is wrong. */
 static const char *
-rd_whole (struct fplog_reader *r, uint64_t off, const uint8_t **hdr,
-          uint64_t *ext, char *why, size_t whylen, int *ioerr)
-{
-  const uint8_t *p;
-  uint64_t left = r->r_file_size - off, stored, computed;
-  uint32_t magic, plen;
-  int err;
-
-  *ioerr = 0;
-  if (left < FPLOG_ENTRY_HDR) {
-    snprintf (why, whylen, "entry header cut short (%" PRIu64 " of %u "
-              "bytes)", left, FPLOG_ENTRY_HDR);
-    return why;
-  }
-  if ((err = rd_window (r, off, FPLOG_ENTRY_HDR, &p)) != 0)
-    goto io;
-  magic = get32 (p);
-  if (magic != FPLOG_ENTRY_MAGIC) {
-    snprintf (why, whylen, "bad entry magic 0x%08" PRIx32, magic);
-    return why;
-  }
-  plen = get32 (p + 8);
-  if (plen > FPLOG_MAX_PAYLOAD) {
-    snprintf (why, whylen, "payload_len %" PRIu32 " exceeds the maximum %u",
-              plen, FPLOG_MAX_PAYLOAD);
-    return why;
-  }
-  *ext = FPLOG_ENTRY_HDR + pad8 (plen);
-  if (*ext > left) {
-    snprintf (why, whylen, "entry cut short (%" PRIu64 " of %" PRIu64
-              " bytes)", left, *ext);
-    return why;
-  }
-  if ((err = rd_window (r, off, *ext, &p)) != 0)
-    goto io;
-  stored = get64 (p + 48);
-  computed = fplog_entry_checksum (p, p + FPLOG_ENTRY_HDR, plen);
-  if (stored != computed) {
-    snprintf (why, whylen, "checksum mismatch (stored %016" PRIx64
-              ", computed %016" PRIx64 ")", stored, computed);
-    return why;
-  }
-  *hdr = p;
-  return NULL;
-
- io:
-  *ioerr = err;
-  snprintf (why, whylen, "read: %s", strerror (-err));
-  return why;
-}
-
-/* Is there a structurally whole entry anywhere at an 8-aligned offset in
- * (off, file end)?  Returns its offset, or 0 for none (offset 0 is the file
- * header, never an entry), or a negative errno. */
-static int64_t
-rd_find_valid_after (struct fplog_reader *r, uint64_t off)
-{
-  char why[160];
-  uint8_t want[4] = { FPLOG_ENTRY_MAGIC & 0xff, (FPLOG_ENTRY_MAGIC >> 8) & 0xff,
-                      (FPLOG_ENTRY_MAGIC >> 16) & 0xff, FPLOG_ENTRY_MAGIC >> 24 };
-
-  for (uint64_t p = off + 8; p + FPLOG_ENTRY_HDR <= r->r_file_size; p += 8) {
-    const uint8_t *q, *hdr;
-    uint64_t ext;
-    int ioerr, err;
-
-    if ((err = rd_window (r, p, 4, &q)) != 0)
-      return err;
-    if (memcmp (q, want, 4) != 0)
-      continue;
-    if (!rd_whole (r, p, &hdr, &ext, why, sizeof why, &ioerr))
-      return (int64_t) p;
-    if (ioerr)
-      return ioerr;
-  }
-  return 0;
-}
-
-/* Semantic checks on an entry whose checksum is good.  NULL if fine. */
-static const char *
-rd_check_fields (const struct fplog_reader *r, const struct fplog_entry *e,
-                 const uint8_t *p, char *why, size_t whylen)
+rd_check_header (const struct fplog_reader *r, const uint8_t *p,
+                 struct fplog_entry *e, char *why, size_t whylen)
 {
   const uint64_t dev = r->r_hdr.device_size;
-  const uint64_t padded = pad8 (e->payload_len);
+  uint32_t magic = get32 (p);
 
-  if (get32 (p + 12) != 0 || p[6] != 0 || p[7] != 0) {
-    snprintf (why, whylen, "reserved field is not zero");
-    return why;
-  }
-  for (uint64_t i = e->payload_len; i < padded; i++)
-    if (p[FPLOG_ENTRY_HDR + i]) {
-      snprintf (why, whylen, "payload padding is not zero");
-      return why;
-    }
-  if (e->seq != r->r_seq) {
-    snprintf (why, whylen, "seq %" PRIu64 ", expected %" PRIu64,
-              e->seq, r->r_seq);
-    return why;
-  }
-  if (e->type < FPLOG_WRITE || e->type > FPLOG_FAULT) {
-    snprintf (why, whylen, "unknown type %u", e->type);
-    return why;
-  }
-  if (e->flags & ~(FPLOG_F_FUA | FPLOG_F_FAILED)) {
-    snprintf (why, whylen, "unknown flags 0x%02x", e->flags);
-    return why;
-  }
-  if ((e->flags & FPLOG_F_FAILED) && e->type != FPLOG_FAULT) {
-    snprintf (why, whylen, "FAILED flag on a %s entry",
-              fplog_type_name (e->type));
-    return why;
-  }
+  memset (e, 0, sizeof *e);
+  e->type = p[4];
+  e->flags = p[5];
+  e->payload_len = get32 (p + 8);
+  e->seq = get64 (p + 16);
+  e->offset = get64 (p + 24);
+  e->length = get64 (p + 32);
+  e->timestamp_ns = get64 (p + 40);
+  e->file_offset = r->r_pos;
+
+#define RD_BAD(...) do { snprintf (why, whylen, __VA_ARGS__); return why; } while (0)
+  if (magic != FPLOG_ENTRY_MAGIC)
+    RD_BAD ("bad entry magic 0x%08" PRIx32, magic);
+  if (e->payload_len > FPLOG_MAX_PAYLOAD)
+    RD_BAD ("payload_len %" PRIu32 " exceeds the maximum %u",
+            e->payload_len, FPLOG_MAX_PAYLOAD);
+  if (get32 (p + 12) != 0 || p[6] != 0 || p[7] != 0)
+    RD_BAD ("reserved field is not zero");
+  if (e->seq != r->r_seq)
+    RD_BAD ("seq %" PRIu64 ", expected %" PRIu64, e->seq, r->r_seq);
+  if (e->type < FPLOG_WRITE || e->type > FPLOG_FAULT)
+    RD_BAD ("unknown type %u", e->type);
+  if (e->flags & ~(FPLOG_F_FUA | FPLOG_F_FAILED))
+    RD_BAD ("unknown flags 0x%02x", e->flags);
+  if ((e->flags & FPLOG_F_FAILED) && e->type != FPLOG_FAULT)
+    RD_BAD ("FAILED flag on a %s entry", fplog_type_name (e->type));
+
   switch (e->type) {
   case FPLOG_WRITE:
   case FPLOG_TRIM:
   case FPLOG_ZERO:
-    if (e->length > dev || e->offset > dev - e->length) {
-      snprintf (why, whylen, "%s range %" PRIu64 "+%" PRIu64 " runs past "
-                "the device end (%" PRIu64 ")", fplog_type_name (e->type),
-                e->offset, e->length, dev);
-      return why;
-    }
-    if (e->type == FPLOG_WRITE && e->length != e->payload_len) {
-      snprintf (why, whylen, "WRITE length %" PRIu64 " != payload_len %"
-                PRIu32, e->length, e->payload_len);
-      return why;
-    }
-    if (e->type != FPLOG_WRITE && e->payload_len) {
-      snprintf (why, whylen, "%s with a payload", fplog_type_name (e->type));
-      return why;
-    }
+    if (e->length == 0)
+      RD_BAD ("%s of length 0 (NBD has no empty requests)",
+              fplog_type_name (e->type));
+    if (e->length > dev || e->offset > dev - e->length)
+      RD_BAD ("%s range %" PRIu64 "+%" PRIu64 " runs past the device end "
+              "(%" PRIu64 ")", fplog_type_name (e->type), e->offset,
+              e->length, dev);
+    if (e->type == FPLOG_WRITE && e->length != e->payload_len)
+      RD_BAD ("WRITE length %" PRIu64 " != payload_len %" PRIu32,
+              e->length, e->payload_len);
+    if (e->type != FPLOG_WRITE && e->payload_len)
+      RD_BAD ("%s with a payload", fplog_type_name (e->type));
     break;
   case FPLOG_FLUSH:
-    if (e->offset || e->length || e->payload_len) {
-      snprintf (why, whylen, "FLUSH with nonzero offset, length or payload");
-      return why;
-    }
+    if (e->flags)
+      RD_BAD ("FUA flag on a FLUSH entry (NBD FLUSH carries no flags)");
+    if (e->offset || e->length || e->payload_len)
+      RD_BAD ("FLUSH with nonzero offset, length or payload");
     break;
   case FPLOG_MARK:
-    if (e->offset || e->length != e->payload_len) {
-      snprintf (why, whylen, "MARK offset must be 0 and length == "
-                "payload_len");
-      return why;
-    }
+    if (e->flags)
+      RD_BAD ("FUA flag on a MARK entry (the control export has no FUA)");
+    if (e->offset || e->length != e->payload_len)
+      RD_BAD ("MARK offset must be 0 and length == payload_len");
+    if (e->payload_len == 0)
+      RD_BAD ("MARK of length 0 (NBD has no empty writes)");
     break;
   case FPLOG_FAULT:
-    break;                      /* offset/length describe the failed request */
+    if (e->payload_len == 0)
+      RD_BAD ("FAULT entry without text");
+    if (!(e->flags & FPLOG_F_FAILED)) {
+      if (e->flags)
+        RD_BAD ("FUA flag on a FAULT entry without FAILED");
+      if (e->offset || e->length)
+        RD_BAD ("FAULT entry without FAILED has a range (must be 0, 0)");
+    } else if (e->length > dev || e->offset > dev - e->length)
+      RD_BAD ("FAULT range %" PRIu64 "+%" PRIu64 " runs past the device "
+              "end (%" PRIu64 ")", e->offset, e->length, dev);
+    break;
   }
   return NULL;
+}
+
+/* The text of a FAULT entry (LOG-FORMAT.md, "FAULT entries"): lines of
+ * printable ASCII separated by LF, each an event word and key=value words
+ * separated by single blanks.  A FAILED entry is one "fired" line whose
+ * op= names the failed request, which must agree with the entry's range
+ * and FUA flag; other FAULT entries are armed/latency/cleared lines. */
+static const char *
+rd_check_fault_text (const struct fplog_entry *e, char *why, size_t whylen)
+{
+  const char *t = (const char *) e->payload;
+  const uint32_t n = e->payload_len;
+  const bool failed = e->flags & FPLOG_F_FAILED;
+  char op[8] = "";
+  unsigned lines = 0;
+
+  for (uint32_t i = 0; i < n; ) {
+    uint32_t eol = i, w, word = 0;
+
+    while (eol < n && t[eol] != '\n')
+      eol++;
+    if (eol == i)
+      RD_BAD ("FAULT text: empty line at byte %" PRIu32, i);
+    lines++;
+    for (w = i; w < eol; word++) {
+      uint32_t we = w, eq = 0;
+
+      while (we < eol && t[we] != ' ') {
+        if ((unsigned char) t[we] < 0x21 || (unsigned char) t[we] > 0x7e)
+          RD_BAD ("FAULT text: byte 0x%02x at %" PRIu32 " is not printable "
+                  "ASCII", (unsigned char) t[we], we);
+        if (t[we] == '=' && !eq)
+          eq = we;
+        we++;
+      }
+      if (we == w)
+        RD_BAD ("FAULT text: empty word at byte %" PRIu32, w);
+      if (word == 0) {
+        size_t len = we - w;
+        bool fired = len == 5 && memcmp (t + w, "fired", 5) == 0;
+        bool other = (len == 5 && memcmp (t + w, "armed", 5) == 0) ||
+                     (len == 7 && memcmp (t + w, "latency", 7) == 0) ||
+                     (len == 7 && memcmp (t + w, "cleared", 7) == 0);
+        if (failed && !fired)
+          RD_BAD ("FAULT text: a FAILED entry must be one \"fired\" line, "
+                  "not \"%.*s\"", (int) (len > 20 ? 20 : len), t + w);
+        if (!failed && !other)
+          RD_BAD ("FAULT text: line %u must start with armed, latency or "
+                  "cleared, not \"%.*s\"", lines,
+                  (int) (len > 20 ? 20 : len), t + w);
+      } else if (eq == 0 || eq == w)
+        RD_BAD ("FAULT text: word \"%.*s\" on line %u is not key=value",
+                (int) (we - w > 20 ? 20 : we - w), t + w, lines);
+      else if (eq - w == 2 && memcmp (t + w, "op", 2) == 0 &&
+               we - eq - 1 < sizeof op)
+        snprintf (op, sizeof op, "%.*s", (int) (we - eq - 1), t + eq + 1);
+      w = we + (we < eol);
+      if (we < eol && w == eol)
+        RD_BAD ("FAULT text: trailing blank on line %u", lines);
+    }
+    i = eol + 1;                /* a final LF is allowed */
+  }
+  if (!failed)
+    return NULL;
+  if (lines != 1)
+    RD_BAD ("FAULT text: a FAILED entry has %u lines, must have one", lines);
+  if (strcmp (op, "FLUSH") == 0) {
+    if (e->offset || e->length || (e->flags & FPLOG_F_FUA))
+      RD_BAD ("FAULT for a failed FLUSH must have range 0, 0 and no FUA");
+  } else if (strcmp (op, "READ") == 0 || strcmp (op, "WRITE") == 0 ||
+             strcmp (op, "TRIM") == 0 || strcmp (op, "ZERO") == 0) {
+    if (e->length == 0)
+      RD_BAD ("FAULT for a failed %s of length 0", op);
+    if (op[0] == 'R' && (e->flags & FPLOG_F_FUA))
+      RD_BAD ("FUA flag on the FAULT of a failed READ");
+  } else
+    RD_BAD ("FAULT text: op= must be READ, WRITE, TRIM, ZERO or FLUSH");
+  return NULL;
+#undef RD_BAD
+}
+
+/* Is every byte of the file from off to its end zero?  (Read once, at the
+ * end of the log, so reading stays linear.) */
+static int
+rd_zero_to_end (struct fplog_reader *r, uint64_t off, bool *zero)
+{
+  *zero = true;
+  while (off < r->r_file_size) {
+    uint64_t n = r->r_file_size - off < RD_WINDOW ? r->r_file_size - off
+                                                   : RD_WINDOW;
+    const uint8_t *p;
+    int err = rd_window (r, off, n, &p);
+
+    if (err)
+      return err;
+    if (p[0] || memcmp (p, p + 1, n - 1)) {
+      *zero = false;
+      return 0;
+    }
+    off += n;
+  }
+  return 0;
+}
+
+/* The entry at r_pos, fully checked (LOG-FORMAT.md, "Truncated tail versus
+ * corruption").  Returns FPLOG_NEXT_ENTRY with *e filled and *ext its extent
+ * in the file, FPLOG_NEXT_TRUNCATED or a negative errno (-EBADMSG for
+ * corruption), with why saying what is wrong. */
+static int
+rd_entry (struct fplog_reader *r, struct fplog_entry *e, uint64_t *ext,
+          char *why, size_t whylen)
+{
+  const uint64_t left = r->r_file_size - r->r_pos;
+  const uint8_t *p;
+  uint64_t stored, computed, padded;
+  const char *bad;
+  bool zero;
+  int err;
+
+  if (left < FPLOG_ENTRY_HDR) {
+    snprintf (why, whylen, "entry header cut short (%" PRIu64 " of %u "
+              "bytes)", left, FPLOG_ENTRY_HDR);
+    return FPLOG_NEXT_TRUNCATED;
+  }
+  if ((err = rd_window (r, r->r_pos, FPLOG_ENTRY_HDR, &p)) != 0)
+    goto io;
+  bad = rd_check_header (r, p, e, why, whylen);
+  if (bad && get32 (p) == 0) {
+    /* Zeroes hold no entry, so a tail of nothing but zeroes drops none: it
+     * is what a host crash leaves where the file grew before its data
+     * reached the disk. */
+    if ((err = rd_zero_to_end (r, r->r_pos, &zero)) != 0)
+      goto io;
+    if (zero) {
+      snprintf (why, whylen, "%" PRIu64 " zero bytes", left);
+      return FPLOG_NEXT_TRUNCATED;
+    }
+  }
+  if (get32 (p) != FPLOG_ENTRY_MAGIC || e->payload_len > FPLOG_MAX_PAYLOAD)
+    return -EBADMSG;            /* no extent to speak of: corrupt */
+  padded = pad8 (e->payload_len);
+  *ext = FPLOG_ENTRY_HDR + padded;
+  if (*ext > left) {
+    /* A torn append leaves a prefix of one entry, shorter than it says,
+     * and its header keeps the rules. */
+    if (bad)
+      return -EBADMSG;
+    snprintf (why, whylen, "entry cut short (%" PRIu64 " of %" PRIu64
+              " bytes)", left, *ext);
+    return FPLOG_NEXT_TRUNCATED;
+  }
+  if ((err = rd_window (r, r->r_pos, *ext, &p)) != 0)
+    goto io;
+  stored = get64 (p + 48);
+  computed = fplog_entry_checksum (p, p + FPLOG_ENTRY_HDR, e->payload_len);
+  r->r_examined += FPLOG_ENTRY_HDR + e->payload_len;
+  if (stored != computed) {
+    /* The entry is whole: bit rot or tampering, never a torn append. */
+    snprintf (why, whylen, "checksum mismatch (stored %016" PRIx64
+              ", computed %016" PRIx64 ")%s", stored, computed,
+              *ext == left ? " in the whole last entry" : "");
+    return -EBADMSG;
+  }
+  if (bad)
+    return -EBADMSG;
+  e->payload = e->payload_len ? p + FPLOG_ENTRY_HDR : NULL;
+  for (uint64_t i = e->payload_len; i < padded; i++)
+    if (p[FPLOG_ENTRY_HDR + i]) {
+      snprintf (why, whylen, "payload padding is not zero");
+      return -EBADMSG;
+    }
+  if (e->type == FPLOG_FAULT && rd_check_fault_text (e, why, whylen))
+    return -EBADMSG;
+  return FPLOG_NEXT_ENTRY;
+
+ io:
+  snprintf (why, whylen, "read: %s", strerror (-err));
+  return err;
 }
 
 static int
@@ -473,13 +587,10 @@ int
 fplog_next (struct fplog_reader *r, struct fplog_entry *e,
             char *errbuf, size_t errlen)
 {
-  char why[200];
-  const char *bad;
-  const uint8_t *p;
-  uint64_t ext;
-  int64_t next_valid;
+  char why[240];
+  uint64_t ext = 0;
   char local[512];
-  int ioerr, err;
+  int ret, err;
 
   /* Messages are always formatted, so that a sticky result keeps its text. */
   if (!errbuf || !errlen) {
@@ -495,49 +606,20 @@ fplog_next (struct fplog_reader *r, struct fplog_entry *e,
     return rd_terminal (r, FPLOG_NEXT_END, errbuf);
   }
 
-  bad = rd_whole (r, r->r_pos, &p, &ext, why, sizeof why, &ioerr);
-  if (ioerr) {
-    rd_msg (r, errbuf, errlen, "log entry %" PRIu64 " at byte %" PRIu64
-            ": %s", r->r_seq, r->r_pos, why);
-    return rd_terminal (r, ioerr, errbuf);
-  }
-  if (bad) {
-    next_valid = rd_find_valid_after (r, r->r_pos);
-    if (next_valid < 0) {
-      rd_msg (r, errbuf, errlen, "log entry %" PRIu64 " at byte %" PRIu64
-              ": read: %s", r->r_seq, r->r_pos, strerror ((int) -next_valid));
-      return rd_terminal (r, (int) next_valid, errbuf);
-    }
-    if (next_valid > 0) {
-      rd_msg (r, errbuf, errlen, "log entry %" PRIu64 " at byte %" PRIu64
-              ": %s; a valid entry follows at byte %" PRId64,
-              r->r_seq, r->r_pos, bad, next_valid);
-      return rd_terminal (r, -EBADMSG, errbuf);
-    }
+  ret = rd_entry (r, e, &ext, why, sizeof why);
+  if (ret == FPLOG_NEXT_TRUNCATED) {
     if (r->r_seq)
       rd_msg (r, errbuf, errlen, "truncated tail after entry %" PRIu64
-              " (byte %" PRIu64 "): %s", r->r_seq - 1, r->r_pos, bad);
+              " (byte %" PRIu64 "): %s", r->r_seq - 1, r->r_pos, why);
     else
       rd_msg (r, errbuf, errlen, "truncated tail after the header (byte %"
-              PRIu64 "): %s", r->r_pos, bad);
-    return rd_terminal (r, FPLOG_NEXT_TRUNCATED, errbuf);
+              PRIu64 "): %s", r->r_pos, why);
+    return rd_terminal (r, ret, errbuf);
   }
-
-  memset (e, 0, sizeof *e);
-  e->type = p[4];
-  e->flags = p[5];
-  e->payload_len = get32 (p + 8);
-  e->seq = get64 (p + 16);
-  e->offset = get64 (p + 24);
-  e->length = get64 (p + 32);
-  e->timestamp_ns = get64 (p + 40);
-  e->payload = e->payload_len ? p + FPLOG_ENTRY_HDR : NULL;
-  e->file_offset = r->r_pos;
-  bad = rd_check_fields (r, e, p, why, sizeof why);
-  if (bad) {
+  if (ret < 0) {
     rd_msg (r, errbuf, errlen, "log entry %" PRIu64 " at byte %" PRIu64
-            ": %s", r->r_seq, r->r_pos, bad);
-    return rd_terminal (r, -EBADMSG, errbuf);
+            ": %s", r->r_seq, r->r_pos, why);
+    return rd_terminal (r, ret, errbuf);
   }
 
   if (r->r_seq == r->r_known) {     /* first time past the frontier */
@@ -659,6 +741,7 @@ fplog_reader_header (const struct fplog_reader *r)
 uint64_t fplog_reader_next_seq (const struct fplog_reader *r) { return r->r_seq; }
 uint64_t fplog_reader_offset (const struct fplog_reader *r) { return r->r_pos; }
 uint64_t fplog_reader_file_size (const struct fplog_reader *r) { return r->r_file_size; }
+uint64_t fplog_reader_bytes_examined (const struct fplog_reader *r) { return r->r_examined; }
 
 bool
 fplog_reader_last_seq (const struct fplog_reader *r, uint64_t *seq)

@@ -6,9 +6,19 @@
  * Commit rule (the "real commit" of a request): an entry is committed when
  * the pwritev(2) that carries it has returned with every byte written.  Only
  * then does fplog_append() return 0, and only then may the plugin
- * acknowledge the request.  The log is not fsync'd: the crash the log must
- * survive is the death of the server process (kill -9), after which the
- * kernel's page cache still holds every byte write(2) accepted.
+ * acknowledge the request.  By default the log is not fsync'd: the crash
+ * it survives is the death of the server process (kill -9), after which
+ * the kernel's page cache still holds every byte write(2) accepted.  A
+ * durable writer (opts.durable) also survives the death of the host for
+ * every request the crash model calls durable: the append of a FLUSH entry
+ * or of a FUA WRITE/TRIM/ZERO returns only after fdatasync(2), so that
+ * entry and every one before it are on stable storage before the request
+ * is acknowledged.
+ *
+ * Opening (fplog.h): refuse what is not a regular file before opening it
+ * (a FIFO would block, /dev/null would swallow the log), lock, and only
+ * then truncate -- and only a file that is empty or already a log, unless
+ * told to overwrite.
  *
  * Invariants:
  * - w_end is the file offset just past the last committed entry (or the
@@ -34,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +59,7 @@ struct fplog_writer {
   uint64_t w_end;         /* file offset past the last committed entry */
   uint64_t w_next_seq;    /* seq the next entry gets */
   bool w_deterministic;   /* timestamps are 0 */
+  bool w_durable;         /* fdatasync FLUSH and FUA entries */
   int w_broken;           /* sticky: 0, or the errno that broke the log */
 };
 
@@ -135,6 +147,16 @@ check_opts (const struct fplog_writer_opts *o, char *errbuf, size_t errlen)
               o->sector_size);
     return -EINVAL;
   }
+  if (o->device_size > FPLOG_MAX_DEVICE) {
+    snprintf (errbuf, errlen, "fplog_writer_open: %s: device size %" PRIu64
+              " is larger than 16 TiB", o->path, o->device_size);
+    return -EINVAL;
+  }
+  if (o->base_path && o->base_path[0] != '/') {
+    snprintf (errbuf, errlen, "fplog_writer_open: %s: base path %s is not "
+              "absolute", o->path, o->base_path);
+    return -EINVAL;
+  }
   if (o->base_path && strlen (o->base_path) >= FPLOG_MAX_PATH) {
     snprintf (errbuf, errlen,
               "fplog_writer_open: %s: base path longer than %u bytes",
@@ -179,6 +201,88 @@ encode_header (const struct fplog_writer_opts *o, uint32_t *len)
   return h;
 }
 
+static const char *
+file_kind (mode_t m)
+{
+  return S_ISDIR (m) ? "a directory" : S_ISFIFO (m) ? "a FIFO"
+       : S_ISCHR (m) ? "a character device" : S_ISBLK (m) ? "a block device"
+       : S_ISSOCK (m) ? "a socket" : "not a regular file";
+}
+
+/* Open, check, lock and empty the log file (the rules in fplog.h). */
+static int
+open_log (const struct fplog_writer_opts *o, int *fdp, char *errbuf,
+          size_t errlen)
+{
+  struct stat st;
+  uint8_t magic[8];
+  ssize_t n;
+  int fd, ret;
+
+  *fdp = -1;
+  if (stat (o->path, &st) == 0 && !S_ISREG (st.st_mode)) {
+    snprintf (errbuf, errlen, "open: %s: is %s, not a regular file (the log "
+              "must be a file it can keep)", o->path, file_kind (st.st_mode));
+    return -EINVAL;
+  }
+  /* O_NONBLOCK: should a FIFO appear after the stat, do not hang on it. */
+  fd = open (o->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd < 0) {
+    ret = -errno;
+    snprintf (errbuf, errlen, "open: %s: %s", o->path, strerror (-ret));
+    return ret;
+  }
+  if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode)) {
+    ret = -EINVAL;
+    snprintf (errbuf, errlen, "open: %s: is %s, not a regular file", o->path,
+              file_kind (st.st_mode));
+    goto fail;
+  }
+  if ((ret = fplog_lock_take (fd, o->path, errbuf, errlen)) < 0)
+    goto fail;
+  if (st.st_size > 0 && !o->overwrite) {
+    n = pread (fd, magic, sizeof magic, 0);
+    if (n != (ssize_t) sizeof magic || memcmp (magic, FPLOG_MAGIC, 8) != 0) {
+      ret = -EEXIST;
+      snprintf (errbuf, errlen, "open: %s: exists (%jd bytes) and is not a "
+                "flushpoint log: not replacing it (give log-overwrite=true "
+                "to replace it)", o->path, (intmax_t) st.st_size);
+      goto fail;
+    }
+  }
+  if (ftruncate (fd, 0) < 0) {
+    ret = -errno;
+    snprintf (errbuf, errlen, "truncate: %s: %s", o->path, strerror (-ret));
+    goto fail;
+  }
+  *fdp = fd;
+  return 0;
+ fail:
+  close (fd);
+  return ret;
+}
+
+/* A durable log must also survive as a name: sync the directory entry. */
+static int
+sync_parent_dir (const char *path, char *errbuf, size_t errlen)
+{
+  const char *slash = strrchr (path, '/');
+  char dir[FPLOG_MAX_PATH];
+  int fd, ret = 0;
+
+  snprintf (dir, sizeof dir, "%.*s", slash ? (int) (slash - path) : 1,
+            slash ? (slash == path ? "/" : path) : ".");
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || fsync (fd) < 0) {
+    ret = -errno;
+    snprintf (errbuf, errlen, "fsync: %s (the log's directory): %s", dir,
+              strerror (-ret));
+  }
+  if (fd >= 0)
+    close (fd);
+  return ret;
+}
+
 int
 fplog_writer_open (const struct fplog_writer_opts *opts,
                    struct fplog_writer **out, char *errbuf, size_t errlen)
@@ -204,12 +308,8 @@ fplog_writer_open (const struct fplog_writer_opts *opts,
     ret = -ENOMEM;
     goto out;
   }
-  w->w_fd = open (opts->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (w->w_fd < 0) {
-    ret = -errno;
-    snprintf (errbuf, errlen, "open: %s: %s", opts->path, strerror (-ret));
+  if ((ret = open_log (opts, &w->w_fd, errbuf, errlen)) < 0)
     goto out;
-  }
   iov.iov_base = hdr;
   iov.iov_len = hlen;
   ret = pwritev_all (w->w_fd, &iov, 1, 0);
@@ -218,8 +318,21 @@ fplog_writer_open (const struct fplog_writer_opts *opts,
               strerror (-ret));
     goto out;
   }
+  /* Durable: the header and the log's name are on stable storage before
+   * the first request can be acknowledged. */
+  if (opts->durable) {
+    if (fdatasync (w->w_fd) < 0) {
+      ret = -errno;
+      snprintf (errbuf, errlen, "fdatasync: %s: %s", opts->path,
+                strerror (-ret));
+      goto out;
+    }
+    if ((ret = sync_parent_dir (opts->path, errbuf, errlen)) < 0)
+      goto out;
+  }
   w->w_end = hlen;
   w->w_deterministic = opts->deterministic;
+  w->w_durable = opts->durable;
   *out = w;
   w = NULL;
 
@@ -242,6 +355,7 @@ fplog_append (struct fplog_writer *w, enum fplog_type type, unsigned flags,
 {
   uint8_t hdr[FPLOG_ENTRY_HDR] = { 0 };
   struct iovec iov[3];
+  const char *what = "", *after = "";
   int iovcnt = 0, ret;
 
   assert (w);
@@ -249,6 +363,10 @@ fplog_append (struct fplog_writer *w, enum fplog_type type, unsigned flags,
   assert (!(flags & ~0xffu));
   assert (payload_len <= FPLOG_MAX_PAYLOAD);
   assert (payload || payload_len == 0);
+  /* NBD has no empty requests (nbdkit refuses them), so neither has the
+   * log (LOG-FORMAT.md, "Entry rules"). */
+  assert (length > 0 || type == FPLOG_FLUSH || type == FPLOG_FAULT);
+  assert (payload_len > 0 || (type != FPLOG_MARK && type != FPLOG_FAULT));
 
   if (w->w_broken) {
     snprintf (errbuf, errlen,
@@ -281,16 +399,30 @@ fplog_append (struct fplog_writer *w, enum fplog_type type, unsigned flags,
   }
 
   ret = pwritev_all (w->w_fd, iov, iovcnt, w->w_end);
+  /* Durable: a FLUSH or FUA entry, and with it every entry before it, is
+   * on stable storage before the request it records is acknowledged.  A
+   * failed fdatasync leaves the state of earlier pages unknown (they may
+   * have been dropped from the page cache, and a retry would not say so),
+   * so besides failing this request it breaks the writer for good. */
+  if (!ret && w->w_durable && type != FPLOG_FAULT &&
+      (type == FPLOG_FLUSH || (flags & FPLOG_F_FUA)) &&
+      fdatasync (w->w_fd) < 0) {
+    ret = -errno;
+    w->w_broken = -ret;
+    what = "fdatasync: ";
+    after = " (the log cannot be made durable: every later request fails)";
+  }
   if (ret) {
     /* Take back whatever part of the entry did reach the file, so that the
      * log never ends in a partial entry while we are alive to prevent it. */
-    if (ftruncate (w->w_fd, (off_t) w->w_end) == -1)
+    if (ftruncate (w->w_fd, (off_t) w->w_end) == -1) {
       w->w_broken = errno;
+      after = " (and truncating the partial entry failed)";
+    }
     snprintf (errbuf, errlen,
-              "log %s: append %s seq %" PRIu64 " at byte %" PRIu64 ": %s%s",
+              "log %s: append %s seq %" PRIu64 " at byte %" PRIu64 ": %s%s%s",
               w->w_path, fplog_type_name (type), w->w_next_seq, w->w_end,
-              strerror (-ret),
-              w->w_broken ? " (and truncating the partial entry failed)" : "");
+              what, strerror (-ret), after);
     return ret;
   }
 
@@ -315,13 +447,22 @@ fplog_writer_end (const struct fplog_writer *w)
 }
 
 int
+fplog_writer_fd (const struct fplog_writer *w)
+{
+  return w->w_fd;
+}
+
+int
 fplog_writer_close (struct fplog_writer *w)
 {
   int ret = 0;
 
   if (!w)
     return 0;
-  if (close (w->w_fd) == -1)
+  /* Durable: a clean shutdown leaves the whole log on stable storage. */
+  if (w->w_durable && !w->w_broken && fdatasync (w->w_fd) == -1)
+    ret = -errno;
+  if (close (w->w_fd) == -1 && !ret)
     ret = -errno;
   free (w->w_path);
   free (w);

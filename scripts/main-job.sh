@@ -3,7 +3,9 @@
 # bundled workloads x {fsync, fdatasync, sync, none} x {ordered+barrier,
 # ordered+nobarrier, writeback, journal, nojournal}, crash states flush,
 # write and epoch (K=1), each cell on its own real nbdkit -- and print the
-# tables, ending with the fsync-vs-fdatasync summary, property by property.
+# tables, ending with the fsync-vs-fdatasync summary, property by property,
+# and -- where the machine can run it -- real ext4 beside the engine
+# (ordered+barrier, fsync and fdatasync) with the agreement line.
 # Reports: OUT/index.html (timeline per cell), OUT/matrix.json.
 #   scripts/main-job.sh             (OUT defaults to flushpoint-report)
 #   OUT=DIR JOBS=N scripts/main-job.sh
@@ -15,8 +17,20 @@ JOBS=${JOBS:-$(nproc)}
 cmake -S . -B "$BUILD" >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
 
+# The running kernel's ext4 beside the engine, for ordered+barrier under
+# fsync and fdatasync (flush and write states: recovery by the kernel
+# costs a mount per state), when this machine can run it: root, FUSE,
+# loop devices.  Otherwise say why, and run the engine alone.
+FS=""
+if why=$("$BUILD/flushpoint" probe ext4); then
+    FS="--fs engine,ext4 --fs-mount ordered+barrier --fs-persist fsync,fdatasync --fs-states flush,write"
+else
+    echo "main job: no ext4 column: $why"
+fi
+
 status=0
-"$BUILD/flushpoint" matrix --jobs "$JOBS" --out "$OUT" || status=$?
+# shellcheck disable=SC2086
+"$BUILD/flushpoint" matrix --jobs "$JOBS" --out "$OUT" $FS || status=$?
 echo
 echo "HTML report: $OUT/index.html    JSON: $OUT/matrix.json"
 # Exit 1 means a cell failed to run or a bug switch went uncaught; violations

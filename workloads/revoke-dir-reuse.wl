@@ -7,7 +7,7 @@
 # metadata block it frees (jbd2_journal_revoke from ext4_free_blocks ->
 # ext4_forget), so recovery never replays the old directory copy over the
 # block's new contents (bug no-revoke breaks it).
-# How the reuse is forced (engine/mballoc.c): /f's first write makes a
+# How the reuse is forced (engine/ext4/mballoc.c): /f's first write makes a
 # 4-block preallocation P..P+3 and /f stays open, so the directory blocks
 # of /d are allocated right after it, from P+4. After /d is removed and
 # the removal committed, the write at /f's block 4 asks for a new 4-block

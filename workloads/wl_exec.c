@@ -65,15 +65,9 @@ wl_handle_remove (struct wl_runner *r, struct wl_handle *h)
   *h = r->r_handles[--r->r_nh];
 }
 
-struct wl_ref {
-  int fd;
-  bool implicit;               /* opened for this op, closed after it */
-  struct wl_handle *h;
-  const char *path;            /* the path the fd was opened with */
-};
 
 /* Resolve op's file operand.  Returns 0, or the op's failure (-errno). */
-static int
+int
 wl_ref_get (struct wl_runner *r, const struct wl_op *op, int flags,
             struct wl_ref *ref)
 {
@@ -86,7 +80,7 @@ wl_ref_get (struct wl_runner *r, const struct wl_op *op, int flags,
   }
   if (op->is_handle)
     return -EBADF;             /* bound earlier, not open now */
-  ref->fd = fpfs_open (r->r_fs, op->path, flags, 0);
+  ref->fd = WL_SYS (r, open, op->path, flags, 0);
   if (ref->fd < 0)
     return ref->fd;
   ref->implicit = true;
@@ -94,14 +88,14 @@ wl_ref_get (struct wl_runner *r, const struct wl_op *op, int flags,
   return 0;
 }
 
-static int
+int
 wl_ref_put (struct wl_runner *r, const struct wl_op *op, struct wl_ref *ref)
 {
   int e;
   if (!ref->implicit)
     return 0;
   ref->implicit = false;
-  e = fpfs_close (r->r_fs, ref->fd);
+  e = WL_SYS (r, close, ref->fd);
   return e < 0 ? wl_runner_error (r, e, op, "closing its descriptor: %s",
                                   strerror (-e)) : 0;
 }
@@ -118,12 +112,12 @@ wl_effect_ident (const struct fpfs_stat *st)
 }
 
 /* {"ino","gen","nlink"} of what path names now. */
-static int
+int
 wl_effect_path (struct wl_runner *r, const struct wl_op *op, const char *path,
                 struct wl_outcome *out)
 {
   struct fpfs_stat st;
-  int e = fpfs_stat (r->r_fs, path, &st);
+  int e = WL_SYS (r, stat, path, &st);
   if (e < 0)
     return wl_runner_error (r, e, op, "stat %s after success: %s", path,
                             strerror (-e));
@@ -152,7 +146,7 @@ wl_model_opened (struct wl_runner *r, const struct wl_op *op, int fd,
 {
   struct fpfs_stat st;
   struct wl_mfile *f;
-  int e = fpfs_fstat (r->r_fs, fd, &st);
+  int e = WL_SYS (r, fstat, fd, &st);
 
   if (e < 0)
     return wl_runner_error (r, e, op, "fstat: %s", strerror (-e));
@@ -185,7 +179,7 @@ wl_write_sync (int fl)
  * error there (a device that failed after the sync returned: stat or
  * readdir of an uncached block) drops the state -- the sync then promises
  * nothing, which is safe -- and the run goes on; the after-mark says so. */
-static int
+int
 wl_state_kept (struct wl_runner *r, struct wl_outcome *out, int e)
 {
   if (e == 0 || !r->r_o->keep_going || (e != -EIO && e != -EROFS))
@@ -206,7 +200,7 @@ wl_x_open (struct wl_runner *r, const struct wl_op *op, struct wl_outcome *out)
   if (wl_handle_find (r, op->handle))
     return wl_runner_error (r, -EPROTO, op, "handle %s is already open",
                             op->handle);
-  fd = fpfs_open (r->r_fs, op->path, op->flags, op->mode);
+  fd = WL_SYS (r, open, op->path, op->flags, op->mode);
   out->o_result = fd;
   if (fd < 0)
     return 0;
@@ -220,13 +214,13 @@ wl_x_creat (struct wl_runner *r, const struct wl_op *op,
             struct wl_outcome *out)
 {
   const int flags = O_CREAT | O_WRONLY | O_TRUNC;
-  int fd = fpfs_open (r->r_fs, op->path, flags, op->mode), e;
+  int fd = WL_SYS (r, open, op->path, flags, op->mode), e;
 
   out->o_result = fd < 0 ? fd : 0;
   if (fd < 0)
     return 0;
   e = wl_model_opened (r, op, fd, flags, out);
-  int c = fpfs_close (r->r_fs, fd);
+  int c = WL_SYS (r, close, fd);
   if (!e && c < 0)
     e = wl_runner_error (r, c, op, "close: %s", strerror (-c));
   return e;
@@ -242,7 +236,7 @@ wl_x_close (struct wl_runner *r, const struct wl_op *op,
     out->o_result = -EBADF;
     return 0;
   }
-  out->o_result = fpfs_close (r->r_fs, h->h_fd);
+  out->o_result = WL_SYS (r, close, h->h_fd);
   wl_handle_remove (r, h);       /* closed even on error, as close(2) */
   return 0;
 }
@@ -260,11 +254,11 @@ wl_x_truncate (struct wl_runner *r, const struct wl_op *op,
     out->o_result = -EBADF;
     return 0;
   }
-  out->o_result = h ? fpfs_ftruncate (r->r_fs, h->h_fd, op->size)
-                    : fpfs_truncate (r->r_fs, op->path, op->size);
+  out->o_result = h ? WL_SYS (r, ftruncate, h->h_fd, op->size)
+                    : WL_SYS (r, truncate, op->path, op->size);
   if (out->o_result < 0)
     return 0;
-  e = h ? fpfs_fstat (r->r_fs, h->h_fd, &st) : fpfs_stat (r->r_fs, op->path,
+  e = h ? WL_SYS (r, fstat, h->h_fd, &st) : WL_SYS (r, stat, op->path,
                                                           &st);
   if (e < 0)
     return wl_runner_error (r, e, op, "stat after success: %s", strerror (-e));
@@ -304,13 +298,13 @@ wl_sync_write_failed (struct wl_runner *r, const struct wl_op *op,
   int rfd, e = 0;
 
   out->o_sync_failed = wl_write_sync (fl);
-  rfd = fpfs_open (r->r_fs, path, O_RDONLY, 0);
+  rfd = WL_SYS (r, open, path, O_RDONLY, 0);
   if (rfd < 0)
     goto doubt;
-  if (len == 0 || fpfs_fstat (r->r_fs, rfd, &st) < 0 || st.ino != before->ino
+  if (len == 0 || WL_SYS (r, fstat, rfd, &st) < 0 || st.ino != before->ino
       || st.generation != before->generation || st.size < off + len
       || (got = malloc (len)) == NULL
-      || fpfs_pread (r->r_fs, rfd, got, len, off) != (ssize_t) len
+      || WL_SYS (r, pread, rfd, got, len, off) != (ssize_t) len
       || memcmp (got, data, len) != 0)
     goto close;                  /* not (all) there: it did not happen */
   if ((e = wl_model_get (&r->r_model, st.ino, st.generation, &f)) < 0
@@ -326,7 +320,7 @@ wl_sync_write_failed (struct wl_runner *r, const struct wl_op *op,
   json_object_object_add (out->o_effect, "uncertain",
                           json_object_new_boolean (1));
 close:
-  fpfs_close (r->r_fs, rfd);
+  WL_SYS (r, close, rfd);
   free (got);
 doubt:
   if (!e)
@@ -357,7 +351,7 @@ wl_x_write (struct wl_runner *r, size_t i, const struct wl_op *op,
   if (planned && ref.h) {
     /* persist=osync/odsync on a handle: this write goes through a second
      * descriptor on the handle's path that carries the sync flag. */
-    tmpfd = fpfs_open (r->r_fs, ref.h->h_path, O_WRONLY | sflag, 0);
+    tmpfd = WL_SYS (r, open, ref.h->h_path, O_WRONLY | sflag, 0);
     if ((out->o_result = tmpfd) < 0)
       goto out;
     fd = tmpfd;
@@ -376,7 +370,7 @@ wl_x_write (struct wl_runner *r, size_t i, const struct wl_op *op,
     goto out;
   }
   wl_pattern_fill (op->pattern, op->seed, off, buf, op->len);
-  n = fpfs_pwrite (r->r_fs, fd, buf, op->len, off);
+  n = WL_SYS (r, pwrite, fd, buf, op->len, off);
   out->o_result = n < 0 ? (int) n : (int) (n > INT32_MAX ? INT32_MAX : n);
   if (n < 0 && f && wl_write_sync (fl)) {
     e = wl_sync_write_failed (r, op, ref.h ? ref.h->h_path : op->path, &st,
@@ -415,134 +409,12 @@ wl_x_write (struct wl_runner *r, size_t i, const struct wl_op *op,
 out:
   free (buf);
   if (tmpfd >= 0) {
-    int c = fpfs_close (r->r_fs, tmpfd);
+    int c = WL_SYS (r, close, tmpfd);
     if (!e && c < 0)
       e = wl_runner_error (r, c, op, "close: %s", strerror (-c));
   }
   int p = wl_ref_put (r, op, &ref);
   return e ? e : p;
-}
-
-static int
-wl_x_fsync (struct wl_runner *r, const struct wl_op *op, bool datasync,
-            struct wl_outcome *out)
-{
-  struct wl_ref ref;
-  struct fpfs_stat st;
-  bool reg;
-  int e = 0;
-
-  out->o_result = wl_ref_get (r, op, O_RDONLY, &ref);
-  if (out->o_result < 0)
-    return 0;
-  out->o_result = datasync ? fpfs_fdatasync (r->r_fs, ref.fd)
-                           : fpfs_fsync (r->r_fs, ref.fd);
-  /* fstat does no I/O: it works whatever the device does. */
-  reg = fpfs_fstat (r->r_fs, ref.fd, &st) == 0 && S_ISREG (st.mode);
-  if (out->o_result == 0) {
-    out->o_sync = datasync ? "fdatasync" : "fsync";
-    if (reg)
-      e = wl_doubt_synced (&r->r_doubt, st.ino, st.generation, 0,
-                           UINT64_MAX);
-    out->o_state = json_object_new_array ();
-    if (!e)
-      e = wl_state_kept (r, out, wl_state_fd (r, ref.fd, ref.path,
-                                              out->o_state));
-  } else {
-    out->o_sync_failed = datasync ? "fdatasync" : "fsync";
-    if (reg)
-      e = wl_doubt_failed (&r->r_doubt, st.ino, st.generation);
-  }
-  if (e == -ENOMEM)
-    e = wl_runner_error (r, e, op, "out of memory");
-  int p = wl_ref_put (r, op, &ref);
-  return e ? e : p;
-}
-
-static int
-wl_x_sync (struct wl_runner *r, bool fs_only, struct wl_outcome *out)
-{
-  out->o_result = fs_only ? fpfs_syncfs (r->r_fs) : fpfs_sync (r->r_fs);
-  if (out->o_result < 0) {
-    out->o_sync_failed = fs_only ? "syncfs" : "sync";
-    return wl_doubt_failed_all (&r->r_doubt) < 0
-           ? wl_runner_error (r, -ENOMEM, NULL, "out of memory") : 0;
-  }
-  wl_doubt_synced_all (&r->r_doubt);
-  out->o_sync = fs_only ? "syncfs" : "sync";
-  out->o_state = json_object_new_array ();
-  return wl_state_kept (r, out, wl_state_tree (r, out->o_state));
-}
-
-static int
-wl_x_names (struct wl_runner *r, const struct wl_op *op,
-            struct wl_outcome *out)
-{
-  struct fpfs *fs = r->r_fs;
-  const char *shows = NULL;      /* path whose identity the effect shows */
-
-  switch (op->kind) {
-  case WL_OP_MKDIR:
-    out->o_result = fpfs_mkdir (fs, op->path, op->mode);
-    shows = op->path;
-    break;
-  case WL_OP_RMDIR:
-    out->o_result = fpfs_rmdir (fs, op->path);
-    break;
-  case WL_OP_UNLINK:
-    out->o_result = fpfs_unlink (fs, op->path);
-    break;
-  case WL_OP_RENAME:
-    out->o_result = fpfs_rename (fs, op->path, op->path2);
-    shows = op->path2;
-    break;
-  case WL_OP_LINK:
-    out->o_result = fpfs_link (fs, op->path, op->path2);
-    shows = op->path2;
-    break;
-  case WL_OP_CHMOD:
-    out->o_result = fpfs_chmod (fs, op->path, op->mode);
-    break;
-  case WL_OP_UTIMES: {
-    struct fpfs_timespec t[2] = {
-      { op->atime.sec, op->atime.nsec }, { op->mtime.sec, op->mtime.nsec },
-    };
-    if (op->times_now) {
-      uint64_t now = fpfs_clock_now (fs);
-      t[0].sec = (int64_t) (now / FPFS_NSEC_PER_SEC);
-      t[0].nsec = (uint32_t) (now % FPFS_NSEC_PER_SEC);
-      t[1] = t[0];
-    }
-    out->o_result = fpfs_utimens (fs, op->path, t);
-    break;
-  }
-  default:
-    assert (!"not a namespace op");
-  }
-  if (out->o_result < 0 || !shows)
-    return 0;
-  return wl_effect_path (r, op, shows, out);
-}
-
-/* fault SPEC: through the sink (the plugin's control export).  A device
- * that refuses the spec (a range past its end, too many faults) makes the
- * op fail with EINVAL, which `expect EINVAL` can name; a sink that does
- * not work at all stops the run. */
-static int
-wl_x_fault (struct wl_runner *r, const struct wl_op *op,
-            struct wl_outcome *out)
-{
-  const struct wl_fault_ctl *fc = r->r_o->fault_ctl;
-  char why[512] = "";
-
-  if (!fc)
-    return wl_runner_error (r, -ENOTSUP, op, "fault operations need the "
-                            "recording plugin's control export (run over "
-                            "--nbd or --start-nbdkit)");
-  out->o_result = fc->fault (fc->ctx, op->path, why, sizeof why);
-  if (out->o_result < 0 && out->o_result != -EINVAL)
-    return wl_runner_error (r, out->o_result, op, "%s", why);
-  return 0;
 }
 
 int
@@ -574,7 +446,7 @@ wl_exec_op (struct wl_runner *r, size_t i, struct wl_outcome *out)
     default: return 0;   /* none; osync/odsync acted on the writes */
     }
   case WL_OP_SLEEP:
-    out->o_result = fpfs_clock_advance (r->r_fs, op->sleep_ns);
+    out->o_result = WL_SYS (r, sleep, op->sleep_ns);
     return 0;
   case WL_OP_MARK:
     return 0;
@@ -591,7 +463,7 @@ wl_exec_close_all (struct wl_runner *r)
   int ret = 0;
   while (r->r_nh > 0) {
     struct wl_handle *h = &r->r_handles[r->r_nh - 1];
-    int e = fpfs_close (r->r_fs, h->h_fd);
+    int e = WL_SYS (r, close, h->h_fd);
     if (!ret && e < 0)
       ret = wl_runner_error (r, e, NULL, "%s: closing handle %s: %s",
                              r->r_w->name, h->h_name, strerror (-e));

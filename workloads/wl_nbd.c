@@ -11,7 +11,7 @@
  * fork and exec the child only calls async-signal-safe functions (open,
  * dup2, execve, _exit): everything else is prepared before the fork, so
  * this is safe in a threaded process.  (posix_spawn would do, but <spawn.h>
- * pulls in <sched.h>, which engine/sched.h shadows on our include path.)  In an AddressSanitizer build the
+ * pulls in <sched.h>, which engine/lib/sched.h shadows on our include path.)  In an AddressSanitizer build the
  * plugin is instrumented too, and nbdkit can only dlopen it with libasan
  * preloaded: the child then gets LD_PRELOAD of the libasan this process
  * uses, and leak detection off (nbdkit is not ours to fix).
@@ -89,12 +89,19 @@ wl_nbdkit_find_plugin (char *buf, size_t len)
   ssize_t n;
 
   if (env && *env) {
-    snprintf (buf, len, "%s", env);
-    return access (buf, R_OK) == 0 ? 0 : -ENOENT;
+    if (access (env, R_OK) == 0) {
+      snprintf (buf, len, "%s", env);
+      return 0;
+    }
+    snprintf (buf, len, "FP_PLUGIN=%s: %s", env, strerror (errno));
+    return -ENOENT;
   }
   n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0)
+  if (n <= 0) {
+    snprintf (buf, len, "/proc/self/exe: %s (set FP_PLUGIN)",
+              n < 0 ? strerror (errno) : "empty");
     return -ENOENT;
+  }
   exe[n] = '\0';
   char *slash = strrchr (exe, '/');
   if (slash)
@@ -104,6 +111,8 @@ wl_nbdkit_find_plugin (char *buf, size_t len)
     if (access (buf, R_OK) == 0)
       return 0;
   }
+  snprintf (buf, len, "no nbdkit-flushpoint-plugin.so in %s or %s/.. "
+            "(set FP_PLUGIN to its path)", exe, exe);
   return -ENOENT;
 }
 
@@ -186,8 +195,8 @@ wl_nbdkit_start (const struct wl_nbdkit_opts *o, struct wl_nbdkit **out,
   if (o->plugin)
     snprintf (plugin, sizeof plugin, "%s", o->plugin);
   else if (wl_nbdkit_find_plugin (plugin, sizeof plugin) < 0) {
-    snprintf (errbuf, errlen, "nbdkit: cannot find nbdkit-flushpoint-"
-              "plugin.so beside this program (set FP_PLUGIN)");
+    snprintf (errbuf, errlen, "nbdkit: cannot find the flushpoint plugin: "
+              "%s", plugin);
     free (s);
     return -ENOENT;
   }
@@ -282,6 +291,12 @@ const char *
 wl_nbdkit_uri (const struct wl_nbdkit *s)
 {
   return s->s_uri;
+}
+
+const char *
+wl_nbdkit_socket (const struct wl_nbdkit *s)
+{
+  return s->s_sock;
 }
 
 int
@@ -438,17 +453,42 @@ err:
 }
 
 int
+wl_control_open (const char *uri, struct wl_control *c, char *errbuf,
+                 size_t errlen)
+{
+  struct nbd_handle *h;
+  int e;
+
+  memset (c, 0, sizeof *c);
+  if ((e = wl_ctl_open (uri, &h, &c->sink.max_len, errbuf, errlen)) < 0)
+    return e;
+  c->c_nbd = h;
+  c->sink.mark = wl_ctl_mark;
+  c->sink.ctx = h;
+  c->fault.fault = wl_ctl_fault;
+  c->fault.faults_fired = wl_ctl_faults_fired;
+  c->fault.ctx = h;
+  return 0;
+}
+
+void
+wl_control_close (struct wl_control *c)
+{
+  if (!c->c_nbd)
+    return;
+  nbd_shutdown (c->c_nbd, 0);
+  nbd_close (c->c_nbd);
+  c->c_nbd = NULL;
+}
+
+int
 wl_run_nbd (const struct wl_workload *w, const struct wl_nbd_opts *n,
             const struct wl_run_opts *o, struct wl_run_result *res,
             char *errbuf, size_t errlen)
 {
   struct wl_nbdkit *srv = NULL;
   struct fpfs_bdev *bd = NULL;
-  struct nbd_handle *ctl = NULL;
-  struct wl_mark_sink sink = { .mark = wl_ctl_mark };
-  struct wl_fault_ctl fctl = {
-    .fault = wl_ctl_fault, .faults_fired = wl_ctl_faults_fired,
-  };
+  struct wl_control ctl = { 0 };
   struct wl_run_opts ro = *o;
   const char *uri = n->uri;
   char uribuf[PATH_MAX + 32];
@@ -483,17 +523,12 @@ wl_run_nbd (const struct wl_workload *w, const struct wl_nbd_opts *n,
   }
   if ((ret = fpfs_bdev_nbd_open (uri, NULL, &bd, errbuf, errlen)) < 0)
     goto out;
-  if ((ret = wl_ctl_open (uri, &ctl, &sink.max_len, errbuf, errlen)) < 0)
+  if ((ret = wl_control_open (uri, &ctl, errbuf, errlen)) < 0)
     goto out;
-  sink.ctx = ctl;
-  fctl.ctx = ctl;
-  ro.fault_ctl = &fctl;
-  ret = wl_run_bdev (w, bd, &sink, &ro, res, errbuf, errlen);
+  ro.fault_ctl = &ctl.fault;
+  ret = wl_run_bdev (w, bd, &ctl.sink, &ro, res, errbuf, errlen);
 out:
-  if (ctl) {
-    nbd_shutdown (ctl, 0);
-    nbd_close (ctl);
-  }
+  wl_control_close (&ctl);
   fpfs_bdev_close (bd);
   e = wl_nbdkit_stop (srv);
   if (!ret && e < 0) {

@@ -1,13 +1,16 @@
-/* wl_run: the driver of a workload run on a block device (see wl_run.h).
+/* wl_run: the driver of a workload run (see wl_run.h), whatever the file
+ * system under test.
  *
- * Sequence, each step a MARK payload or an engine call:
+ * Sequence, each step a MARK payload or a call on the file system:
  *   "run" mark (metadata) -> mkfs -> mount -> "ready" mark
  *   for each op: "before" mark -> the op -> ["state" parts] -> "after" mark
- *   "end" mark -> power cut (fpfs_crash), or close handles + umount +
- *   "umounted" mark
- * The runner is single-threaded and waits for every engine call and every
- * mark, so the log's order of device requests and marks is the order in
- * which they happened.
+ *   "end" mark -> power cut, or close handles + umount + "umounted" mark
+ * The backends own mkfs, mount and the end: wl_run_engine.c for the
+ * engine, wl_run_kernel.c for a kernel file system; both call the steps
+ * here in that order.  The runner is single-threaded and waits for every
+ * call and every mark, so the log's order of device requests and marks is
+ * the order in which they happened (on a kernel file system, background
+ * writeback may add requests anywhere: the kernel's own threads).
  */
 #include <assert.h>
 #include <errno.h>
@@ -28,30 +31,52 @@ wl_run_opts_init (struct wl_run_opts *o)
   o->persist = WL_PERSIST_FSYNC;
 }
 
-static int
-wl_run_mount_opts (struct wl_runner *r, struct fpfs_mount_opts *mo)
+int
+wl_runner_begin (struct wl_runner *r, const struct wl_workload *w,
+                 const struct wl_mark_sink *sink, const struct wl_run_opts *o,
+                 struct wl_run_result *res, uint64_t disk_size, char *errbuf,
+                 size_t errlen)
 {
-  const char *srcs[2] = { r->r_w->mount_opts, r->r_o->mount };
-  char why[256] = "";
-
-  fpfs_mount_opts_init (mo);
-  for (int k = 0; k < 2; k++)
-    if (srcs[k] && srcs[k][0]) {
-      int e = fpfs_mount_opts_parse (srcs[k], mo, why, sizeof why);
-      if (e < 0)
-        return wl_runner_error (r, e, NULL, "%s: mount options \"%s\" (%s): "
-                                "%s", r->r_w->name, srcs[k],
-                                k ? "--mount" : "#! mount", why);
-    }
-  mo->seed = r->r_o->seed;
-  mo->trace = r->r_o->trace;
-  fpfs_mount_opts_format (mo, r->r_res->mount_canon,
-                          sizeof r->r_res->mount_canon);
+  memset (r, 0, sizeof *r);
+  r->r_w = w;
+  r->r_o = o;
+  r->r_sink = sink;
+  r->r_res = res;
+  r->r_err = errbuf;
+  r->r_errlen = errlen;
+  memset (res, 0, sizeof *res);
+  res->failed_op = -1;
+  if (errlen)
+    errbuf[0] = '\0';
+  r->r_mark_max = sink->max_len && sink->max_len < WL_MARK_MAX
+                  ? sink->max_len : WL_MARK_MAX;
+  if (r->r_mark_max < 16384)
+    return wl_runner_error (r, -EINVAL, NULL, "%s: the log takes marks of "
+                            "at most %zu bytes; the runner needs 16384",
+                            w->name, r->r_mark_max);
+  /* An entry costs at most ~24 bytes as a block hash; a directory entry
+   * with a long name far more, so objects hold fewer of those. */
+  r->r_chunk = (r->r_mark_max - 4096) / 24;
+  if (r->r_chunk > WL_CHUNK_ENTRIES)
+    r->r_chunk = WL_CHUNK_ENTRIES;
+  if (w->disk_size > disk_size)
+    return wl_runner_error (r, -ENOSPC, NULL, "%s: needs a disk of %llu "
+                            "bytes (#! disk), the device has %llu", w->name,
+                            (unsigned long long) w->disk_size,
+                            (unsigned long long) disk_size);
+  if (o->persist == WL_PERSIST_OSYNC || o->persist == WL_PERSIST_ODSYNC) {
+    r->r_sync_write = calloc (w->n_ops ? w->n_ops : 1, sizeof (bool));
+    if (!r->r_sync_write)
+      return wl_runner_error (r, -ENOMEM, NULL, "out of memory");
+    wl_persist_plan (w, r->r_sync_write);
+  }
   return 0;
 }
 
-static int
-wl_run_mark_run (struct wl_runner *r, const struct fpfs_bdev *bd)
+int
+wl_runner_mark_run (struct wl_runner *r, uint64_t disk_size,
+                    uint32_t sector_size, const char *backend,
+                    json_object *facts)
 {
   const struct wl_workload *w = r->r_w;
   json_object *m = wl_oracle_mark ("run");
@@ -68,9 +93,16 @@ wl_run_mark_run (struct wl_runner *r, const struct fpfs_bdev *bd)
   wl_oracle_put_str (m, "mount_workload", w->mount_opts);
   wl_oracle_put_str (m, "mount_extra", r->r_o->mount);
   wl_oracle_put_u64 (m, "seed", r->r_o->seed);
-  wl_oracle_put_str (m, "engine", FPFS_VERSION_STRING);
-  wl_oracle_put_u64 (m, "disk_size", bd->size);
-  wl_oracle_put_u64 (m, "sector_size", bd->sector_size);
+  wl_oracle_put_str (m, "backend", backend);
+  if (strcmp (backend, "engine") == 0)
+    wl_oracle_put_str (m, "engine", FPFS_VERSION_STRING);
+  if (facts)
+    json_object_object_add (m, "kernel", facts);
+  /* The engine replays exactly; a kernel run is one of many schedules. */
+  json_object_object_add (m, "deterministic", json_object_new_boolean (
+                            strcmp (backend, "engine") == 0));
+  wl_oracle_put_u64 (m, "disk_size", disk_size);
+  wl_oracle_put_u64 (m, "sector_size", sector_size);
   wl_oracle_put_u64 (m, "block_size", WL_BLOCK);
   wl_oracle_put_str (m, "hash", "xxh3-64");
   wl_oracle_put_u64 (m, "mark_max", r->r_mark_max);
@@ -98,7 +130,7 @@ wl_run_op_mark (struct wl_runner *r, const char *kind, size_t i)
   wl_oracle_put_u64 (m, "op", i);
   wl_oracle_put_u64 (m, "line", op->line);
   wl_oracle_put_str (m, "text", op->text);
-  wl_oracle_put_u64 (m, "vtime", fpfs_clock_now (r->r_fs));
+  wl_oracle_put_u64 (m, "vtime", WL_SYS0 (r, now));
   return m;
 }
 
@@ -179,8 +211,8 @@ wl_run_judge (struct wl_runner *r, size_t i, int result)
   return 0;
 }
 
-static int
-wl_run_ops (struct wl_runner *r)
+int
+wl_runner_ops (struct wl_runner *r)
 {
   for (size_t i = 0; i < r->r_w->n_ops; i++) {
     struct wl_outcome out;
@@ -233,7 +265,7 @@ wl_run_arm_faults (struct wl_runner *r)
 }
 
 static int
-wl_run_end (struct wl_runner *r, int status)
+wl_run_end_mark (struct wl_runner *r, int status)
 {
   json_object *m = wl_oracle_mark ("end");
 
@@ -248,9 +280,9 @@ wl_run_end (struct wl_runner *r, int status)
                  && fc->faults_fired (fc->ctx, &r->r_res->faults_fired) == 0;
   if (r->r_res->failed_op >= 0)
     wl_oracle_put_u64 (m, "failed_op", (uint64_t) r->r_res->failed_op);
-  if (r->r_fs)
-    wl_oracle_put_u64 (m, "vtime", fpfs_clock_now (r->r_fs));
-  wl_oracle_put_str (m, "then", !r->r_fs ? "nothing"
+  if (r->r_fs.ops)
+    wl_oracle_put_u64 (m, "vtime", WL_SYS0 (r, now));
+  wl_oracle_put_str (m, "then", !r->r_fs.ops ? "nothing"
                      : r->r_o->clean_umount ? "umount" : "crash");
   /* Errors the workload was told of, and what they left in doubt. */
   wl_oracle_put_u64 (m, "failed_ops", r->r_res->failed_ops);
@@ -264,113 +296,47 @@ wl_run_end (struct wl_runner *r, int status)
 }
 
 int
-wl_run_bdev (const struct wl_workload *w, struct fpfs_bdev *bd,
-             const struct wl_mark_sink *sink, const struct wl_run_opts *o,
-             struct wl_run_result *res, char *errbuf, size_t errlen)
+wl_runner_ready (struct wl_runner *r, json_object *facts)
 {
-  struct wl_runner r = {
-    .r_w = w, .r_o = o, .r_sink = sink, .r_res = res,
-    .r_err = errbuf, .r_errlen = errlen,
-  };
-  struct fpfs_mount_opts mo;
-  struct fpfs_mkfs_opts mk = { .deterministic = true, .seed = o->seed };
-  char why[256] = "";
-  int ret, e;
-
-  memset (res, 0, sizeof *res);
-  res->failed_op = -1;
-  if (errlen)
-    errbuf[0] = '\0';
-  r.r_mark_max = sink->max_len && sink->max_len < WL_MARK_MAX
-                 ? sink->max_len : WL_MARK_MAX;
-  if (r.r_mark_max < 16384)
-    return wl_runner_error (&r, -EINVAL, NULL, "%s: the log takes marks of "
-                            "at most %zu bytes; the runner needs 16384",
-                            w->name, r.r_mark_max);
-  /* An entry costs at most ~24 bytes as a block hash; a directory entry
-   * with a long name far more, so objects hold fewer of those. */
-  r.r_chunk = (r.r_mark_max - 4096) / 24;
-  if (r.r_chunk > WL_CHUNK_ENTRIES)
-    r.r_chunk = WL_CHUNK_ENTRIES;
-  if (w->disk_size > bd->size)
-    return wl_runner_error (&r, -ENOSPC, NULL, "%s: needs a disk of %llu "
-                            "bytes (#! disk), the device has %llu", w->name,
-                            (unsigned long long) w->disk_size,
-                            (unsigned long long) bd->size);
-  if ((ret = wl_run_mount_opts (&r, &mo)) < 0)
-    return ret;
-  if (o->persist == WL_PERSIST_OSYNC || o->persist == WL_PERSIST_ODSYNC) {
-    r.r_sync_write = calloc (w->n_ops ? w->n_ops : 1, sizeof (bool));
-    if (!r.r_sync_write)
-      return wl_runner_error (&r, -ENOMEM, NULL, "out of memory");
-    wl_persist_plan (w, r.r_sync_write);
-  }
-
-  if ((ret = wl_run_mark_run (&r, bd)) < 0)
-    goto out;
-  if (!o->no_mkfs && (ret = fpfs_mkfs (bd, &mk, why, sizeof why)) < 0) {
-    wl_runner_error (&r, ret, NULL, "%s: mkfs on %s: %s", w->name, bd->desc,
-                     why);
-    goto end;
-  }
-  if ((ret = fpfs_mount (bd, &mo, &r.r_fs, why, sizeof why)) < 0) {
-    r.r_fs = NULL;
-    wl_runner_error (&r, ret, NULL, "%s: mount %s: %s", w->name, bd->desc,
-                     why);
-    goto end;
-  }
   json_object *ready = wl_oracle_mark ("ready");
-  wl_oracle_put_u64 (ready, "vtime", fpfs_clock_now (r.r_fs));
-  if ((ret = wl_oracle_emit (&r, ready)) < 0)
-    goto end;
-  if ((ret = wl_run_arm_faults (&r)) < 0)
-    goto end;
-  ret = wl_run_ops (&r);
+  int e;
 
-end:
-  if (ret < 0 && errlen) {
-    /* Keep the first error's message even if the end mark fails too. */
-    char *first = strdup (errbuf);
-    e = wl_run_end (&r, ret);
-    if (first) {
-      snprintf (errbuf, errlen, "%s", first);
-      free (first);
-    }
-  } else {
-    e = wl_run_end (&r, ret);
+  if (facts)
+    json_object_object_add (ready, "kernel", facts);
+  wl_oracle_put_u64 (ready, "vtime", WL_SYS0 (r, now));
+  if ((e = wl_oracle_emit (r, ready)) < 0)
+    return e;
+  return wl_run_arm_faults (r);
+}
+
+int
+wl_runner_end (struct wl_runner *r, int status)
+{
+  char *first;
+  int e;
+
+  if (status == 0 || !r->r_errlen)
+    return wl_run_end_mark (r, status);
+  /* Keep the first error's message even if the end mark fails too. */
+  first = strdup (r->r_err);
+  e = wl_run_end_mark (r, status);
+  if (first) {
+    snprintf (r->r_err, r->r_errlen, "%s", first);
+    free (first);
   }
-  if (!ret)
-    ret = e;
-  if (r.r_fs) {
-    fpfs_get_info (r.r_fs, &res->info);
-    if (!o->clean_umount) {
-      fpfs_crash (r.r_fs);       /* the power cut: nothing more is written */
-    } else {
-      e = wl_exec_close_all (&r);
-      int u = fpfs_umount (r.r_fs);
-      json_object *m = wl_oracle_mark ("umounted");
-      json_object_object_add (m, "ret", json_object_new_int (u));
-      int me = wl_oracle_emit (&r, m);
-      if (!ret && e)
-        ret = e;
-      if (!ret && u != 0)
-        ret = wl_runner_error (&r, u < 0 ? u : -EPROTO, NULL,
-                               "%s: umount: %s", w->name,
-                               u < 0 ? strerror (-u) : "returned > 0");
-      if (!ret)
-        ret = me;
-    }
-    r.r_fs = NULL;
+  return e;
+}
+
+void
+wl_runner_free (struct wl_runner *r)
+{
+  while (r->r_nh > 0) {          /* after a crash the fds died with the fs */
+    r->r_nh--;
+    free (r->r_handles[r->r_nh].h_name);
+    free (r->r_handles[r->r_nh].h_path);
   }
-out:
-  while (r.r_nh > 0) {           /* after a crash the fds died with the fs */
-    r.r_nh--;
-    free (r.r_handles[r.r_nh].h_name);
-    free (r.r_handles[r.r_nh].h_path);
-  }
-  free (r.r_handles);
-  free (r.r_sync_write);
-  wl_model_free (&r.r_model);
-  wl_doubt_free (&r.r_doubt);
-  return ret;
+  free (r->r_handles);
+  free (r->r_sync_write);
+  wl_model_free (&r->r_model);
+  wl_doubt_free (&r->r_doubt);
 }

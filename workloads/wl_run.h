@@ -129,11 +129,13 @@ struct wl_nbdkit_opts {
 int wl_nbdkit_start (const struct wl_nbdkit_opts *o, struct wl_nbdkit **out,
                      char *errbuf, size_t errlen);
 const char *wl_nbdkit_uri (const struct wl_nbdkit *s);   /* nbd+unix://... */
+const char *wl_nbdkit_socket (const struct wl_nbdkit *s);  /* its socket */
 /* SIGTERM, wait, remove the temporary directory.  Returns 0 when nbdkit
  * exited 0 (NULL is fine). */
 int wl_nbdkit_stop (struct wl_nbdkit *s);
 /* $FP_PLUGIN, else nbdkit-flushpoint-plugin.so beside this executable or
- * in its parent directory (build/ and build/tests/). */
+ * in its parent directory (build/ and build/tests/).  0 with the path in
+ * buf; -ENOENT with buf saying which paths were tried and why they fail. */
 int wl_nbdkit_find_plugin (char *buf, size_t len);
 
 struct wl_nbd_opts {
@@ -149,5 +151,32 @@ struct wl_nbd_opts {
 int wl_run_nbd (const struct wl_workload *w, const struct wl_nbd_opts *n,
                 const struct wl_run_opts *o, struct wl_run_result *res,
                 char *errbuf, size_t errlen);
+
+/* The control export of a recording plugin as the run's mark sink and
+ * fault control (one NBD connection). */
+struct wl_control {
+  void *c_nbd;                   /* struct nbd_handle * */
+  struct wl_mark_sink sink;
+  struct wl_fault_ctl fault;
+};
+int wl_control_open (const char *uri, struct wl_control *c, char *errbuf,
+                     size_t errlen);
+void wl_control_close (struct wl_control *c);   /* twice is fine */
+
+/* ---- a kernel file system (kernel/kfs.h) ---- */
+
+/* Run w on the kernel's file system fs ("ext4", "xfs", "btrfs") over a
+ * recording plugin: nbdkit (n->start_nbdkit with n->log_path; or n->uri,
+ * a running plugin's Unix socket path) -> nbdfuse -> a loop device ->
+ * mkfs -> mount, each op the real system call, with the same marks as on
+ * the engine (every covered file is also read back and compared with the
+ * model).  The end is a power cut: after the "end" mark the plugin fails
+ * every request (a `powercut` fault), then the stack is torn down (always,
+ * also on error; a process that dies leaves it to the kfs reaper).
+ * -ENOTSUP/-EPERM/-ENOENT when this machine cannot run fs (errbuf says
+ * what is missing); -EINVAL for an option fs does not have. */
+int wl_run_kernel (const struct wl_workload *w, const char *fs,
+                   const struct wl_nbd_opts *n, const struct wl_run_opts *o,
+                   struct wl_run_result *res, char *errbuf, size_t errlen);
 
 #endif /* WL_RUN_H */

@@ -20,6 +20,7 @@
 #include "fpfs.h"
 #include "wl.h"
 #include "wl_doubt.h"
+#include "wl_fs.h"
 #include "wl_model.h"
 #include "wl_run.h"
 
@@ -36,7 +37,8 @@ struct wl_runner {
   const struct wl_run_opts *r_o;
   const struct wl_mark_sink *r_sink;
   struct wl_run_result *r_res;
-  struct fpfs *r_fs;
+  struct wl_fs r_fs;              /* what the ops run on (ops NULL: not
+                                    mounted yet, or gone) */
   struct wl_model r_model;
   struct wl_doubt r_doubt;       /* blocks in doubt after sync errors */
   struct wl_handle *r_handles;
@@ -48,6 +50,11 @@ struct wl_runner {
   size_t r_errlen;
 };
 
+/* A system call of the file system under test: WL_SYS (r, open, path,
+ * flags, mode) is open on whichever backend the run uses. */
+#define WL_SYS(r, call, ...) ((r)->r_fs.ops->call ((r)->r_fs.ctx, __VA_ARGS__))
+#define WL_SYS0(r, call) ((r)->r_fs.ops->call ((r)->r_fs.ctx))
+
 /* What an op did, for its after-mark. */
 struct wl_outcome {
   int o_result;                  /* >= 0, or -errno from the engine */
@@ -57,6 +64,36 @@ struct wl_outcome {
   const char *o_sync_failed;     /* "fsync", ... when a sync call failed */
   int o_state_err;               /* keep_going: observing the state failed */
 };
+
+/* A file operand resolved to a descriptor (wl_exec.c). */
+struct wl_ref {
+  int fd;
+  bool implicit;               /* opened for this op, closed after it */
+  struct wl_handle *h;
+  const char *path;            /* the path the fd was opened with */
+};
+
+/* wl_exec.c: shared by the ops.  ref_get resolves op's file operand (an
+ * open handle, else the path opened with flags just for the op); ref_put
+ * closes what ref_get opened.  effect_path: the after-mark's identity of
+ * what path names now.  state_kept: with --keep-going an I/O error while
+ * observing a sync's state drops the state instead of stopping the run. */
+int wl_ref_get (struct wl_runner *r, const struct wl_op *op, int flags,
+                struct wl_ref *ref);
+int wl_ref_put (struct wl_runner *r, const struct wl_op *op,
+                struct wl_ref *ref);
+int wl_effect_path (struct wl_runner *r, const struct wl_op *op,
+                    const char *path, struct wl_outcome *out);
+int wl_state_kept (struct wl_runner *r, struct wl_outcome *out, int e);
+
+/* wl_exec_ns.c: the sync, name and fault ops. */
+int wl_x_fsync (struct wl_runner *r, const struct wl_op *op, bool datasync,
+                struct wl_outcome *out);
+int wl_x_sync (struct wl_runner *r, bool fs_only, struct wl_outcome *out);
+int wl_x_names (struct wl_runner *r, const struct wl_op *op,
+                struct wl_outcome *out);
+int wl_x_fault (struct wl_runner *r, const struct wl_op *op,
+                struct wl_outcome *out);
 
 /* wl_exec.c: run op i.  Returns 0 with *out filled (the op's own failure
  * is out->o_result < 0), or a runner error (-errno, r_err set). */
@@ -90,6 +127,27 @@ int wl_oracle_emit (struct wl_runner *r, json_object *mark);
  * ownership of after and state. */
 int wl_oracle_emit_after (struct wl_runner *r, size_t op, json_object *after,
                           const char *call, json_object *state);
+
+/* wl_run.c: the driver's steps, in the order a backend calls them.
+ * begin: reset res, check the sink and the disk, plan osync/odsync writes
+ * (r->r_fs is set by the backend after its mount).  mark_run: the "run"
+ * mark; backend is "engine", "ext4", ...; facts (owned) is what a kernel
+ * backend records about itself (kernel release, mkfs command, ...) or
+ * NULL.  ready: the "ready" mark (with the facts as they stand once mkfs
+ * and mount ran, or NULL), then the --fault specs.  ops: every op.
+ * end: the "end" mark for status (0 or the run's error), keeping the
+ * first error's message.  free: what begin and the ops allocated. */
+int wl_runner_begin (struct wl_runner *r, const struct wl_workload *w,
+                     const struct wl_mark_sink *sink,
+                     const struct wl_run_opts *o, struct wl_run_result *res,
+                     uint64_t disk_size, char *errbuf, size_t errlen);
+int wl_runner_mark_run (struct wl_runner *r, uint64_t disk_size,
+                        uint32_t sector_size, const char *backend,
+                        json_object *facts);
+int wl_runner_ready (struct wl_runner *r, json_object *facts);
+int wl_runner_ops (struct wl_runner *r);
+int wl_runner_end (struct wl_runner *r, int status);
+void wl_runner_free (struct wl_runner *r);
 
 /* Errors: "NAME:LINE: TEXT: message". */
 int wl_runner_error (struct wl_runner *r, int err, const struct wl_op *op,

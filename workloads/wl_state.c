@@ -114,7 +114,7 @@ int
 wl_state_model_file (struct wl_runner *r, int fd, struct fpfs_stat *st,
                      struct wl_mfile **out)
 {
-  int e = fpfs_fstat (r->r_fs, fd, st);
+  int e = WL_SYS (r, fstat, fd, st);
 
   *out = NULL;
   if (e < 0)
@@ -132,17 +132,17 @@ wl_state_readback (struct wl_runner *r, const char *path,
 {
   uint8_t want[WL_BLOCK], got[WL_BLOCK];
   struct fpfs_stat now;
-  int fd = fpfs_open (r->r_fs, path, O_RDONLY, 0);
+  int fd = WL_SYS (r, open, path, O_RDONLY, 0);
   int e = 0;
 
   if (fd < 0)
     return 0;                        /* the name is gone: nothing to read */
-  if (fpfs_fstat (r->r_fs, fd, &now) < 0 || now.ino != st->ino
+  if (WL_SYS (r, fstat, fd, &now) < 0 || now.ino != st->ino
       || now.generation != st->generation)
     goto out;                        /* the name is another file now */
   for (uint64_t b = 0; b < wl_model_nblocks (f) && !e; b++) {
     size_t valid = wl_model_block (f, b, want);
-    ssize_t n = fpfs_pread (r->r_fs, fd, got, valid, b * WL_BLOCK);
+    ssize_t n = WL_SYS (r, pread, fd, got, valid, b * WL_BLOCK);
     if (n != (ssize_t) valid || memcmp (want, got, valid) != 0)
       e = wl_runner_error (r, -EUCLEAN, NULL,
                            "%s: verify-readback: %s block %llu: %s",
@@ -153,7 +153,7 @@ wl_state_readback (struct wl_runner *r, const char *path,
     r->r_res->readback_blocks++;
   }
 out:
-  fpfs_close (r->r_fs, fd);
+  WL_SYS (r, close, fd);
   return e;
 }
 
@@ -193,7 +193,7 @@ wl_state_dir (struct wl_runner *r, const char *path,
   struct wl_ents es = { 0 };
   json_object *o = NULL, *list = NULL;
   size_t i = 0;
-  int e = fpfs_readdir (r->r_fs, path, wl_ents_add, &es);
+  int e = WL_SYS (r, readdir, path, wl_ents_add, &es);
 
   if (es.oom || e < 0) {
     e = es.oom ? wl_runner_error (r, -ENOMEM, NULL, "out of memory")
@@ -209,7 +209,7 @@ wl_state_dir (struct wl_runner *r, const char *path,
     for (size_t k = 0; k < r->r_chunk && i < es.n; k++, i++) {
       struct fpfs_stat cst;
       char *child = wl_join (path, es.v[i].e_name);
-      e = child ? fpfs_stat (r->r_fs, child, &cst) : -ENOMEM;
+      e = child ? WL_SYS (r, stat, child, &cst) : -ENOMEM;
       free (child);
       if (e < 0) {
         e = wl_runner_error (r, e, NULL, "%s: stat %s/%s: %s", r->r_w->name,
@@ -249,7 +249,7 @@ wl_state_fd (struct wl_runner *r, int fd, const char *path, json_object *arr)
     return e;
   /* Does the path still name this inode?  (A handle keeps the path it was
    * opened with across renames and unlinks.) */
-  current = fpfs_stat (r->r_fs, path, &pst) == 0 && pst.ino == st.ino
+  current = WL_SYS (r, stat, path, &pst) == 0 && pst.ino == st.ino
             && pst.generation == st.generation;
   if (f) {
     size_t before = json_object_array_length (arr);
@@ -316,7 +316,7 @@ wl_state_walk (struct wl_runner *r, const char *path,
       e = wl_runner_error (r, -ENOMEM, NULL, "out of memory");
       break;
     }
-    e = fpfs_stat (r->r_fs, child, &cst);
+    e = WL_SYS (r, stat, child, &cst);
     if (e < 0)
       e = wl_runner_error (r, e, NULL, "%s: stat %s: %s", r->r_w->name,
                            child, strerror (-e));
@@ -340,7 +340,7 @@ wl_state_tree (struct wl_runner *r, json_object *arr)
 {
   struct wl_seen seen = { 0 };
   struct fpfs_stat st;
-  int e = fpfs_stat (r->r_fs, "/", &st);
+  int e = WL_SYS (r, stat, "/", &st);
 
   if (e < 0)
     return wl_runner_error (r, e, NULL, "%s: stat /: %s", r->r_w->name,

@@ -23,6 +23,7 @@ HDR_FIXED = 96
 ENTRY_MAGIC = 0x31455046
 ENTRY_HDR = 56
 MAX_PAYLOAD = 64 << 20
+MAX_DEVICE = 1 << 44
 
 WRITE, TRIM, ZERO, FLUSH, MARK, FAULT = 1, 2, 3, 4, 5, 6
 TYPE_NAMES = {WRITE: "WRITE", TRIM: "TRIM", ZERO: "ZERO", FLUSH: "FLUSH",
@@ -122,77 +123,125 @@ def parse_header(data: bytes) -> Header:
         raise FormatError("header: path padding is not zero")
     if sector_size not in (512, 1024, 2048, 4096):
         raise FormatError(f"header: sector_size {sector_size}")
+    if not sector_size <= device_size <= MAX_DEVICE or device_size % sector_size:
+        raise FormatError(f"header: device_size {device_size}")
     base_path = bytes(data[HDR_FIXED:HDR_FIXED + path_len]).decode()
     return Header(version, header_len, flags, sector_size, uuid, device_size,
                   created_ns, base_size, base_checksum, base_path)
 
 
-def _structural(data: bytes, off: int):
-    """The entry at off if it is structurally whole (magic, size, checksum),
-    else None.  Returns (fields, payload, next_offset)."""
-    if off + ENTRY_HDR > len(data):
-        return None
+def _header_rules(h: Header, f, expect_seq: int):
+    """What is wrong with an entry header by the rules that do not need the
+    payload ("Entry rules"), or None."""
     (magic, etype, flags, res16, plen, res32, seq, offset, length, ts,
-     csum) = struct.unpack_from("<IBBHIIQQQQQ", data, off)
-    if magic != ENTRY_MAGIC or plen > MAX_PAYLOAD:
-        return None
-    end = off + ENTRY_HDR + plen + _pad8(plen)
-    if end > len(data):
-        return None
-    hdr = bytearray(data[off:off + ENTRY_HDR])
-    hdr[48:56] = bytes(8)
-    payload = bytes(data[off + ENTRY_HDR:off + ENTRY_HDR + plen])
-    if xxh3_64(bytes(hdr) + payload) != csum:
-        return None
-    return ((etype, flags, res16, plen, res32, seq, offset, length, ts),
-            payload, end)
-
-
-def _semantic(h: Header, f, payload, padding: bytes, expect_seq: int, off: int):
-    etype, flags, res16, plen, res32, seq, offset, length, ts = f
-    where = f"entry seq {expect_seq} at byte {off}"
-    if res16 or res32 or any(padding):
-        raise FormatError(f"{where}: reserved or padding bytes not zero")
+     csum) = f
+    in_dev = offset + length <= h.device_size
+    if magic != ENTRY_MAGIC:
+        return "bad magic"
+    if plen > MAX_PAYLOAD:
+        return "payload_len over the maximum"
+    if res16 or res32:
+        return "reserved bytes not zero"
     if seq != expect_seq:
-        raise FormatError(f"{where}: seq is {seq}")
+        return f"seq is {seq}"
     if etype not in TYPE_NAMES:
-        raise FormatError(f"{where}: unknown type {etype}")
+        return f"unknown type {etype}"
     if flags & ~(F_FUA | F_FAILED) or (flags & F_FAILED and etype != FAULT):
-        raise FormatError(f"{where}: bad flags {flags:#x}")
-    if etype in (WRITE, TRIM, ZERO) and offset + length > h.device_size:
-        raise FormatError(f"{where}: range past the device end")
-    if etype == WRITE and length != plen:
-        raise FormatError(f"{where}: WRITE length != payload_len")
-    if etype in (TRIM, ZERO, FLUSH) and plen:
-        raise FormatError(f"{where}: {TYPE_NAMES[etype]} has a payload")
-    if etype == FLUSH and (offset or length):
-        raise FormatError(f"{where}: FLUSH with a range")
-    if etype == MARK and (offset or length != plen):
-        raise FormatError(f"{where}: MARK offset/length")
+        return f"bad flags {flags:#x}"
+    if etype in (WRITE, TRIM, ZERO):
+        if length == 0 or not in_dev:
+            return "bad range"
+        if (etype == WRITE) != (plen == length) or (etype != WRITE and plen):
+            return "payload_len does not match"
+    elif etype == FLUSH:
+        if flags or offset or length or plen:
+            return "FLUSH with flags, range or payload"
+    elif etype == MARK:
+        if flags or offset or length != plen or plen == 0:
+            return "MARK flags, offset or length"
+    elif etype == FAULT:
+        if plen == 0:
+            return "FAULT without text"
+        if flags & F_FAILED:
+            if not in_dev:
+                return "FAULT range past the device"
+        elif flags or offset or length:
+            return "FAULT without FAILED has FUA or a range"
+    return None
+
+
+def _fault_text_rules(flags, offset, length, payload: bytes):
+    text = payload[:-1] if payload.endswith(b"\n") else payload
+    lines = text.split(b"\n")
+    failed = bool(flags & F_FAILED)
+    op = None
+    for line in lines:
+        words = line.split(b" ")
+        if not line or any(not w for w in words):
+            return "empty line or word"
+        if any(not 0x21 <= c <= 0x7e for w in words for c in w):
+            return "not printable ASCII"
+        if words[0] not in ((b"fired",) if failed
+                            else (b"armed", b"latency", b"cleared")):
+            return f"bad event {words[0]!r}"
+        for w in words[1:]:
+            if w.find(b"=") < 1:
+                return f"{w!r} is not key=value"
+            if w.startswith(b"op="):
+                op = w[3:].decode()
+    if not failed:
+        return None
+    if len(lines) != 1:
+        return "FAILED entry with several lines"
+    if op == "FLUSH":
+        return "failed FLUSH with a range or FUA" \
+            if offset or length or flags & F_FUA else None
+    if op not in ("READ", "WRITE", "TRIM", "ZERO"):
+        return f"bad op {op!r}"
+    if length == 0:
+        return "failed request of length 0"
+    if op == "READ" and flags & F_FUA:
+        return "FUA on a failed READ"
+    return None
 
 
 def parse_bytes(data: bytes) -> Log:
     h = parse_header(data)
     log = Log(header=h, file_size=len(data))
     off = h.header_len
+
+    def truncated():
+        log.tail = "truncated"
+        log.tail_offset = off
+        return log
+
     while off < len(data):
-        got = _structural(data, off)
-        if got is None:
-            # Bad or partial entry: truncated tail unless a valid entry
-            # starts at some later 8-aligned offset.
-            for later in range(off + 8, len(data) - ENTRY_HDR + 1, 8):
-                if _structural(data, later) is not None:
-                    raise FormatError(
-                        f"entry seq {len(log.entries)} at byte {off}: "
-                        f"corrupt, with a valid entry at byte {later}")
-            log.tail = "truncated"
-            log.tail_offset = off
-            return log
-        f, payload, end = got
-        plen = f[3]
-        padding = data[off + ENTRY_HDR + plen:end]
-        _semantic(h, f, payload, padding, len(log.entries), off)
-        etype, flags, _, _, _, seq, offset, length, ts = f
+        where = f"entry seq {len(log.entries)} at byte {off}"
+        left = len(data) - off
+        if left < ENTRY_HDR:
+            return truncated()            # entry header cut short
+        f = struct.unpack_from("<IBBHIIQQQQQ", data, off)
+        (magic, etype, flags, res16, plen, res32, seq, offset, length, ts,
+         csum) = f
+        bad = _header_rules(h, f, len(log.entries))
+        if bad:
+            if not any(data[off:]):
+                return truncated()        # nothing but zeroes left
+            raise FormatError(f"{where}: {bad}")
+        end = off + ENTRY_HDR + plen + _pad8(plen)
+        if end > len(data):
+            return truncated()            # claims more than is left
+        hdr = bytearray(data[off:off + ENTRY_HDR])
+        hdr[48:56] = bytes(8)
+        payload = bytes(data[off + ENTRY_HDR:off + ENTRY_HDR + plen])
+        if xxh3_64(bytes(hdr) + payload) != csum:
+            raise FormatError(f"{where}: checksum mismatch")
+        if any(data[off + ENTRY_HDR + plen:end]):
+            raise FormatError(f"{where}: padding not zero")
+        if etype == FAULT:
+            bad = _fault_text_rules(flags, offset, length, payload)
+            if bad:
+                raise FormatError(f"{where}: FAULT text: {bad}")
         log.entries.append(Entry(seq, etype, flags, offset, length, ts,
                                  payload, off))
         off = end

@@ -175,3 +175,21 @@ def test_usage_errors_exit_2(tmp_path, args):
     r = fp("check", *args) if not args else fp("check", tmp_path / "x.fpl",
                                                  *args)
     assert r.returncode == 2
+
+
+@pytest.mark.parametrize("opt", ["--json", "--html"])
+def test_output_paths_are_checked_before_the_work(tmp_path, opt):
+    # Issue 12: `check LOG --json nodir/x.json` ran the whole check, then
+    # failed.  This log would fail the check itself (no oracle marks): the
+    # output path must be refused first.
+    log = tmp_path / "plain.fpl"
+    b = LogBuilder(device_size=1 << 20)
+    b.write(0, b"\1" * 512)
+    b.save(log)
+    r = check(log, opt, tmp_path / "nodir" / "x.out")
+    assert r.returncode == 2
+    assert f"{opt} {tmp_path}/nodir/x.out: directory {tmp_path}/nodir: " \
+           "No such file or directory" in r.stderr
+    assert "no oracle marks" not in r.stderr
+    r = check(log, opt, tmp_path)
+    assert r.returncode == 2 and f"{opt} {tmp_path}: is a directory" in r.stderr

@@ -82,3 +82,15 @@ def test_matrix_usage_errors(tmp_path):
                  ["--workloads", str(tmp_path / "none-*.wl")]):
         r, _ = matrix(tmp_path, *args)
         assert r.returncode == 2, args
+
+
+def test_matrix_out_dir_is_checked_first(tmp_path):
+    # Issue 12: the output directory is checked before any cell runs.
+    f = tmp_path / "file"
+    f.write_text("x")
+    for out, why in ((f, f"{f} is not a directory"),
+                     (tmp_path / "no" / "sub",
+                      f"directory {tmp_path}/no: No such file or directory")):
+        r = fp("matrix", "--out", out, "--workloads", tmp_path / "none-*.wl")
+        assert r.returncode == 2
+        assert f"matrix: --out {out}: {why}" in r.stderr

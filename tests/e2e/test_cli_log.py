@@ -262,11 +262,24 @@ def test_verify_huge_payload_len_in_middle(log):
 
 def test_dump_fault_entry_shows_failed_flag_and_text(tmp_path):
     b = fb.LogBuilder(device_size=1 << 20)
-    b.fault("EIO on write 4096+512", 4096, 512)
+    b.fault("fired id=1 op=WRITE errno=EIO spec=x", 4096, 512)
     path = b.save(tmp_path / "f.fpl")
     rows = fp("log", "dump", path).stdout.splitlines()
     row = next(l for l in rows if l.split()[:1] == ["0"])
     assert row.split()[:5] == ["0", "FAULT", "FAILED", "4096", "512"]
-    assert row.endswith('"EIO on write 4096+512"')
+    assert row.endswith('"fired id=1 op=WRITE errno=EIO spec=x"')
     e = json.loads(fp("log", "dump", "--json", path).stdout.splitlines()[1])
-    assert e["flags"] == ["FAILED"] and e["text"] == "EIO on write 4096+512"
+    assert e["flags"] == ["FAILED"] and e["text"] == "fired id=1 op=WRITE errno=EIO spec=x"
+
+
+def test_dump_json_mark_with_nul_in_utf8_is_text(tmp_path):
+    # Issue 12: a NUL inside valid UTF-8 printed as payload_hex, while the
+    # help says a UTF-8 payload prints as text.
+    b = fb.LogBuilder(device_size=1 << 20)
+    b.mark("caf\u00e9\0end")
+    path = b.save(tmp_path / "m.fpl")
+    r = fp("log", "dump", "--json", path)
+    assert r.returncode == 0, r.stderr
+    e = json.loads(r.stdout.splitlines()[1])
+    assert e["text"] == "caf\u00e9\0end" and "payload_hex" not in e
+    assert "\\u0000" in r.stdout.splitlines()[1]

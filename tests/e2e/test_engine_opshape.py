@@ -15,7 +15,7 @@ write bitmaps and the directory) every round must have the shape:
 
 A journal commit is a FLUSH immediately followed by a FUA write whose
 payload is a jbd2 commit block (magic 0xC03B3998, blocktype 2; see
-engine/FORMAT-journal.md), and it ends the call: nothing is written after
+engine/jbd2/FORMAT-journal.md), and it ends the call: nothing is written after
 the commit block.  The file's data block is written before that FLUSH
 (data=ordered).  Real ext4 issues about 4.7 writes and 2 flushes per
 append+fsync; the engine must issue no more.

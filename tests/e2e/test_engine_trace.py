@@ -36,7 +36,7 @@ write /f 4K
 fsync /f
 """
 
-# "  SEC.NSEC name: args" (engine/trace.c)
+# "  SEC.NSEC name: args" (engine/lib/trace.c)
 LINE = re.compile(r"^  (\d+)\.(\d{9}) ([a-z0-9_]+): (.*)$")
 
 

@@ -7,7 +7,7 @@ command line.
 
 Addresses: the default 64 MiB disk has its journal at blocks 1..1024 (bytes
 4K-4100K) and its data area from block 1283 (byte 5255168) on
-(engine/FORMAT.md: journal 1024 blocks, bitmaps of one block each, 4096
+(engine/ext4/FORMAT.md: journal 1024 blocks, bitmaps of one block each, 4096
 inodes in 256 inode-table blocks)."""
 
 import json

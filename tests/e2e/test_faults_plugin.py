@@ -2,6 +2,7 @@
 kind on each request type, power cuts, latency, the control export's fault
 commands and read-back, and the FAULT entries in the log."""
 
+import subprocess
 import time
 
 import pytest
@@ -340,3 +341,24 @@ def test_control_too_many_faults_is_refused_whole(flushpoint_server):
     assert read_control(c)["faults"].count(";") == 29
     fault_command(c, "clear write; read EIO; read EIO; read EIO")
     assert read_control(c)["faults"].count("read:EIO") == 3
+
+
+def test_long_fault_command_is_logged_whole(flushpoint_server, fp_build):
+    # Issue 12: the FAULT text of one command was cut at 4 KiB, which could
+    # leave a line the FAULT grammar (LOG-FORMAT.md) refuses.  32 specs as
+    # long as they get, then 32 latencies: over 5 KiB of text.
+    srv, h, c = start(flushpoint_server)
+    big = 18446744073709551615
+    spec = (f"zero EOVERFLOW at {big} range 0-1M rate 0.123456 seed {big} "
+            f"times {big}")
+    lat = [f"latency {op} {n}ms" for op in ("read", "write", "flush", "trim")
+           for n in range(1, 9)]
+    fault_command(c, "; ".join([spec] * 32 + lat))
+    srv.stop()
+    text = faults(srv.log_path)[-1].payload.decode()
+    assert len(text) > 4096
+    assert text.count("armed id=") == 32 and text.count("latency ") == 32
+    assert text.splitlines()[-1] == "latency spec=latency:trim:8ms"
+    r = subprocess.run([str(fp_build.cli), "log", "verify", str(srv.log_path)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr

@@ -75,7 +75,10 @@ def test_plugin_deterministic_runs_give_identical_logs(flushpoint_server):
 
 def test_plugin_existing_log_is_truncated(flushpoint_server, tmp_path):
     log = tmp_path / "old.fpl"
-    log.write_bytes(b"garbage" * 10000)
+    srv = flushpoint_server(log=log)
+    srv.connect().pwrite(b"old data", 0)
+    srv.stop()
+    assert len(fplog_py.parse(log).entries) == 1
     srv = flushpoint_server(log=log)
     parsed = fplog_py.parse(log)
     assert parsed.entries == [] and parsed.tail == "clean"

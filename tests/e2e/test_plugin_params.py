@@ -7,7 +7,8 @@ import pytest
 
 from conftest import run_nbdkit_expect_failure
 
-KEYS = ["size", "log", "base", "sector", "uuid", "deterministic", "fault"]
+KEYS = ["size", "log", "log-overwrite", "durable", "base", "sector", "uuid",
+        "deterministic", "fault"]
 
 
 def _refused(fp_build, tmp_path, args):
@@ -53,7 +54,7 @@ def test_plugin_log_in_missing_directory_is_refused(fp_build, tmp_path):
 def test_plugin_log_that_is_a_directory_is_refused(fp_build, tmp_path):
     err = _refused(fp_build, tmp_path, ["size=1M", f"log={tmp_path}"])
     assert "log: cannot create the write log" in err
-    assert "Is a directory" in err
+    assert "is a directory, not a regular file" in err
 
 
 def test_plugin_missing_base_is_refused(fp_build, tmp_path):

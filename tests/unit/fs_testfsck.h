@@ -13,7 +13,7 @@
 #define FS_TESTFSCK_H
 
 #include "fs_testlib.h"
-#include "fs.h"
+#include "ext4.h"
 
 struct fsck {
   struct fpfs *fs;
@@ -126,13 +126,11 @@ fsck (struct fpfs *fs)
     iput (inode);
   }
   for (uint64_t blk = g->first_data_block; blk < g->blocks_count; blk++) {
-    bool marked = ext4_mb_test (fs, blk) && bm_test (c.owned, (uint32_t) blk);
     struct buf *b;
     bool on_disk;
     CHECK (buf_read (fs->s_bc, g->bbitmap_start + blk / FS_BITS_PER_BLOCK, &b));
     on_disk = bm_test (b->b_data, (uint32_t) (blk % FS_BITS_PER_BLOCK));
     buf_put (b);
-    (void) marked;
     if (bm_test (c.owned, (uint32_t) blk) && !on_disk)
       fsck_err (&c, "owned block free in the bitmap", blk);
     if (!bm_test (c.owned, (uint32_t) blk) && on_disk)

@@ -192,7 +192,7 @@ start_nbdkit_unix (const char *sock, const char *pidfile)
   struct stat st;
 
   /* fork + exec, not posix_spawn: <spawn.h> needs the system <sched.h>,
-   * which engine/sched.h shadows on this include path. */
+   * which engine/lib/sched.h shadows on this include path. */
   pid = fork ();
   assert (pid >= 0);
   if (pid == 0) {

@@ -28,7 +28,8 @@ static const struct req reqs[] = {
   { FPLOG_MARK,  0,              0,    8,  "mark one", 8 },
   { FPLOG_TRIM,  0,              0,    8192, NULL, 0 },
   { FPLOG_ZERO,  FPLOG_F_FUA,    8192, 512, NULL, 0 },
-  { FPLOG_FAULT, FPLOG_F_FAILED, 512,  512, "EIO", 3 },
+  { FPLOG_FAULT, FPLOG_F_FAILED, 512,  512, "fired id=1 op=WRITE errno=EIO",
+    29 },
   { FPLOG_MARK,  0,              0,    1,  "\0", 1 },
 };
 #define NREQS (sizeof reqs / sizeof reqs[0])
@@ -103,7 +104,7 @@ main (void)
   printf ("roundtrip_zeroes_base\n");
   roundtrip (false, NULL);
   printf ("roundtrip_deterministic_with_base_image\n");
-  roundtrip (true, "images/base image.raw");
+  roundtrip (true, "/images/base image.raw");
   unlink (path);
   printf ("all tests passed\n");
   return 0;

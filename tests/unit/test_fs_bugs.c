@@ -3,7 +3,7 @@
  * (The jbd switches are tested in test_jbd_bugs.c.)  Also the bug table
  * and the mount option bug=NAME. */
 #include "fs_testlib.h"
-#include "fs.h"
+#include "ext4.h"
 
 #define DEV_SIZE (64ull << 20)
 

@@ -16,7 +16,7 @@
  * checker's job (and the flush/FUA ordering is checked in test_fs_opshape).
  */
 #include "fs_testlib.h"
-#include "fs.h"
+#include "ext4.h"
 #include "fs_testfsck.h"
 
 #define DEV_SIZE (32ull << 20)

@@ -1,7 +1,7 @@
 /* test_fs_errors: ENOSPC at reservation, errseq EIO reporting, journal
  * abort -> EROFS, and mounting garbage or truncated images. */
 #include "fs_testlib.h"
-#include "fs.h"
+#include "ext4.h"
 
 static void
 test_enospc_at_write (const char *opts)

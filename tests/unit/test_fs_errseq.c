@@ -15,7 +15,7 @@
  *     EROFS, in every journalled data mode.
  * Counterparts over a real nbdkit: tests/e2e/test_faults_engine.py. */
 #include "fs_testlib.h"
-#include "fs.h"
+#include "ext4.h"
 
 static uint64_t
 data_area (struct fpfs *fs)

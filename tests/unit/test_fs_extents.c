@@ -9,7 +9,7 @@
  * (the rest zero, which the memory device stores for free).
  */
 #include "fs_testlib.h"
-#include "fs.h"
+#include "ext4.h"
 
 #define DEV_SIZE (2ull << 30)
 

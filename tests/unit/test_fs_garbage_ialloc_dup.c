@@ -2,9 +2,9 @@
  * calls free but that is live in the inode cache is corruption, not an
  * assertion.
  *
- * Found by fuzz_mount.  engine/ialloc.c ext4_new_inode takes the first
+ * Found by fuzz_mount.  engine/ext4/ialloc.c ext4_new_inode takes the first
  * clear bit (ialloc_claim) and calls ext4_icache_insert, which asserts
- * (engine/icache.c:80, `ext4_icache_find (fs, inode->i_ino) == NULL`).
+ * (engine/ext4/icache.c, `ext4_icache_find (fs, inode->i_ino) == NULL`).
  * With a corrupt inode bitmap (a live, cached inode's bit clear) that
  * assertion aborts the process.  ext4's __ext4_new_inode treats the same
  * case ("failed to insert inode %lu: doubly allocated?") as an ext4_error

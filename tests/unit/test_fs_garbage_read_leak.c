@@ -2,7 +2,7 @@
  * bounce buffer.
  *
  * Found by fuzz_mount (LeakSanitizer: 131072 bytes from ext4_read_pages).
- * engine/da.c ext4_read_pages allocates `tmp` (READ_BATCH blocks) for the
+ * engine/ext4/da.c ext4_read_pages allocates `tmp` (READ_BATCH blocks) for the
  * first mapped run, and a later ext4_map_blocks failure in the same call
  * (`if (m < 0) return m;`) returns without free (tmp).  Here: a file with
  * two extents, the second pointing outside the device; a read across both

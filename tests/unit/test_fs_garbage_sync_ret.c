@@ -1,6 +1,6 @@
 /* test_fs_garbage_sync_ret: sync and umount return 0, not 1.
  *
- * Found by fuzz_mount.  engine/sync.c ext4_sync_fs, pass 1 (wait == 0):
+ * Found by fuzz_mount.  engine/ext4/fsync.c ext4_sync_fs, pass 1 (wait == 0):
  *   ret = jbd_log_start_commit (fs->s_journal, target);
  * jbd_log_start_commit answers 1 when it started a commit (as the kernel's
  * jbd2_log_start_commit); the kernel's ext4_sync_fs uses it as a boolean,

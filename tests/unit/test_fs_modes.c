@@ -2,7 +2,7 @@
  * background commits and the flusher on the virtual clock, the dirty
  * limit, data=journal and nobarrier. */
 #include "fs_testlib.h"
-#include "fs.h"
+#include "ext4.h"
 
 #define DEV_SIZE (64ull << 20)
 
@@ -152,9 +152,9 @@ test_background (const char *opts)
   /* No sync call: after dirty_expire (30 s) the flusher writes the data,
    * and kjournald2 (or, without a journal, the flusher) the metadata. */
   fpfs_clock_advance (fs, 29ull * FPFS_NSEC_PER_SEC);
-  assert (fs->s_nr_dirty > 0 || ext4_should_journal_data (fs));
+  assert (fs->s_wb.nr_dirty > 0 || ext4_should_journal_data (fs));
   fpfs_clock_advance (fs, 12ull * FPFS_NSEC_PER_SEC);
-  assert (fs->s_nr_dirty == 0);
+  assert (fs->s_wb.nr_dirty == 0);
   fpfs_clock_advance (fs, 40ull * FPFS_NSEC_PER_SEC);
   p = shim_of (bd)->n;
   fpfs_crash (fs);
@@ -185,10 +185,10 @@ test_dirty_limit (void)
     tfs_pattern (buf, sizeof buf, (uint64_t) i);
     assert (fpfs_pwrite (fs, fd, buf, sizeof buf, (uint64_t) i * sizeof buf)
             == (ssize_t) sizeof buf);
-    if (fs->s_nr_dirty > max_dirty)
-      max_dirty = fs->s_nr_dirty;
-    if (fs->s_nr_pages > max_pages)
-      max_pages = fs->s_nr_pages;
+    if (fs->s_wb.nr_dirty > max_dirty)
+      max_dirty = fs->s_wb.nr_dirty;
+    if (fs->s_wb.nr_pages > max_pages)
+      max_pages = fs->s_wb.nr_pages;
   }
   printf ("dirty limit 256 pages: at most %" PRIu64 " dirty, %" PRIu64
           " cached pages while writing 100 MiB\n", max_dirty, max_pages);

@@ -10,6 +10,7 @@
 
 #undef NDEBUG
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,8 @@ tl_entry (struct testlog *t, uint8_t type, uint8_t flags, uint64_t off,
   tl_entry_seq (t, t->nent, type, flags, off, len, payload, plen);
 }
 
+#define TL_FIRED "fired id=1 op=WRITE errno=EIO spec=write:EIO:at:1:times:1"
+
 /* A small log with every entry type: W W F M T Z W(FUA) F FAULT M. */
 static inline void
 tl_sample (struct testlog *t)
@@ -168,8 +171,19 @@ tl_sample (struct testlog *t)
   tl_entry (t, FPLOG_ZERO, FPLOG_F_FUA, 8192, 512, NULL, 0);
   tl_entry (t, FPLOG_WRITE, FPLOG_F_FUA, (1 << 20) - 512, 512, data, 512);
   tl_entry (t, FPLOG_FLUSH, 0, 0, 0, NULL, 0);
-  tl_entry (t, FPLOG_FAULT, FPLOG_F_FAILED, 0, 512, "EIO on write", 12);
+  tl_entry (t, FPLOG_FAULT, FPLOG_F_FAILED, 0, 512, TL_FIRED,
+            sizeof TL_FIRED - 1);
   tl_entry (t, FPLOG_MARK, 0, 0, 3, "end", 3);
+}
+
+/* Does msg contain sub?  Says what was expected when not (for asserts). */
+static inline bool
+tl_has (const char *msg, const char *sub)
+{
+  if (strstr (msg, sub))
+    return true;
+  fprintf (stderr, "expected \"%s\" in: %s\n", sub, msg);
+  return false;
 }
 
 /* Write bytes to a fresh temporary file; returns its path (static). */

@@ -1,0 +1,575 @@
+/* ck_matrix: run and check every cell of a test matrix (ck_matrix.h).
+ *
+ * Threads: `jobs` workers take cells in number order from an atomic
+ * counter; a cell's result slot is written only by the worker that took
+ * it and read after all are joined.  Each cell records through its own
+ * nbdkit (started by wl_run_nbd, exit-with-parent) and is checked on the
+ * worker's thread with one job; its HTML report is written at once, so
+ * the per-state results need not be kept.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "ck_check.h"
+#include "ck_matrix.h"
+#include "ck_report.h"
+#include "kfs.h"
+#include "wl_run.h"
+
+static const struct ck_matrix_col mx_default_cols[] = {
+  { "ordered+barrier", "data=ordered,barrier", "" },
+  { "ordered+nobarrier", "data=ordered,nobarrier", "" },
+  { "writeback", "data=writeback,barrier", "" },
+  { "journal", "data=journal,barrier", "" },
+  { "nojournal", "nojournal,barrier", "" },
+};
+
+void
+ck_matrix_opts_init (struct ck_matrix_opts *o)
+{
+  static const enum wl_persist p[] = { WL_PERSIST_FSYNC, WL_PERSIST_FDATASYNC,
+                                       WL_PERSIST_SYNC, WL_PERSIST_NONE };
+
+  memset (o, 0, sizeof *o);
+  memcpy (o->persist, p, sizeof p);
+  o->npersist = 4;
+  memcpy (o->cols, mx_default_cols, sizeof mx_default_cols);
+  o->ncols = sizeof mx_default_cols / sizeof *mx_default_cols;
+  ck_states_opts_init (&o->states);
+  o->states.kinds = CK_KIND_BIT (CK_KIND_FLUSH) | CK_KIND_BIT (CK_KIND_WRITE) |
+                    CK_KIND_BIT (CK_KIND_EPOCH);
+  o->jobs = 1;
+}
+
+int
+ck_matrix_columns (struct ck_matrix_opts *o, const char *modes,
+                   const char *barriers, char *errbuf, size_t errlen)
+{
+  static const char *const all_modes[] = { "ordered", "writeback", "journal",
+                                           "nojournal" };
+  char mbuf[256], bbuf[64], *save, *m, *b;
+  size_t n = 0;
+
+  snprintf (mbuf, sizeof mbuf, "%s", modes ? modes : "ordered,writeback,journal,nojournal");
+  for (m = strtok_r (mbuf, ",", &save); m; m = strtok_r (NULL, ",", &save)) {
+    char *save2;
+    bool known = false;
+    for (size_t i = 0; i < 4; i++)
+      known |= strcmp (m, all_modes[i]) == 0;
+    if (!known) {
+      snprintf (errbuf, errlen, "--mount: '%s' is not ordered, writeback, "
+                "journal or nojournal", m);
+      return -EINVAL;
+    }
+    snprintf (bbuf, sizeof bbuf, "%s", barriers ? barriers : "on,off");
+    for (b = strtok_r (bbuf, ",", &save2); b; b = strtok_r (NULL, ",", &save2)) {
+      bool on = strcmp (b, "on") == 0;
+      if (!on && strcmp (b, "off") != 0) {
+        snprintf (errbuf, errlen, "--barrier: '%s' is not on or off", b);
+        return -EINVAL;
+      }
+      if (n == CK_MATRIX_MAX_COLS) {
+        snprintf (errbuf, errlen, "more than %d mount columns",
+                  CK_MATRIX_MAX_COLS);
+        return -EINVAL;
+      }
+      o->cols[n].fs[0] = '\0';
+      snprintf (o->cols[n].name, sizeof o->cols[n].name, "%s+%s", m,
+                on ? "barrier" : "nobarrier");
+      snprintf (o->cols[n].opts, sizeof o->cols[n].opts, "%s%s,%s",
+                strcmp (m, "nojournal") ? "data=" : "", m,
+                on ? "barrier" : "nobarrier");
+      n++;
+    }
+  }
+  o->ncols = n;
+  return 0;
+}
+
+int
+ck_matrix_add_fs (struct ck_matrix_opts *o, const char *fs, const char *cols,
+                  char *errbuf, size_t errlen)
+{
+  enum kfs_type t;
+  size_t nengine = 0;
+
+  if (kfs_type_parse (fs, &t) < 0) {
+    snprintf (errbuf, errlen, "--fs: '%s' is not engine, ext4, xfs or btrfs",
+              fs);
+    return -EINVAL;
+  }
+  for (size_t c = 0; c < o->ncols; c++)
+    nengine += o->cols[c].fs[0] == '\0';
+  for (size_t c = 0, added = 0; c < nengine; c++) {
+    const struct ck_matrix_col *e = &o->cols[c];
+    if (cols) {
+      char buf[512], *save, *w;
+      bool want = false;
+      snprintf (buf, sizeof buf, "%s", cols);
+      for (w = strtok_r (buf, ",", &save); w; w = strtok_r (NULL, ",", &save))
+        want |= strcmp (w, e->name) == 0;
+      if (!want)
+        continue;
+    }
+    if (o->ncols == CK_MATRIX_MAX_COLS) {
+      snprintf (errbuf, errlen, "more than %d mount columns",
+                CK_MATRIX_MAX_COLS);
+      return -EINVAL;
+    }
+    struct ck_matrix_col *k = &o->cols[o->ncols++];
+    snprintf (k->name, sizeof k->name, "%s.%s", fs, e->name);
+    snprintf (k->opts, sizeof k->opts, "%s", e->opts);
+    if (t != KFS_EXT4 && strncmp (k->opts, "data=ordered", 12) == 0) {
+      /* xfs and btrfs have no data= modes; what they always do is what
+       * the ordered column compares them with. */
+      const char *rest = k->opts + 12;
+      memmove (k->opts, *rest == ',' ? rest + 1 : rest,
+               strlen (*rest == ',' ? rest + 1 : rest) + 1);
+    }
+    snprintf (k->fs, sizeof k->fs, "%s", fs);
+    added++;
+    (void) added;
+  }
+  return 0;
+}
+
+/* ---- one cell ---- */
+
+struct mx_shared {
+  const struct ck_matrix_opts *o;
+  struct ck_matrix_result *r;
+  struct wl_workload **w;
+  _Atomic size_t next, done;
+  _Atomic unsigned running;
+};
+
+/* Random faults for a cell.  Rates are high enough that a workload of a
+ * few dozen requests meets some (a fault that never fires tests nothing),
+ * low enough that it gets past its first sync calls; one cell in three
+ * also loses power somewhere in its first few hundred requests. */
+void
+ck_matrix_cell_faults (uint64_t seed, struct ck_cell *c)
+{
+  uint64_t h = XXH3_64bits_withSeed (c->name, strlen (c->name), seed);
+  uint64_t s1 = h ^ 0x5eed1, s2 = (h >> 7) ^ 0x5eed2;
+
+  c->nfaults = 0;
+  snprintf (c->faults[c->nfaults++], sizeof c->faults[0],
+            "write:EIO:rate:%u%%:seed:%" PRIu64, 4 + (unsigned) (h % 9), s1);
+  snprintf (c->faults[c->nfaults++], sizeof c->faults[0],
+            "flush:EIO:rate:%u%%:seed:%" PRIu64, 4 + (unsigned) ((h >> 8) % 9),
+            s2);
+  if ((h >> 16) % 3 == 0)
+    snprintf (c->faults[c->nfaults++], sizeof c->faults[0],
+              "powercut:at:%" PRIu64, 10 + (h >> 20) % 300);
+}
+
+static void
+mx_cell_result (struct ck_cell *c, const struct ck_check_result *cr)
+{
+  const struct ck_oracle *o = cr->oracle;
+
+  c->faults_fired = o ? o->fault_entries : 0;
+  c->failed_syncs = o ? o->failed_syncs : 0;
+  c->faults_disagree = cr->faults_disagree;
+  for (size_t i = 0; i < cr->nstates; i++)
+    for (size_t k = 0; k < cr->states[i].nf; k++)
+      c->after_error += cr->states[i].f[k].after_error;
+  for (size_t i = 0; i < cr->nstates; i++)
+    for (int p = 0; p < CK_P__COUNT; p++)
+      if (!c->recipe[p][0] && cr->worst[p] >= CK_V_LOST
+          && cr->states[i].v[p] == cr->worst[p])
+        ck_recipe_format (&cr->states[i].recipe, c->recipe[p],
+                          sizeof c->recipe[p]);
+  c->states = cr->nstates;
+  c->checked = cr->checked;
+  c->violated = cr->violated;
+  memcpy (c->per_prop, cr->per_prop, sizeof c->per_prop);
+  memcpy (c->worst, cr->worst, sizeof c->worst);
+}
+
+static void
+mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
+{
+  const struct ck_matrix_opts *o = sh->o;
+  const struct wl_workload *w = sh->w[c->wl];
+  char mount[256], html[4400], err[1024] = "";
+  struct wl_run_opts ro;
+  struct wl_run_result rr;
+  struct wl_nbd_opts no = { .start_nbdkit = true, .log_path = c->log,
+                            .disk_size = o->disk_size };
+  struct ck_check_opts co;
+  struct ck_check_result cr;
+  struct timespec t0, t1;
+  int rc;
+
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  snprintf (mount, sizeof mount, "%s%s%s", o->cols[c->col].opts,
+            c->bug >= 0 ? ",bug=" : "", c->bug >= 0 ? o->bugs[c->bug] : "");
+  wl_run_opts_init (&ro);
+  ro.mount = mount;
+  ro.persist = o->persist[c->persist];
+  const char *fv[3];
+  if (o->random_faults) {
+    ck_matrix_cell_faults (o->fault_seed, c);
+    for (size_t i = 0; i < c->nfaults; i++)
+      fv[i] = c->faults[i];
+    ro.faults = fv;
+    ro.n_faults = c->nfaults;
+    ro.keep_going = true;         /* any op may fail: record and go on */
+  }
+  const struct ck_matrix_col *col = &o->cols[c->col];
+  if (col->fs[0]) {
+    enum kfs_type t;
+    struct kfs_opts ko;
+    char why[256] = "";
+    kfs_type_parse (col->fs, &t);
+    if (o->fs_persist_mask
+        && !(o->fs_persist_mask & (1u << o->persist[c->persist]))) {
+      c->na = true;
+      snprintf (c->msg, sizeof c->msg, "not run on %s with persist %s",
+                col->fs, wl_persist_name (o->persist[c->persist]));
+      goto out;
+    }
+    if (kfs_opts_parse (t, mount, &ko, why, sizeof why) < 0) {
+      c->na = true;
+      snprintf (c->msg, sizeof c->msg, "n/a: %s", why);
+      goto out;
+    }
+    rc = wl_run_kernel (w, col->fs, &no, &ro, &rr, err, sizeof err);
+  } else
+    rc = wl_run_nbd (w, &no, &ro, &rr, err, sizeof err);
+  /* -EPROTO: an op did not behave as written (a bug switch can do that);
+   * the log is whole, so it is still checked. */
+  if (rc < 0 && rc != -EPROTO) {
+    c->err = rc;
+    snprintf (c->msg, sizeof c->msg, "run: %s", err);
+    goto out;
+  }
+  if (rc == -EPROTO)
+    snprintf (c->msg, sizeof c->msg, "run: %s", err);
+  ck_check_opts_init (&co);
+  co.log_path = c->log;
+  co.states = col->fs[0] && o->fs_states_set ? o->fs_states : o->states;
+  co.profile = o->profile;
+  co.jobs = 1;
+  rc = ck_check_run (&co, &cr, err, sizeof err);
+  if (rc < 0) {
+    c->err = rc;
+    snprintf (c->msg, sizeof c->msg, "check: %s", err);
+  }
+  else {
+    struct ck_report_opts rep = { .log_path = c->log, .profile = o->profile,
+                                  .jobs = 1 };
+    FILE *f;
+    mx_cell_result (c, &cr);
+    snprintf (html, sizeof html, "%s/cells/%s.html", o->out_dir, c->name);
+    if ((f = fopen (html, "w")) != NULL) {
+      ck_report_html (f, &cr, &rep, err, sizeof err);
+      fclose (f);
+    }
+  }
+  ck_check_result_free (&cr);
+ out:
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  c->seconds = (double) (t1.tv_sec - t0.tv_sec) +
+               (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/* Test hooks: a cell whose name contains $FP_TEST_CELL_ABORT aborts in its
+ * child, as an engine assertion would; one matching $FP_TEST_CELL_SLEEP
+ * hangs (tests/e2e/test_matrix_fs.py). */
+static void
+mx_test_abort (const struct ck_cell *c)
+{
+  const char *a = getenv ("FP_TEST_CELL_ABORT");
+  const char *h = getenv ("FP_TEST_CELL_SLEEP");
+  if (a && a[0] && strstr (c->name, a))
+    abort ();
+  if (h && h[0] && strstr (c->name, h))     /* ... or hangs */
+    sleep (3600);
+}
+
+/* Run the cell in a child process; its result comes back through a pipe
+ * as the struct itself (plain data).  Anything else -- a signal, an exit
+ * without a result, the time limit -- makes the cell ERR with the reason
+ * and the commands that rebuild it, and the matrix goes on. */
+static void
+mx_run_cell_isolated (struct mx_shared *sh, struct ck_cell *c)
+{
+  struct ck_cell got;
+  struct timespec t0, t1;
+  int fds[2], st = 0;
+  size_t have = 0;
+  bool timed_out = false;
+  pid_t pid;
+
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  if (pipe2 (fds, O_CLOEXEC) < 0) {
+    c->err = -errno;
+    snprintf (c->msg, sizeof c->msg, "pipe: %s", strerror (errno));
+    return;
+  }
+  fflush (NULL);
+  pid = fork ();
+  if (pid == 0) {
+    close (fds[0]);
+    mx_test_abort (c);
+    mx_run_cell (sh, c);
+    const char *p = (const char *) c;
+    for (size_t n = 0; n < sizeof *c;) {
+      ssize_t k = write (fds[1], p + n, sizeof *c - n);
+      if (k <= 0)
+        _exit (3);
+      n += (size_t) k;
+    }
+    _exit (0);
+  }
+  close (fds[1]);
+  if (pid < 0) {
+    c->err = -errno;
+    snprintf (c->msg, sizeof c->msg, "fork: %s", strerror (errno));
+    close (fds[0]);
+    return;
+  }
+  for (;;) {
+    struct pollfd pf = { fds[0], POLLIN, 0 };
+    int ms = -1;
+    if (sh->o->cell_timeout_s) {
+      clock_gettime (CLOCK_MONOTONIC, &t1);
+      double left = sh->o->cell_timeout_s
+                    - ((double) (t1.tv_sec - t0.tv_sec)
+                       + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
+      ms = left <= 0 ? 0 : (int) (left * 1000) + 1;
+    }
+    int pr = poll (&pf, 1, ms);
+    if (pr < 0 && errno == EINTR)
+      continue;
+    if (pr == 0) {
+      timed_out = true;
+      kill (pid, SIGKILL);
+      break;
+    }
+    ssize_t k = read (fds[0], (char *) &got + have, sizeof got - have);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      break;
+    have += (size_t) k;
+    if (have == sizeof got)
+      break;
+  }
+  close (fds[0]);
+  while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (have == sizeof got && !timed_out) {
+    *c = got;
+    return;
+  }
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  c->seconds = (double) (t1.tv_sec - t0.tv_sec) +
+               (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  c->err = timed_out ? -ETIMEDOUT : -ECHILD;
+  char how[64];
+  if (timed_out)
+    snprintf (how, sizeof how, "ran past --cell-timeout %us",
+              sh->o->cell_timeout_s);
+  else if (WIFSIGNALED (st))
+    snprintf (how, sizeof how, "died of signal %d (%s)", WTERMSIG (st),
+              strsignal (WTERMSIG (st)));
+  else
+    snprintf (how, sizeof how, "exited with status %d without a result",
+              WIFEXITED (st) ? WEXITSTATUS (st) : -1);
+  /* The message may be cut: the cell's name and log are in the JSON. */
+  char big[2048];
+  snprintf (big, sizeof big, "the cell %s; rebuild: "
+            "flushpoint run %.120s --start-nbdkit --log %.120s --persist %s "
+            "--mount %s%s%s, then flushpoint check %.120s", how, sh->o->workloads[c->wl], c->log,
+            wl_persist_name (sh->o->persist[c->persist]),
+            sh->o->cols[c->col].opts, sh->o->cols[c->col].fs[0] ? " --fs "
+            : "", sh->o->cols[c->col].fs, c->log);
+  snprintf (c->msg, sizeof c->msg, "%.*s", (int) sizeof c->msg - 1, big);
+}
+
+static void *
+mx_worker (void *arg)
+{
+  struct mx_shared *sh = arg;
+  size_t i;
+
+  while ((i = atomic_fetch_add (&sh->next, 1)) < sh->r->ncells) {
+    mx_run_cell_isolated (sh, &sh->r->cells[i]);
+    atomic_fetch_add (&sh->done, 1);
+  }
+  atomic_fetch_sub (&sh->running, 1);
+  return NULL;
+}
+
+/* ---- the matrix ---- */
+
+static int
+mx_mkdir (const char *dir, char *errbuf, size_t errlen)
+{
+  if (mkdir (dir, 0777) == 0 || errno == EEXIST)
+    return 0;
+  snprintf (errbuf, errlen, "%s: mkdir: %s", dir, strerror (errno));
+  return -errno;
+}
+
+/* The column a bug switch runs in: the first, or nojournal for the
+ * nojournal-* switches (a nojournal bug only shows without a journal). */
+static size_t
+mx_bug_col (const struct ck_matrix_opts *o, size_t bug)
+{
+  if (strncmp (o->bugs[bug], "nojournal-", 10) == 0)
+    for (size_t k = 0; k < o->ncols; k++)
+      if (strncmp (o->cols[k].opts, "nojournal", 9) == 0)
+        return k;
+  return 0;
+}
+
+static void
+mx_cell_init (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
+              struct ck_cell *cell, size_t w, size_t p, size_t col, int bug)
+{
+  cell->wl = w;
+  cell->persist = p;
+  cell->col = col;
+  cell->bug = bug;
+  snprintf (cell->name, sizeof cell->name, "%s--%s--%s%s%s", r->wl_names[w],
+            wl_persist_name (o->persist[p]), o->cols[col].name,
+            bug >= 0 ? "--bug-" : "", bug >= 0 ? o->bugs[bug] : "");
+  snprintf (cell->log, sizeof cell->log, "%s/logs/%s.fpl", o->out_dir,
+            cell->name);
+}
+
+/* Without bugs: workload x persist x column.  With bugs: each switch's
+ * cells, then the baseline -- the same cells without any switch -- for
+ * every column a switch used, so that a switch counts as caught only
+ * where the correct engine passes. */
+static int
+mx_cells (const struct ck_matrix_opts *o, struct ck_matrix_result *r)
+{
+  bool used[CK_MATRIX_MAX_COLS] = { false };
+  size_t wp = o->nworkloads * o->npersist, n = 0, ncol = 0;
+
+  for (size_t b = 0; b < o->nbugs; b++)
+    used[mx_bug_col (o, b)] = true;
+  for (size_t c = 0; c < o->ncols; c++)
+    ncol += used[c];
+  r->ncells = o->nbugs ? (o->nbugs + ncol) * wp : wp * o->ncols;
+  r->cells = calloc (r->ncells ? r->ncells : 1, sizeof *r->cells);
+  if (!r->cells)
+    return -ENOMEM;
+  for (size_t b = 0; b < o->nbugs; b++)
+    for (size_t w = 0; w < o->nworkloads; w++)
+      for (size_t p = 0; p < o->npersist; p++)
+        mx_cell_init (o, r, &r->cells[n++], w, p, mx_bug_col (o, b), (int) b);
+  for (size_t w = 0; w < o->nworkloads; w++)
+    for (size_t p = 0; p < o->npersist; p++)
+      for (size_t c = 0; c < o->ncols; c++)
+        if (!o->nbugs || used[c])
+          mx_cell_init (o, r, &r->cells[n++], w, p, c, -1);
+  return 0;
+}
+
+int
+ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
+               char *errbuf, size_t errlen)
+{
+  struct mx_shared sh = { .o = o, .r = r };
+  char dir[4200];
+  pthread_t *th = NULL;
+  unsigned jobs = o->jobs ? o->jobs : 1, started = 0;
+  struct timespec t0, t1;
+  int err = 0;
+
+  memset (r, 0, sizeof *r);
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  if (!o->nworkloads || !o->npersist || !o->ncols) {
+    snprintf (errbuf, errlen, "the matrix is empty (no workloads, persist "
+              "choices or mount columns)");
+    return -EINVAL;
+  }
+  err = mx_mkdir (o->out_dir, errbuf, errlen);
+  snprintf (dir, sizeof dir, "%s/logs", o->out_dir);
+  if (!err)
+    err = mx_mkdir (dir, errbuf, errlen);
+  snprintf (dir, sizeof dir, "%s/cells", o->out_dir);
+  if (!err)
+    err = mx_mkdir (dir, errbuf, errlen);
+  sh.w = calloc (o->nworkloads, sizeof *sh.w);
+  r->wl_names = calloc (o->nworkloads, sizeof *r->wl_names);
+  r->nwl = r->wl_names ? o->nworkloads : 0;
+  if (!err && (!sh.w || !r->wl_names))
+    err = -ENOMEM;
+  for (size_t i = 0; i < o->nworkloads && !err; i++) {
+    err = wl_parse_file (o->workloads[i], &sh.w[i], errbuf, errlen);
+    if (!err && !(r->wl_names[i] = strdup (sh.w[i]->name)))
+      err = -ENOMEM;
+  }
+  if (!err)
+    err = mx_cells (o, r);
+  if (!err && !(th = calloc (jobs, sizeof *th)))
+    err = -ENOMEM;
+  if (err)
+    goto out;
+  atomic_store (&sh.running, jobs);
+  for (started = 0; started < jobs; started++)
+    if (pthread_create (&th[started], NULL, mx_worker, &sh) != 0) {
+      atomic_fetch_sub (&sh.running, jobs - started);
+      break;
+    }
+  while (atomic_load (&sh.running) > 0) {
+    struct timespec nap = { 0, 200 * 1000 * 1000 };
+    if (o->progress)
+      o->progress (o->progress_ctx, atomic_load (&sh.done), r->ncells);
+    nanosleep (&nap, NULL);
+  }
+  for (unsigned i = 0; i < started; i++)
+    pthread_join (th[i], NULL);
+  if (o->progress)
+    o->progress (o->progress_ctx, atomic_load (&sh.done), r->ncells);
+  if (started == 0) {
+    snprintf (errbuf, errlen, "cannot start a worker thread");
+    err = -EAGAIN;
+  }
+  for (size_t i = 0; i < r->ncells; i++) {
+    r->states += r->cells[i].states;
+    r->checked += r->cells[i].checked;
+    r->failed_cells += r->cells[i].err != 0 && !r->cells[i].na;
+  }
+ out:
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  r->seconds = (double) (t1.tv_sec - t0.tv_sec) +
+               (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  for (size_t i = 0; sh.w && i < o->nworkloads; i++)
+    wl_free (sh.w[i]);
+  free (sh.w);
+  free (th);
+  return err;
+}
+
+void
+ck_matrix_result_free (struct ck_matrix_result *r)
+{
+  for (size_t i = 0; r->wl_names && i < r->nwl; i++)
+    free (r->wl_names[i]);
+  free (r->wl_names);
+  free (r->cells);
+  memset (r, 0, sizeof *r);
+}

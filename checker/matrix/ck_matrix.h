@@ -1,0 +1,178 @@
+/* ck_matrix: workloads x sync call x mount options, each cell recorded
+ * over a real nbdkit and checked -- the library behind `flushpoint
+ * matrix`.
+ *
+ * A cell is one workload run with `persist` replaced by one choice, under
+ * one column of mount options (and optionally one bug switch): the runner
+ * starts its own nbdkit with the recording plugin (exit-with-parent, a
+ * private socket), writes OUT/logs/CELL.fpl, and the cell is checked with
+ * ck_check_run (one job: the cells themselves run in parallel, up to
+ * `jobs` at a time, each on a thread of its own).  Cells are numbered in
+ * a fixed order (bug, workload, persist, column) and results land by
+ * number, so output does not depend on `jobs`.
+ *
+ * Columns: by default the README's five, {ordered+barrier,
+ * ordered+nobarrier, writeback, journal, nojournal}; given data modes and
+ * barrier settings, their cross product.
+ * Bugs: each bug switch named runs every workload x persist under the
+ * first column (data=ordered with barriers by default) -- or under
+ * nojournal for the switches whose name starts with "nojournal-" -- with
+ * bug=NAME added to the mount options, plus the same cells without any
+ * switch (the baseline); the kill table lists, per switch, the cells in
+ * which some state violated a promise while the baseline cell did not.
+ * Random faults: each cell arms seeded random device faults after its
+ * mount and runs with keep-going; a promise a sync call made after
+ * returning 0 must still hold (findings a reported write error explains
+ * are shown apart, CHECKER.md section 6a), and the runner's count of
+ * failed requests must match the log's.
+ */
+#ifndef CK_MATRIX_H
+#define CK_MATRIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ck_result.h"
+#include "ck_rules.h"
+#include "ck_states.h"
+#include "faults.h"
+#include "wl.h"
+
+#define CK_MATRIX_MAX_COLS 32
+
+struct ck_matrix_col {
+  char name[48];                 /* "ordered+barrier", "nojournal", ...;
+                                    "ext4.ordered+barrier" on a kernel fs */
+  char opts[96];                 /* "data=ordered,barrier", ... */
+  char fs[8];                    /* "" (the engine), "ext4", "xfs", "btrfs" */
+};
+
+struct ck_matrix_opts {
+  const char *const *workloads;  /* .wl paths */
+  size_t nworkloads;
+  enum wl_persist persist[WL_PERSIST__COUNT];
+  size_t npersist;
+  struct ck_matrix_col cols[CK_MATRIX_MAX_COLS];
+  size_t ncols;
+  const char *const *bugs;       /* bug switch names; NULL/0: none */
+  size_t nbugs;
+  struct ck_states_opts states;
+  enum ck_profile profile;
+  unsigned jobs;
+  const char *out_dir;           /* created if missing */
+  uint64_t disk_size;            /* 0: the workload's, else 64 MiB */
+  /* --faults random: every cell runs with seeded random device faults
+   * (ck_matrix_cell_faults) and --keep-going; the seed is fault_seed. */
+  bool random_faults;
+  uint64_t fault_seed;
+  /* Kernel file-system columns (ck_matrix_add_fs): the persist choices
+   * they run (bit 1 << enum wl_persist; 0: all) and their crash states
+   * (fs_states_set: else `states`). */
+  uint32_t fs_persist_mask;
+  struct ck_states_opts fs_states;
+  bool fs_states_set;
+  /* A cell runs in a child process of its own: a crash, an assertion, an
+   * out-of-memory kill or a hang there is that cell's ERR, never the
+   * matrix's.  Seconds before a cell is killed (0: no limit). */
+  unsigned cell_timeout_s;
+  void (*progress) (void *ctx, uint64_t done, uint64_t total);
+  void *progress_ctx;
+};
+
+/* Defaults: every persist choice but osync/odsync; the five README
+ * columns; states flush, write, epoch (K = 1); one job. */
+void ck_matrix_opts_init (struct ck_matrix_opts *o);
+/* Columns from "ordered,writeback,journal,nojournal" x "on,off" (either
+ * may be NULL for all of it). */
+int ck_matrix_columns (struct ck_matrix_opts *o, const char *modes,
+                       const char *barriers, char *errbuf, size_t errlen);
+/* Add the kernel's file system fs ("ext4", "xfs", "btrfs") as columns:
+ * a twin of each engine column named in cols ("ordered+barrier,journal";
+ * NULL: every engine column), named "FS.COLUMN".  A column the file
+ * system cannot mount (xfs has no data=journal) stays, its cells "n/a". */
+int ck_matrix_add_fs (struct ck_matrix_opts *o, const char *fs,
+                      const char *cols, char *errbuf, size_t errlen);
+
+struct ck_cell {
+  size_t wl, persist, col;       /* indexes into the options */
+  int bug;                       /* index into bugs, -1 for none */
+  char name[256];                /* "fsync-seed--fdatasync--writeback" */
+  char log[4096];
+  int err;                       /* the run or check failed: msg says */
+  bool na;                       /* not run: the fs lacks the column's
+                                    options, or its persist choice is not
+                                    among fs_persist_mask (msg says) */
+  char msg[512];
+  /* Per property, the recipe of the first state with the worst verdict
+   * (when lost or violated), for the agreement table. */
+  char recipe[CK_P__COUNT][80];
+  uint64_t states, checked, violated;
+  uint64_t per_prop[CK_P__COUNT][CK_V_VIOLATED + 1];
+  uint8_t worst[CK_P__COUNT];
+  double seconds;
+  /* With random faults: the specs armed, what fired, what the workload
+   * was told, and whether the runner and the log agree. */
+  char faults[3][FPFAULT_TEXT_MAX];
+  size_t nfaults;
+  uint64_t faults_fired, failed_syncs, after_error;
+  bool faults_disagree;
+};
+
+struct ck_matrix_result {
+  struct ck_cell *cells;
+  size_t ncells;
+  char **wl_names;               /* per workload */
+  size_t nwl;
+  uint64_t states, checked;
+  size_t failed_cells;
+  double seconds;
+};
+
+/* 0 when the matrix ran (cells that failed say so in their err), -errno
+ * when it could not start (bad options, unreadable workload, out dir). */
+int ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
+                   char *errbuf, size_t errlen);
+void ck_matrix_result_free (struct ck_matrix_result *r);
+
+/* The random faults of one cell: from the matrix seed and the cell's name,
+ * so a cell's faults do not depend on which other cells run.  Fills the
+ * cell's faults[] (plugin fault specs, faults.h). */
+void ck_matrix_cell_faults (uint64_t seed, struct ck_cell *c);
+
+/* Reports (ck_matrix_report.c). */
+struct json_object;
+void ck_matrix_text (FILE *out, const struct ck_matrix_opts *o,
+                     const struct ck_matrix_result *r);
+struct json_object *ck_matrix_json (const struct ck_matrix_opts *o,
+                                    const struct ck_matrix_result *r);
+/* OUT/index.html plus OUT/cells/CELL.html per cell. */
+int ck_matrix_html (const struct ck_matrix_opts *o,
+                    const struct ck_matrix_result *r, char *errbuf,
+                    size_t errlen);
+/* Cells whose runner and log disagree on injected faults (exit status). */
+size_t ck_matrix_disagreements (const struct ck_matrix_result *r);
+/* Engine vs a kernel file system, verdict by verdict, over the cells
+ * that ran on both (same workload, persist and mount options). */
+struct ck_agree_row {
+  size_t engine_cell, fs_cell;
+  int prop;
+  bool unsafe;                   /* the engine said held, the kernel not */
+};
+struct ck_agreement {
+  char fs[8];
+  uint64_t verdicts, agree;
+  struct ck_agree_row *rows;     /* the disagreements, unsafe ones first */
+  size_t nrows;
+  size_t unsafe;                 /* rows with unsafe set */
+};
+int ck_matrix_agreement (const struct ck_matrix_opts *o,
+                         const struct ck_matrix_result *r, const char *fs,
+                         struct ck_agreement *a);
+void ck_agreement_free (struct ck_agreement *a);
+/* Bugs not caught by any cell (for the exit status). */
+size_t ck_matrix_uncaught (const struct ck_matrix_opts *o,
+                           const struct ck_matrix_result *r);
+
+#endif /* CK_MATRIX_H */

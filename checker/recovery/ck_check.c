@@ -1,0 +1,492 @@
+/* ck_check: the crash-state checking driver (flow in ck_check.h).
+ *
+ * Threads.  Shared between workers, read-only: the options, the oracle,
+ * the model, the mount and rules options.  Shared and written: `next`
+ * (the first state nobody has claimed; advanced with compare-and-swap),
+ * `done`, `running`, the first error, and the result slots -- each slot
+ * is written by exactly one worker (its claimer) and read only after
+ * every worker has been joined.  Everything else (reader, builder,
+ * mounted engine, view) belongs to one worker.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ck_build.h"
+#include "ck_check.h"
+#include "ck_fsck.h"
+#include "ck_kernel.h"
+#include "ck_model.h"
+#include "ck_view.h"
+
+struct ck_shared {
+  const struct ck_check_opts *o;
+  const struct ck_oracle *oracle;
+  const struct ck_model *model;
+  struct fpfs_mount_opts mo;
+  bool kernel;                 /* recover with the kernel (ko), not fpfs */
+  struct kfs_opts ko;
+  struct ck_rules_opts ro;
+  bool fsck_allowed;           /* nojournal: a crash needs fsck anyway */
+  struct ck_state_result *slots;
+  uint64_t nslots;
+  _Atomic uint64_t next;
+  _Atomic uint64_t done;
+  _Atomic unsigned running;
+  _Atomic int error;
+  _Atomic bool fsck_ran;
+  pthread_mutex_t lock;        /* errmsg */
+  char errmsg[1024];
+};
+
+struct ck_worker {
+  struct ck_shared *sh;
+  struct ck_build *b;
+  struct ck_kernel *k;         /* sh->kernel: this worker's loop + mount */
+  pthread_t thread;
+  char err[1024];
+};
+
+void
+ck_check_opts_init (struct ck_check_opts *o)
+{
+  memset (o, 0, sizeof *o);
+  ck_states_opts_init (&o->states);
+  o->profile = CK_PROFILE_POSIX;
+  o->jobs = 1;
+}
+
+static void
+ck_fail (struct ck_shared *sh, int err, const char *msg)
+{
+  int zero = 0;
+
+  if (atomic_compare_exchange_strong (&sh->error, &zero, err)) {
+    pthread_mutex_lock (&sh->lock);
+    snprintf (sh->errmsg, sizeof sh->errmsg, "%s", msg);
+    pthread_mutex_unlock (&sh->lock);
+  }
+}
+
+/* ---- one state ---- */
+
+static long
+ck_fs_pread (void *ctx, const char *path, void *buf, size_t len, uint64_t off)
+{
+  return wl_fs_read_path (ctx, path, buf, len, off);
+}
+
+/* A recovery or fsck finding: fsck damage, allowed without a journal. */
+static int
+ck_fsck_finding (struct ck_shared *sh, struct ck_state_result *res,
+                 const char *what, const char *why)
+{
+  return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
+                        NULL, "%s%s", what, why);
+}
+
+/* Walk the recovered file system and judge it against the promises. */
+static int
+ck_judge_view (struct ck_shared *sh, const struct ck_state *st,
+               const struct wl_fs *fs, struct ck_state_result *res)
+{
+  struct ck_view view;
+  char why[512] = "";
+  int rc = ck_view_build (fs, &view, why, sizeof why), err = 0;
+
+  if (rc == -ENOMEM)
+    err = rc;
+  else if (rc < 0)
+    err = ck_fsck_finding (sh, res, "after recovery: ", why);
+  else {
+    struct ck_fsread rd = { ck_fs_pread, (void *) fs };
+    err = ck_rules_check (sh->oracle, sh->model, &sh->ro, st->recipe.end,
+                          &view, &rd, res);
+  }
+  ck_view_free (&view);
+  return err;
+}
+
+static int
+ck_judge_fsck (struct ck_shared *sh, int rc, const char *why,
+               struct ck_state_result *res)
+{
+  if (rc < 0)
+    return ck_fsck_finding (sh, res, "fsck could not run: ",
+                            strerror (-rc));
+  if (rc > 0)
+    return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
+                          NULL, "fsck: %s%s", why, sh->fsck_allowed
+                          ? " (allowed: without a journal a crash needs "
+                            "fsck)" : "");
+  ck_result_held (res, CK_P_FSCK);     /* recovered (and fsck clean if run) */
+  return 0;
+}
+
+/* Recover the state on bd with the engine, judge it, drop the engine,
+ * fsck the image. */
+static int
+ck_judge (struct ck_worker *w, const struct ck_state *st,
+          struct fpfs_bdev *bd, struct ck_state_result *res)
+{
+  struct ck_shared *sh = w->sh;
+  struct fpfs *fs = NULL;
+  struct wl_fs wfs;
+  char why[512] = "";
+  bool ran = false;
+  int rc, err;
+
+  rc = fpfs_mount (bd, &sh->mo, &fs, why, sizeof why);
+  if (rc < 0)
+    return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
+                          NULL, "recovery failed: mount: %s (%s)",
+                          why[0] ? why : "no detail", strerror (-rc));
+  wfs = wl_fs_engine (fs);
+  err = ck_judge_view (sh, st, &wfs, res);
+  /* Leave the engine without writing anything more: fsck judges the image
+   * exactly as recovery left it (recovery itself must leave the journal
+   * clean), not what a later unmount would add. */
+  fpfs_crash (fs);
+  if (err)
+    return err;
+  rc = ck_fsck_run (bd, &ran, why, sizeof why);
+  if (ran)
+    atomic_store (&sh->fsck_ran, true);
+  return ck_judge_fsck (sh, rc, why, res);
+}
+
+/* The same with the kernel: the image goes to a loop device and is
+ * mounted (the kernel replays its journal), walked through the mount,
+ * unmounted, and checked with the file system's own fsck. */
+static int
+ck_judge_kernel (struct ck_worker *w, const struct ck_state *st,
+                 struct fpfs_bdev *bd, struct ck_state_result *res)
+{
+  struct ck_shared *sh = w->sh;
+  struct wl_fs wfs;
+  char why[1024] = "";
+  int rc, err;
+
+  rc = ck_kernel_recover (w->k, bd, &wfs, why, sizeof why);
+  if (rc == -ENOMEM || rc == -EIO)
+    return rc;                   /* ours, not the state's */
+  if (rc < 0)
+    return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
+                          NULL, "recovery failed: the kernel's mount: %s "
+                          "(%s)", why[0] ? why : "no detail",
+                          strerror (-rc));
+  err = ck_judge_view (sh, st, &wfs, res);
+  rc = ck_kernel_fsck (w->k, why, sizeof why);
+  if (err)
+    return err;
+  atomic_store (&sh->fsck_ran, true);
+  return ck_judge_fsck (sh, rc, why, res);
+}
+
+static int
+ck_w_entry (void *ctx, const struct fplog_entry *e)
+{
+  struct ck_worker *w = ctx;
+
+  if (atomic_load (&w->sh->error))
+    return -ECANCELED;
+  return ck_build_entry (w->b, e, w->err, sizeof w->err);
+}
+
+static int
+ck_w_state (void *ctx, const struct ck_state *st)
+{
+  struct ck_worker *w = ctx;
+  struct ck_shared *sh = w->sh;
+  uint64_t want = st->index;
+  struct ck_state_result *res;
+  struct fpfs_bdev *bd;
+  int err;
+
+  if (atomic_load (&sh->error))
+    return -ECANCELED;
+  if (st->index >= sh->nslots) {
+    snprintf (w->err, sizeof w->err, "state %" PRIu64 " beyond the %"
+              PRIu64 " counted: the log changed while being checked",
+              st->index, sh->nslots);
+    return -EBADMSG;
+  }
+  if (!atomic_compare_exchange_strong (&sh->next, &want, st->index + 1))
+    return 0;                    /* another worker has it */
+  res = &sh->slots[st->index];
+  res->index = st->index;
+  res->epoch = st->epoch;
+  err = ck_recipe_copy (&res->recipe, &st->recipe);
+  if (err)
+    return err;
+  if (sh->oracle->ready_seq == CK_NO_SEQ ||
+      st->recipe.end < sh->oracle->ready_seq)
+    res->status = CK_STATE_SKIPPED;
+  else {
+    err = ck_build_state (w->b, &st->recipe, &bd, w->err, sizeof w->err);
+    if (err)
+      return err;
+    err = sh->kernel ? ck_judge_kernel (w, st, bd, res)
+                     : ck_judge (w, st, bd, res);
+    ck_build_state_done (w->b);
+    if (err)
+      return err;
+  }
+  atomic_fetch_add (&sh->done, 1);
+  return 0;
+}
+
+static void *
+ck_worker_main (void *arg)
+{
+  static const struct ck_walk_ops ops = { ck_w_entry, ck_w_state };
+  struct ck_worker *w = arg;
+  struct ck_shared *sh = w->sh;
+  struct fplog_reader *rd = NULL;
+  struct ck_walk_stats stats;
+  int err;
+
+  err = ck_build_open (sh->o->log_path, sh->o->base_path, &w->b, w->err,
+                       sizeof w->err);
+  if (!err && sh->kernel)
+    err = ck_kernel_open (&sh->ko, &w->k, w->err, sizeof w->err);
+  if (!err)
+    err = fplog_reader_open (sh->o->log_path, &rd, w->err, sizeof w->err);
+  if (!err)
+    err = ck_states_walk (rd, &sh->o->states, &ops, w, &stats, w->err,
+                          sizeof w->err);
+  if (err && err != -ECANCELED) {
+    if (!w->err[0])
+      snprintf (w->err, sizeof w->err, "%s", strerror (-err));
+    ck_fail (sh, err, w->err);
+  }
+  fplog_reader_close (rd);
+  ck_kernel_close (w->k);
+  ck_build_close (w->b);
+  atomic_fetch_sub (&sh->running, 1);
+  return NULL;
+}
+
+/* ---- the whole check ---- */
+
+static int
+ck_count_entry (void *ctx, const struct fplog_entry *e)
+{
+  (void) ctx, (void) e;
+  return 0;
+}
+
+static int
+ck_count_state (void *ctx, const struct ck_state *st)
+{
+  (void) ctx, (void) st;
+  return 0;
+}
+
+/* A log recorded on a kernel file system is recovered by that kernel
+ * file system.  Stale data is allowed where the kernel documents it:
+ * ext4's data=writeback and no journal (Documentation/filesystems/ext4
+ * "data=writeback"); xfs and btrfs never expose old blocks of another
+ * file (xfs converts unwritten extents at I/O completion,
+ * xfs_end_ioend; btrfs writes data copy-on-write before the tree that
+ * points at it), so stale data there is a violation. */
+static int
+ck_prepare_kernel (struct ck_shared *sh, struct ck_check_result *res,
+                   char *errbuf, size_t errlen)
+{
+  const char *fs = res->oracle->backend;
+  enum kfs_type t;
+  char why[512] = "";
+  int err;
+
+  if (kfs_type_parse (fs, &t) < 0) {
+    snprintf (errbuf, errlen, "the run was on \"%s\", which this checker "
+              "cannot recover (engine, ext4, xfs, btrfs)", fs);
+    return -EBADMSG;
+  }
+  if ((err = kfs_probe (t, why, sizeof why)) < 0) {
+    snprintf (errbuf, errlen, "the run was on the kernel's %s; recovering "
+              "its states needs the kernel here: %s", fs, why);
+    return -ENOTSUP;
+  }
+  if ((err = kfs_opts_parse (t, res->oracle->mount, &sh->ko, why,
+                             sizeof why)) < 0) {
+    snprintf (errbuf, errlen, "the run's mount options \"%s\" on %s: %s",
+              res->oracle->mount, fs, why);
+    return -EBADMSG;
+  }
+  sh->kernel = true;
+  snprintf (res->mount, sizeof res->mount, "%s", sh->ko.canon);
+  if (t != KFS_EXT4)
+    sh->ro.stale_allowed = false;
+  return 0;
+}
+
+static int
+ck_prepare (const struct ck_check_opts *o, struct ck_shared *sh,
+            struct ck_check_result *res, struct ck_model **model,
+            char *errbuf, size_t errlen)
+{
+  static const struct ck_walk_ops count = { ck_count_entry, ck_count_state };
+  struct fplog_reader *rd = NULL;
+  char why[512];
+  int err;
+
+  err = fplog_reader_open (o->log_path, &rd, errbuf, errlen);
+  if (err)
+    return err;
+  res->hdr = *fplog_reader_header (rd);
+  err = ck_oracle_load (rd, &res->oracle, errbuf, errlen);
+  if (!err)
+    err = ck_model_build (res->oracle, res->hdr.sector_size, model, errbuf,
+                          errlen);
+  if (!err) {
+    fpfs_mount_opts_init (&sh->mo);
+    if (fpfs_mount_opts_parse (res->oracle->mount, &sh->mo, why,
+                               sizeof why) < 0) {
+      snprintf (errbuf, errlen, "the run's mount options \"%s\" do not "
+                "parse: %s", res->oracle->mount, why);
+      err = -EBADMSG;
+    }
+  }
+  if (!err) {
+    sh->mo.seed = res->oracle->seed;
+    sh->mo.trace = NULL;
+    sh->mo.read_only = false;
+    fpfs_mount_opts_format (&sh->mo, res->mount, sizeof res->mount);
+    sh->ro.profile = o->profile;
+    sh->ro.stale_allowed = sh->mo.data == FPFS_DATA_WRITEBACK || sh->mo.nojournal;
+    if (strcmp (res->oracle->backend, "engine") != 0)
+      err = ck_prepare_kernel (sh, res, errbuf, errlen);
+  }
+  if (!err) {
+    sh->ro.torn = (o->states.kinds & CK_KIND_BIT (CK_KIND_TORN)) != 0;
+    res->stale_allowed = sh->ro.stale_allowed;
+    sh->fsck_allowed = res->fsck_allowed = sh->mo.nojournal;
+    sh->ro.fsck_allowed = sh->fsck_allowed;
+    err = ck_states_walk (rd, &o->states, &count, NULL, &res->walk, errbuf,
+                          errlen);
+  }
+  fplog_reader_close (rd);
+  return err;
+}
+
+bool
+ck_check_failed (const struct ck_check_result *res)
+{
+  return res->violated || res->faults_disagree;
+}
+
+static void
+ck_summarise (struct ck_check_result *res)
+{
+  const struct ck_oracle *o = res->oracle;
+
+  res->faults_disagree = o && o->end_has_faults
+                         && o->end_faults_fired != o->faults_at_end;
+  for (size_t i = 0; i < res->nstates; i++) {
+    const struct ck_state_result *s = &res->states[i];
+    if (s->status == CK_STATE_SKIPPED) {
+      res->skipped++;
+      continue;
+    }
+    res->checked++;
+    res->violated += ck_result_violated (s);
+    for (int p = 0; p < CK_P__COUNT; p++) {
+      res->per_prop[p][s->v[p]]++;
+      if (s->v[p] > res->worst[p])
+        res->worst[p] = s->v[p];
+    }
+  }
+}
+
+int
+ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
+              char *errbuf, size_t errlen)
+{
+  struct ck_shared sh = { .o = o };
+  struct ck_model *model = NULL;
+  struct ck_worker *ws = NULL;
+  struct timespec t0, t1;
+  unsigned jobs = o->jobs ? o->jobs : 1, started = 0;
+  int err;
+
+  memset (res, 0, sizeof *res);
+  clock_gettime (CLOCK_MONOTONIC, &t0);
+  pthread_mutex_init (&sh.lock, NULL);
+  err = ck_prepare (o, &sh, res, &model, errbuf, errlen);
+  if (err)
+    goto out;
+  sh.oracle = res->oracle;
+  sh.model = model;
+  sh.nslots = res->walk.total_states;
+  res->nstates = (size_t) sh.nslots;
+  res->states = calloc (sh.nslots ? sh.nslots : 1, sizeof *res->states);
+  ws = calloc (jobs, sizeof *ws);
+  if (!res->states || !ws) {
+    err = -ENOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < res->nstates; i++)
+    ck_result_init (&res->states[i]);
+  sh.slots = res->states;
+  if (jobs > sh.nslots)
+    jobs = sh.nslots ? (unsigned) sh.nslots : 1;
+  atomic_store (&sh.running, jobs);
+  for (started = 0; started < jobs; started++) {
+    ws[started].sh = &sh;
+    if (pthread_create (&ws[started].thread, NULL, ck_worker_main,
+                        &ws[started]) != 0) {
+      atomic_fetch_sub (&sh.running, jobs - started);
+      ck_fail (&sh, -EAGAIN, "cannot start a worker thread");
+      break;
+    }
+  }
+  while (atomic_load (&sh.running) > 0) {
+    struct timespec nap = { 0, 100 * 1000 * 1000 };
+    if (o->progress)
+      o->progress (o->progress_ctx, atomic_load (&sh.done), sh.nslots);
+    nanosleep (&nap, NULL);
+  }
+  for (unsigned i = 0; i < started; i++)
+    pthread_join (ws[i].thread, NULL);
+  if (o->progress)
+    o->progress (o->progress_ctx, atomic_load (&sh.done), sh.nslots);
+  err = atomic_load (&sh.error);
+  if (err) {
+    snprintf (errbuf, errlen, "%s", sh.errmsg);
+    goto out;
+  }
+  if (atomic_load (&sh.done) != sh.nslots) {
+    snprintf (errbuf, errlen, "checked %" PRIu64 " of %" PRIu64 " states",
+              atomic_load (&sh.done), sh.nslots);
+    err = -EIO;
+    goto out;
+  }
+  res->fsck_ran = atomic_load (&sh.fsck_ran);
+  ck_summarise (res);
+ out:
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  res->seconds = (double) (t1.tv_sec - t0.tv_sec) +
+                 (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  free (ws);
+  ck_model_free (model);
+  pthread_mutex_destroy (&sh.lock);
+  return err;
+}
+
+void
+ck_check_result_free (struct ck_check_result *res)
+{
+  for (size_t i = 0; i < res->nstates; i++)
+    ck_result_free (&res->states[i]);
+  free (res->states);
+  ck_oracle_free (res->oracle);
+  memset (res, 0, sizeof *res);
+}

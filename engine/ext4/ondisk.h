@@ -1,0 +1,306 @@
+/* ondisk: the byte layout of an fpfs file system (engine/ext4/FORMAT.md has the
+ * prose version).  Little-endian throughout; one block is 4096 bytes.
+ *
+ *   block 0                      superblock (first 1024 bytes, rest zero)
+ *   [s_journal_start, +n)        journal region (FORMAT-journal.md)
+ *   [s_block_bitmap, +n)         block bitmap: bit b set = block b in use
+ *   [s_inode_bitmap, +n)         inode bitmap: bit (ino-1) set = ino in use
+ *   [s_inode_table, +n)          inode table, 16 inodes of 256 bytes a block
+ *   [s_first_data_block, end)    extent-tree, directory and file blocks
+ *
+ * Everything here is a pure encoder/decoder over byte arrays: no struct is
+ * ever overlaid on disk bytes, so alignment and endianness never leak.
+ *
+ * Invariants a valid image keeps (ondisk_sb_check and the extent and
+ * directory readers verify them before anything is trusted):
+ *   - the regions above are in that order, do not overlap, and end inside
+ *     s_blocks_count, which fits the device;
+ *   - every block number in an extent or index lies in the data area;
+ *   - extent nodes carry EXT_MAGIC, eh_entries <= eh_max, and eh_max is
+ *     exactly the capacity of the node (root: 4, block: 340);
+ *   - directory records have rec_len >= 12, a multiple of 4, and tile each
+ *     block exactly.
+ */
+#ifndef FP_ONDISK_H
+#define FP_ONDISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define FS_BLOCK_SIZE        4096u
+#define FS_BLOCK_BITS        12
+#define FS_SB_MAGIC          0x53465046u     /* "FPFS" little-endian */
+#define FS_SB_VERSION        1u
+#define FS_SB_BYTES          1024u
+#define FS_INODE_SIZE        256u
+#define FS_INODES_PER_BLOCK  (FS_BLOCK_SIZE / FS_INODE_SIZE)
+#define FS_BITS_PER_BLOCK    (FS_BLOCK_SIZE * 8u)
+#define FS_ROOT_INO          2u
+#define FS_FIRST_INO         11u             /* 1..10 reserved, as ext4 */
+#define FS_MAX_FILE_BLOCKS   0xFFFFFFFEull   /* logical block numbers are u32 */
+/* The largest preallocation window mballoc marks on disk (8 MiB); fsck
+ * tolerates marked, unowned blocks within this distance of a file. */
+#define FS_PA_MAX_BLOCKS     2048u
+
+/* s_feature_compat / incompat, with ext4's bit values. */
+#define FS_FEATURE_COMPAT_HAS_JOURNAL   0x0004u
+#define FS_FEATURE_INCOMPAT_FILETYPE    0x0002u
+#define FS_FEATURE_INCOMPAT_EXTENTS     0x0040u
+#define FS_FEATURE_INCOMPAT_SUPPORTED \
+  (FS_FEATURE_INCOMPAT_FILETYPE | FS_FEATURE_INCOMPAT_EXTENTS)
+
+/* s_state */
+#define FS_STATE_VALID   0x0001u      /* cleanly unmounted */
+#define FS_STATE_ERROR   0x0002u      /* errors detected */
+
+/* Superblock byte offsets. */
+enum {
+  SB_MAGIC = 0,             /* u32 */
+  SB_VERSION = 4,           /* u32 */
+  SB_BLOCK_SIZE = 8,        /* u32 */
+  SB_FEAT_COMPAT = 12,      /* u32 */
+  SB_FEAT_INCOMPAT = 16,    /* u32 */
+  SB_FEAT_RO_COMPAT = 20,   /* u32 */
+  SB_BLOCKS_COUNT = 24,     /* u64 */
+  SB_INODES_COUNT = 32,     /* u32 */
+  SB_JOURNAL_BLOCKS = 36,   /* u32 */
+  SB_JOURNAL_START = 40,    /* u64 */
+  SB_BBITMAP_START = 48,    /* u64 */
+  SB_IBITMAP_START = 56,    /* u64 */
+  SB_ITABLE_START = 64,     /* u64 */
+  SB_FIRST_DATA = 72,       /* u64 */
+  SB_BBITMAP_BLOCKS = 80,   /* u32 */
+  SB_IBITMAP_BLOCKS = 84,   /* u32 */
+  SB_ITABLE_BLOCKS = 88,    /* u32 */
+  SB_INODE_SIZE = 92,       /* u16 */
+  SB_STATE = 94,            /* u16 */
+  SB_FREE_BLOCKS = 96,      /* u64, advisory: recomputed at mount */
+  SB_FREE_INODES = 104,     /* u32, advisory */
+  SB_LAST_ORPHAN = 108,     /* u32: head of the orphan inode list */
+  SB_UUID = 112,            /* u8[16] */
+  SB_MKFS_TIME = 128,       /* u64 seconds */
+  SB_MOUNT_TIME = 136,      /* u64 virtual ns of the last mount */
+  SB_MOUNT_COUNT = 144,     /* u32 */
+  SB_FIRST_INO = 148,       /* u32 */
+  SB_ROOT_INO = 152,        /* u32 */
+  SB_VOLUME_NAME = 156,     /* char[16] */
+  /* The checksummed superblock fits in the first 512-byte sector: a device
+   * writes a sector atomically, so a superblock write torn at sector
+   * boundaries leaves the old or the new superblock whole, never a mix. */
+  SB_CHECKSUM = 508,        /* u32: XXH32 (seed 0) of bytes [0, 508) */
+};
+
+/* Inode byte offsets (256 bytes each). */
+enum {
+  IN_MODE = 0,              /* u16 */
+  IN_LINKS = 2,             /* u16 */
+  IN_FLAGS = 4,             /* u32 */
+  IN_SIZE = 8,              /* u64: i_disksize */
+  IN_BLOCKS = 16,           /* u64: 512-byte units */
+  IN_ATIME = 24,            /* i64 seconds */
+  IN_MTIME = 32,
+  IN_CTIME = 40,
+  IN_CRTIME = 48,
+  IN_ATIME_NS = 56,         /* u32 */
+  IN_MTIME_NS = 60,
+  IN_CTIME_NS = 64,
+  IN_CRTIME_NS = 68,
+  IN_GENERATION = 72,       /* u32 */
+  IN_DTIME = 76,            /* u32: deletion time (seconds), 0 if live */
+  IN_UID = 80,              /* u32 */
+  IN_GID = 84,              /* u32 */
+  IN_BLOCK = 88,            /* u8[60]: extent tree root */
+  IN_NEXT_ORPHAN = 148,     /* u32: next inode on the orphan list */
+  IN_TIMES_END = 72,        /* bytes [IN_ATIME, IN_TIMES_END) are times */
+};
+#define IN_BLOCK_BYTES 60u
+
+#define FS_INODE_FLAG_EXTENTS 0x00080000u   /* EXT4_EXTENTS_FL */
+
+/* Extent tree: ext4's layout, without the block tail checksum. */
+#define EXT_MAGIC        0xF30Au
+#define EXT_HDR_SIZE     12u
+#define EXT_ENTRY_SIZE   12u
+#define EXT_ROOT_MAX     ((IN_BLOCK_BYTES - EXT_HDR_SIZE) / EXT_ENTRY_SIZE)  /* 4 */
+#define EXT_BLOCK_MAX    ((FS_BLOCK_SIZE - EXT_HDR_SIZE) / EXT_ENTRY_SIZE)   /* 340 */
+#define EXT_MAX_DEPTH    5u
+#define EXT_INIT_MAX_LEN 32768u
+
+/* Directory records: ext4_dir_entry_2. */
+#define DIRENT_HDR       8u
+#define DIRENT_MIN       12u
+#define DIRENT_LEN(namelen) (((unsigned) (namelen) + DIRENT_HDR + 3u) & ~3u)
+enum {                       /* file_type values, as ext4's */
+  FT_UNKNOWN = 0, FT_REG = 1, FT_DIR = 2,
+};
+
+/* ---- little-endian accessors ---- */
+
+static inline uint16_t
+get_le16 (const uint8_t *p)
+{
+  return (uint16_t) (p[0] | (p[1] << 8));
+}
+
+static inline uint32_t
+get_le32 (const uint8_t *p)
+{
+  return (uint32_t) p[0] | ((uint32_t) p[1] << 8) | ((uint32_t) p[2] << 16)
+    | ((uint32_t) p[3] << 24);
+}
+
+static inline uint64_t
+get_le64 (const uint8_t *p)
+{
+  return (uint64_t) get_le32 (p) | ((uint64_t) get_le32 (p + 4) << 32);
+}
+
+static inline void
+put_le16 (uint8_t *p, uint16_t v)
+{
+  p[0] = (uint8_t) v;
+  p[1] = (uint8_t) (v >> 8);
+}
+
+static inline void
+put_le32 (uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t) v;
+  p[1] = (uint8_t) (v >> 8);
+  p[2] = (uint8_t) (v >> 16);
+  p[3] = (uint8_t) (v >> 24);
+}
+
+static inline void
+put_le64 (uint8_t *p, uint64_t v)
+{
+  put_le32 (p, (uint32_t) v);
+  put_le32 (p + 4, (uint32_t) (v >> 32));
+}
+
+/* ---- extent nodes ---- */
+
+struct ext_hdr {
+  uint16_t eh_magic, eh_entries, eh_max, eh_depth;
+  uint32_t eh_generation;
+};
+
+struct ext_extent {          /* leaf entry */
+  uint32_t ee_block;         /* first logical block */
+  uint16_t ee_len;           /* 1..32768 */
+  uint64_t ee_start;         /* first physical block (48 bits on disk) */
+};
+
+struct ext_index {           /* index entry */
+  uint32_t ei_block;         /* first logical block covered */
+  uint64_t ei_leaf;          /* child node's block (48 bits on disk) */
+};
+
+static inline void
+ext_hdr_get (const uint8_t *node, struct ext_hdr *h)
+{
+  h->eh_magic = get_le16 (node);
+  h->eh_entries = get_le16 (node + 2);
+  h->eh_max = get_le16 (node + 4);
+  h->eh_depth = get_le16 (node + 6);
+  h->eh_generation = get_le32 (node + 8);
+}
+
+static inline void
+ext_hdr_put (uint8_t *node, const struct ext_hdr *h)
+{
+  put_le16 (node, h->eh_magic);
+  put_le16 (node + 2, h->eh_entries);
+  put_le16 (node + 4, h->eh_max);
+  put_le16 (node + 6, h->eh_depth);
+  put_le32 (node + 8, h->eh_generation);
+}
+
+static inline uint8_t *
+ext_entry (uint8_t *node, unsigned i)
+{
+  return node + EXT_HDR_SIZE + i * EXT_ENTRY_SIZE;
+}
+
+static inline void
+ext_extent_get (const uint8_t *e, struct ext_extent *x)
+{
+  x->ee_block = get_le32 (e);
+  x->ee_len = get_le16 (e + 4);
+  x->ee_start = ((uint64_t) get_le16 (e + 6) << 32) | get_le32 (e + 8);
+}
+
+static inline void
+ext_extent_put (uint8_t *e, const struct ext_extent *x)
+{
+  put_le32 (e, x->ee_block);
+  put_le16 (e + 4, x->ee_len);
+  put_le16 (e + 6, (uint16_t) (x->ee_start >> 32));
+  put_le32 (e + 8, (uint32_t) x->ee_start);
+}
+
+static inline void
+ext_index_get (const uint8_t *e, struct ext_index *x)
+{
+  x->ei_block = get_le32 (e);
+  x->ei_leaf = get_le32 (e + 4) | ((uint64_t) get_le16 (e + 8) << 32);
+}
+
+static inline void
+ext_index_put (uint8_t *e, const struct ext_index *x)
+{
+  put_le32 (e, x->ei_block);
+  put_le32 (e + 4, (uint32_t) x->ei_leaf);
+  put_le16 (e + 8, (uint16_t) (x->ei_leaf >> 32));
+  put_le16 (e + 10, 0);
+}
+
+/* ---- bitmaps (bit i of byte i/8, least significant first) ---- */
+
+static inline bool
+bm_test (const uint8_t *bm, uint32_t bit)
+{
+  return (bm[bit >> 3] >> (bit & 7)) & 1;
+}
+
+static inline void
+bm_set (uint8_t *bm, uint32_t bit)
+{
+  bm[bit >> 3] |= (uint8_t) (1u << (bit & 7));
+}
+
+static inline void
+bm_clear (uint8_t *bm, uint32_t bit)
+{
+  bm[bit >> 3] &= (uint8_t) ~(1u << (bit & 7));
+}
+
+/* ---- superblock ---- */
+
+/* The geometry a superblock describes, decoded. */
+struct fs_geometry {
+  uint64_t blocks_count;
+  uint32_t inodes_count;
+  uint64_t journal_start;
+  uint32_t journal_blocks;
+  uint64_t bbitmap_start;
+  uint32_t bbitmap_blocks;
+  uint64_t ibitmap_start;
+  uint32_t ibitmap_blocks;
+  uint64_t itable_start;
+  uint32_t itable_blocks;
+  uint64_t first_data_block;
+};
+
+uint32_t ondisk_sb_csum (const uint8_t *sb);
+void ondisk_sb_csum_set (uint8_t *sb);
+void ondisk_geometry_get (const uint8_t *sb, struct fs_geometry *g);
+void ondisk_geometry_put (uint8_t *sb, const struct fs_geometry *g);
+/* Validate a raw superblock against a device of dev_blocks blocks: every
+ * field the engine trusts.  0 or -EINVAL / -EUCLEAN with errbuf filled. */
+int ondisk_sb_check (const uint8_t *sb, uint64_t dev_blocks,
+                     char *errbuf, size_t errlen);
+
+#endif /* FP_ONDISK_H */

@@ -1,0 +1,294 @@
+/* libfpfs: flushpoint's user-space ext4-like file system, public interface.
+ *
+ * The engine follows Linux 4.10's fsync pipeline (fs/sync.c,
+ * fs/ext4/fsync.c, fs/ext4/inode.c, mm/filemap.c, fs/jbd2/; engine/README.md
+ * maps the kernel's functions to ours): a page cache with delayed
+ * allocation, extents, a jbd2-style ordered journal, fsync vs fdatasync
+ * chosen by i_sync_tid / i_datasync_tid, and sync's two passes.
+ *
+ * Rules of this interface:
+ * - No global mutable state.  Everything hangs off a struct fpfs (a mounted
+ *   file system) or a struct fpfs_bdev (a block device); a process may hold
+ *   many of each.
+ * - Every call returns 0 (or a count / fd) on success and a negative errno on
+ *   failure, as the kernel's system calls do.  Human-readable detail, where a
+ *   call takes errbuf, goes there; the library never prints and never exits.
+ * - Time is virtual.  Each system call advances the clock by a small fixed
+ *   tick (FPFS_SYSCALL_TICK_NS) so that successive writes see distinct
+ *   mtimes; fpfs_clock_advance() moves it further and runs the background
+ *   work that falls due (flusher, kjournald2) in deadline order.  The same
+ *   calls with the same seed produce the same device requests, byte for byte.
+ * - Paths are absolute ("/a/b"), components at most FPFS_NAME_MAX bytes.
+ */
+#ifndef FPFS_H
+#define FPFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The engine is compiled -fvisibility=hidden: what this header declares is
+ * the library's whole interface (engine/CMakeLists.txt). */
+#pragma GCC visibility push(default)
+
+#define FPFS_NAME_MAX        255
+#define FPFS_BLOCK_SIZE      4096u
+#define FPFS_SYSCALL_TICK_NS 1000000ull      /* 1 ms of virtual time per call */
+#define FPFS_NSEC_PER_SEC    1000000000ull
+
+/* ------------------------------------------------------------------ */
+/* Block devices                                                        */
+/* ------------------------------------------------------------------ */
+
+enum fpfs_bdev_flags {
+  FPFS_BDEV_FUA = 1u << 0,      /* write: durable when it completes */
+};
+
+struct fpfs_bdev;
+
+/* A backend.  read/write/trim ranges are byte ranges aligned to the
+ * device's sector size.  flush makes every completed write durable. */
+struct fpfs_bdev_ops {
+  const char *name;                                   /* "mem", "nbd", ... */
+  int (*read) (struct fpfs_bdev *bd, void *buf, uint64_t off, size_t len);
+  int (*write) (struct fpfs_bdev *bd, const void *buf, uint64_t off,
+                size_t len, unsigned flags);
+  int (*flush) (struct fpfs_bdev *bd);
+  int (*trim) (struct fpfs_bdev *bd, uint64_t off, size_t len);
+  void (*close) (struct fpfs_bdev *bd);               /* frees priv */
+};
+
+struct fpfs_bdev_stats {
+  uint64_t reads, writes, fua_writes, flushes, trims;
+  uint64_t bytes_read, bytes_written;
+};
+
+struct fpfs_bdev {
+  const struct fpfs_bdev_ops *ops;
+  void *priv;
+  uint64_t size;                 /* bytes */
+  uint32_t sector_size;          /* bytes */
+  struct fpfs_bdev_stats stats;  /* counted by the fpfs_bdev_* wrappers */
+  char desc[160];                /* for messages: "nbd:/tmp/s.sock", ... */
+};
+
+/* Wrappers: check alignment and bounds (-EINVAL), count stats, call ops. */
+int fpfs_bdev_read (struct fpfs_bdev *bd, void *buf, uint64_t off, size_t len);
+int fpfs_bdev_write (struct fpfs_bdev *bd, const void *buf, uint64_t off,
+                     size_t len, unsigned flags);
+int fpfs_bdev_flush (struct fpfs_bdev *bd);
+int fpfs_bdev_trim (struct fpfs_bdev *bd, uint64_t off, size_t len);
+void fpfs_bdev_close (struct fpfs_bdev *bd);            /* NULL is fine */
+
+/* Backends. */
+int fpfs_bdev_mem_open (uint64_t size, uint32_t sector_size,
+                        struct fpfs_bdev **out);        /* sparse, zeroes */
+int fpfs_bdev_file_open (const char *path, bool create, uint64_t size,
+                         struct fpfs_bdev **out, char *errbuf, size_t errlen);
+/* uri: an NBD URI ("nbd+unix:///?socket=/tmp/s") or a Unix socket path;
+ * export_name NULL means "" (the disk). */
+int fpfs_bdev_nbd_open (const char *uri, const char *export_name,
+                        struct fpfs_bdev **out, char *errbuf, size_t errlen);
+/* argv: a command that speaks NBD on stdin/stdout, e.g. nbdkit -s ... */
+int fpfs_bdev_nbd_command_open (char **argv, struct fpfs_bdev **out,
+                                char *errbuf, size_t errlen);
+/* Copy-on-write overlay: reads fall through to lower until a range is
+ * written; lower is never written, flushed or trimmed.  Cost of open and of
+ * reset is independent of the device size.  The overlay does not own lower. */
+int fpfs_bdev_overlay_open (struct fpfs_bdev *lower, struct fpfs_bdev **out);
+void fpfs_bdev_overlay_reset (struct fpfs_bdev *overlay);  /* drop all writes */
+
+/* ------------------------------------------------------------------ */
+/* Tracepoints                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Events carry the kernel's tracepoint names (ext4_sync_file_enter, ...).
+ * args is a short "key value key value" text, as in the kernel's TP_printk. */
+struct fpfs_trace_sink {
+  void (*event) (void *ctx, uint64_t vtime_ns, const char *name,
+                 const char *args);
+  void *ctx;
+};
+/* A sink that prints "  SEC.NSEC name: args\n" lines to a stdio FILE *. */
+struct fpfs_trace_sink fpfs_trace_text_sink (void *file);
+
+/* ------------------------------------------------------------------ */
+/* mkfs, mount options, mount                                           */
+/* ------------------------------------------------------------------ */
+
+struct fpfs_mkfs_opts {
+  uint32_t inodes;               /* 0: one per 16 KiB of device */
+  uint32_t journal_blocks;       /* 0: default (1024, or less on tiny disks) */
+  const uint8_t *uuid;           /* NULL: random (libuuid) */
+  uint64_t seed;                 /* for a deterministic uuid when uuid NULL
+                                    and deterministic is set */
+  bool deterministic;            /* uuid from seed, timestamps 0 */
+};
+
+enum fpfs_data_mode {
+  FPFS_DATA_ORDERED = 0,         /* default */
+  FPFS_DATA_WRITEBACK,
+  FPFS_DATA_JOURNAL,
+};
+
+struct fpfs_mount_opts {
+  enum fpfs_data_mode data;
+  bool nojournal;                /* run without the journal (ext4 ^has_journal) */
+  bool barrier;                  /* default true */
+  bool lazytime;
+  bool read_only;
+  uint32_t commit_interval_s;    /* default 5 */
+  uint64_t bugs;                 /* bitmask of bug switches, see fpfs_bug_* */
+  uint64_t seed;                 /* scheduler seed */
+  const struct fpfs_trace_sink *trace;  /* NULL: no tracing */
+  uint64_t dirty_limit_bytes;    /* 0: default (dirty limit triggers writeback) */
+};
+
+/* Defaults: ordered, journal, barrier, commit=5. */
+void fpfs_mount_opts_init (struct fpfs_mount_opts *o);
+/* Parse "data=ordered,nobarrier,commit=5,lazytime,bug=NAME,..." on top of
+ * whatever *o holds.  Unknown options are -EINVAL with errbuf naming them. */
+int fpfs_mount_opts_parse (const char *s, struct fpfs_mount_opts *o,
+                           char *errbuf, size_t errlen);
+/* "data=ordered,barrier,commit=5" etc: the canonical text of *o. */
+int fpfs_mount_opts_format (const struct fpfs_mount_opts *o, char *buf,
+                            size_t len);
+
+/* Bug switches: each breaks exactly one rule; all off by default. */
+int fpfs_bug_count (void);
+const char *fpfs_bug_name (int i);           /* "no-commit-flush", ... */
+const char *fpfs_bug_doc (int i);            /* one sentence */
+int fpfs_bug_lookup (const char *name, uint64_t *bit);  /* -ENOENT */
+
+struct fpfs;
+
+int fpfs_mkfs (struct fpfs_bdev *bd, const struct fpfs_mkfs_opts *o,
+               char *errbuf, size_t errlen);
+/* Mount runs journal recovery.  Any garbage image gives an error
+ * (-EINVAL / -EUCLEAN / -EIO ...) with errbuf saying what is wrong; never a
+ * crash.  The fs does not own bd. */
+int fpfs_mount (struct fpfs_bdev *bd, const struct fpfs_mount_opts *o,
+                struct fpfs **out, char *errbuf, size_t errlen);
+/* Clean unmount: sync, checkpoint, mark clean, free. */
+int fpfs_umount (struct fpfs *fs);
+/* Power cut: free all memory, write nothing more to the device. */
+void fpfs_crash (struct fpfs *fs);
+
+/* ------------------------------------------------------------------ */
+/* Files                                                                */
+/* ------------------------------------------------------------------ */
+
+struct fpfs_timespec {
+  int64_t sec;
+  uint32_t nsec;
+};
+
+struct fpfs_stat {
+  uint64_t ino;
+  uint32_t generation;          /* (ino, generation) identifies an inode */
+  uint32_t mode;                /* S_IFREG|0644 ... */
+  uint32_t nlink;
+  uint64_t size;
+  uint64_t blocks;              /* 512-byte units allocated */
+  struct fpfs_timespec atime, mtime, ctime;
+};
+
+/* flags: Linux O_* values (O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL,
+ * O_TRUNC, O_APPEND, O_SYNC, O_DSYNC, O_DIRECTORY).  Returns fd >= 0. */
+int fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode);
+int fpfs_close (struct fpfs *fs, int fd);
+ssize_t fpfs_pread (struct fpfs *fs, int fd, void *buf, size_t len,
+                    uint64_t off);
+/* With O_APPEND, off is ignored and the write goes to the end of file. */
+ssize_t fpfs_pwrite (struct fpfs *fs, int fd, const void *buf, size_t len,
+                     uint64_t off);
+int fpfs_ftruncate (struct fpfs *fs, int fd, uint64_t size);
+int fpfs_truncate (struct fpfs *fs, const char *path, uint64_t size);
+int fpfs_fsync (struct fpfs *fs, int fd);
+int fpfs_fdatasync (struct fpfs *fs, int fd);
+int fpfs_fstat (struct fpfs *fs, int fd, struct fpfs_stat *st);
+
+/* ------------------------------------------------------------------ */
+/* Names                                                                */
+/* ------------------------------------------------------------------ */
+
+int fpfs_stat (struct fpfs *fs, const char *path, struct fpfs_stat *st);
+int fpfs_mkdir (struct fpfs *fs, const char *path, uint32_t mode);
+int fpfs_rmdir (struct fpfs *fs, const char *path);
+int fpfs_unlink (struct fpfs *fs, const char *path);
+int fpfs_link (struct fpfs *fs, const char *oldpath, const char *newpath);
+/* Replaces an existing newpath atomically, as rename(2) does. */
+int fpfs_rename (struct fpfs *fs, const char *oldpath, const char *newpath);
+int fpfs_chmod (struct fpfs *fs, const char *path, uint32_t mode);
+/* times[0] = atime, times[1] = mtime; ctime becomes now. */
+int fpfs_utimens (struct fpfs *fs, const char *path,
+                  const struct fpfs_timespec times[2]);
+
+struct fpfs_dirent {
+  uint64_t ino;
+  uint8_t type;                 /* DT_REG, DT_DIR ... */
+  char name[FPFS_NAME_MAX + 1];
+};
+/* Calls cb for each entry except "." and "..", in on-disk order; a non-zero
+ * return from cb stops the walk and is returned. */
+int fpfs_readdir (struct fpfs *fs, const char *path,
+                  int (*cb) (void *ctx, const struct fpfs_dirent *de),
+                  void *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Whole file system                                                    */
+/* ------------------------------------------------------------------ */
+
+int fpfs_sync (struct fpfs *fs);        /* sys_sync: two passes, then flush */
+int fpfs_syncfs (struct fpfs *fs);
+/* Advance the virtual clock, running background work that falls due. */
+int fpfs_clock_advance (struct fpfs *fs, uint64_t ns);
+uint64_t fpfs_clock_now (const struct fpfs *fs);
+
+/* Counters for tests and reports. */
+struct fpfs_info {
+  uint64_t commits;             /* journal transactions committed */
+  uint64_t checkpoints;
+  uint64_t writeback_pages;
+  uint64_t free_blocks, total_blocks, free_inodes, total_inodes;
+  uint32_t running_tid, committed_tid;
+  bool journal_aborted;
+};
+void fpfs_get_info (const struct fpfs *fs, struct fpfs_info *info);
+
+/* ------------------------------------------------------------------ */
+/* fsck                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Checks an unmounted (or freshly recovered) image read-only: superblock,
+ * bitmaps vs extents (every block in use is marked, every marked block is
+ * used), no block used twice, inode link counts vs directory entries, the
+ * directory tree (reachable, no cycles, "." and ".." right), sizes vs
+ * extents, and a journal with nothing left to replay.  Returns 0 when the
+ * check ran (clean or not: see r->errors), a negative errno when it could not
+ * run (unreadable device, not an fpfs image). */
+enum fpfs_fsck_check {
+  FPFS_FSCK_SUPER = 0,     /* superblock and group layout */
+  FPFS_FSCK_BITMAPS,       /* bitmaps vs extents and inodes in use */
+  FPFS_FSCK_DOUBLE_USE,    /* a block owned twice */
+  FPFS_FSCK_EXTENTS,       /* extent trees well-formed, within the device */
+  FPFS_FSCK_LINKS,         /* i_links_count vs directory entries */
+  FPFS_FSCK_DIRS,          /* tree shape, ".", "..", entries well-formed */
+  FPFS_FSCK_JOURNAL,       /* journal clean: nothing left to replay */
+  FPFS_FSCK_NCHECKS
+};
+
+struct fpfs_fsck_report {
+  unsigned errors;                       /* total problems found */
+  unsigned per_check[FPFS_FSCK_NCHECKS]; /* problems per check */
+  char text[4096];                       /* first problems, one a line:
+                                            "inode 12: nlink 1, 2 entries" */
+};
+const char *fpfs_fsck_check_name (int check);  /* "bitmaps", ... */
+int fpfs_fsck (struct fpfs_bdev *bd, struct fpfs_fsck_report *r,
+               char *errbuf, size_t errlen);
+
+#pragma GCC visibility pop
+
+#endif /* FPFS_H */

@@ -1,0 +1,244 @@
+/* namei: the name system calls (fs/namei.c, fs/stat.c, fs/attr.c,
+ * fs/readdir.c): mkdir, rmdir, unlink, link, rename, stat, chmod,
+ * utimensat, readdir.
+ *
+ * Each runs fs_syscall_enter, walks the path (ext4_lookup_path /
+ * ext4_lookup_parent: the walk is ext4's, over its directories), makes the
+ * VFS's checks (read-only, the name exists or not, the type, link limits)
+ * and calls the inode operation: ext4_create, ext4_remove (ext4_unlink,
+ * ext4_rmdir), ext4_link, ext4_setattr.  With one file-system type, the
+ * kernel's i_op dispatch is a direct call.  rename's lookups and checks
+ * are ext4_rename's own (ext4/rename.c), which holds both sides at once.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "vfs.h"
+
+int
+fpfs_mkdir (struct fpfs *fs, const char *path, uint32_t mode)
+{
+  struct fs_inode *dir, *inode;
+  struct ext4_dir_loc loc;
+  const char *name;
+  size_t len;
+  int ret;
+
+  fs_syscall_enter (fs);
+  ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
+  if (ret < 0)
+    return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
+  if (fs->s_ro)
+    ret = -EROFS;
+  else if ((ret = ext4_find_entry (dir, name, len, &loc)) == 0)
+    ret = -EEXIST;
+  else if (ret == -ENOENT) {
+    ret = ext4_create (dir, name, len, (uint16_t) (0040000 | (mode & 07777)),
+                       &inode);
+    if (ret == 0)
+      iput (inode);
+  }
+  iput (dir);
+  return ret;
+}
+
+static int
+remove_path (struct fpfs *fs, const char *path, bool rmdir)
+{
+  struct fs_inode *dir, *inode;
+  struct ext4_dir_loc loc;
+  const char *name;
+  size_t len;
+  int ret;
+
+  fs_syscall_enter (fs);
+  ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
+  if (ret < 0)
+    return ret;
+  if (fs->s_ro) {
+    iput (dir);
+    return -EROFS;
+  }
+  ret = ext4_find_entry (dir, name, len, &loc);
+  if (ret == 0)
+    ret = ext4_iget (fs, loc.ino, &inode);
+  if (ret < 0) {
+    iput (dir);
+    return ret;
+  }
+  if (rmdir && !fs_isdir (inode))
+    ret = -ENOTDIR;
+  else if (!rmdir && fs_isdir (inode))
+    ret = -EISDIR;
+  else if (rmdir && (ret = ext4_empty_dir (inode)) >= 0)
+    ret = ret ? 0 : -ENOTEMPTY;
+  if (ret == 0)
+    ret = ext4_remove (dir, &loc, inode, rmdir);
+  iput (inode);
+  iput (dir);
+  return ret;
+}
+
+int
+fpfs_unlink (struct fpfs *fs, const char *path)
+{
+  return remove_path (fs, path, false);
+}
+
+int
+fpfs_rmdir (struct fpfs *fs, const char *path)
+{
+  return remove_path (fs, path, true);
+}
+
+int
+fpfs_link (struct fpfs *fs, const char *oldpath, const char *newpath)
+{
+  struct fs_inode *inode, *dir;
+  struct ext4_dir_loc loc;
+  const char *name;
+  size_t len;
+  int ret;
+
+  fs_syscall_enter (fs);
+  ret = ext4_lookup_path (fs, oldpath, &inode);
+  if (ret < 0)
+    return ret;
+  ret = ext4_lookup_parent (fs, newpath, &dir, &name, &len);
+  if (ret < 0) {
+    iput (inode);
+    return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
+  }
+  if (fs->s_ro)
+    ret = -EROFS;
+  else if (fs_isdir (inode))
+    ret = -EPERM;
+  else if (inode->i_nlink == 0)
+    ret = -ENOENT;
+  else if (inode->i_nlink >= EXT4_LINK_MAX)
+    ret = -EMLINK;
+  else if ((ret = ext4_find_entry (dir, name, len, &loc)) == 0)
+    ret = -EEXIST;
+  else if (ret == -ENOENT)
+    ret = ext4_link (dir, name, len, inode);
+  iput (dir);
+  iput (inode);
+  return ret;
+}
+
+int
+fpfs_stat (struct fpfs *fs, const char *path, struct fpfs_stat *st)
+{
+  struct fs_inode *inode;
+  int ret;
+
+  fs_syscall_enter (fs);
+  ret = ext4_lookup_path (fs, path, &inode);
+  if (ret < 0)
+    return ret;
+  inode_stat (inode, st);
+  iput (inode);
+  return 0;
+}
+
+/* notify_change for mode and times: setattr_copy, then ext4_setattr
+ * journals the inode. */
+static int
+setattr (struct fpfs *fs, const char *path, const uint32_t *mode,
+         const struct fpfs_timespec times[2], bool times_now)
+{
+  struct fpfs_timespec now;
+  struct fs_inode *inode;
+  int ret;
+
+  fs_syscall_enter (fs);
+  now = fs_current_time (fs);
+  ret = ext4_lookup_path (fs, path, &inode);
+  if (ret < 0)
+    return ret;
+  if (fs->s_ro) {
+    iput (inode);
+    return -EROFS;
+  }
+  if (mode)
+    inode->i_mode = (uint16_t) ((inode->i_mode & 0170000) | (*mode & 07777));
+  if (times_now)
+    inode->i_atime = inode->i_mtime = now;
+  else if (times) {
+    /* UTIME_NOW / UTIME_OMIT, as utimensat(2). */
+    const uint32_t utime_now = (1u << 30) - 1, utime_omit = (1u << 30) - 2;
+    for (int i = 0; i < 2; i++) {
+      struct fpfs_timespec *t = i ? &inode->i_mtime : &inode->i_atime;
+      if (times[i].nsec == utime_omit)
+        continue;
+      if (times[i].nsec == utime_now)
+        *t = now;
+      else if (times[i].nsec >= 1000000000u) {
+        iput (inode);
+        return -EINVAL;
+      } else
+        *t = times[i];
+    }
+  }
+  inode->i_ctime = now;
+  ret = ext4_setattr (inode);
+  iput (inode);
+  return ret;
+}
+
+int
+fpfs_chmod (struct fpfs *fs, const char *path, uint32_t mode)
+{
+  return setattr (fs, path, &mode, NULL, false);
+}
+
+int
+fpfs_utimens (struct fpfs *fs, const char *path,
+              const struct fpfs_timespec times[2])
+{
+  return setattr (fs, path, NULL, times, times == NULL);
+}
+
+struct readdir_ctx {
+  int (*cb) (void *ctx, const struct fpfs_dirent *de);
+  void *ctx;
+};
+
+static int
+readdir_cb (void *ctx, const char *name, size_t namelen, uint32_t ino,
+            uint8_t type)
+{
+  struct readdir_ctx *rc = ctx;
+  struct fpfs_dirent de;
+
+  de.ino = ino;
+  de.type = type == FT_DIR ? 4 /* DT_DIR */ : type == FT_REG ? 8 /* DT_REG */
+    : 0;
+  memcpy (de.name, name, namelen);
+  de.name[namelen] = '\0';
+  return rc->cb (rc->ctx, &de);
+}
+
+int
+fpfs_readdir (struct fpfs *fs, const char *path,
+              int (*cb) (void *ctx, const struct fpfs_dirent *de), void *ctx)
+{
+  struct readdir_ctx rc = { cb, ctx };
+  struct fs_inode *dir;
+  int ret;
+
+  fs_syscall_enter (fs);
+  ret = ext4_lookup_path (fs, path, &dir);
+  if (ret < 0)
+    return ret;
+  ret = fs_isdir (dir) ? ext4_dir_iterate (dir, readdir_cb, &rc) : -ENOTDIR;
+  iput (dir);
+  return ret;
+}
+
+int
+fpfs_rename (struct fpfs *fs, const char *oldpath, const char *newpath)
+{
+  fs_syscall_enter (fs);
+  return ext4_rename (fs, oldpath, newpath);
+}

@@ -1,0 +1,135 @@
+/* wl_exec_ns: the ops of a workload that sync, name or fault (semantics
+ * in LANGUAGE.md): fsync/fdatasync, sync/syncfs, mkdir, rmdir, unlink,
+ * rename, link, chmod, utimes, fault.  The file-data ops and the dispatch
+ * are in wl_exec.c; the conventions are the same (out->o_result is the
+ * call's own result, the return value a runner error).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "wl_runner.h"
+
+int
+wl_x_fsync (struct wl_runner *r, const struct wl_op *op, bool datasync,
+            struct wl_outcome *out)
+{
+  struct wl_ref ref;
+  struct fpfs_stat st;
+  bool reg;
+  int e = 0;
+
+  out->o_result = wl_ref_get (r, op, O_RDONLY, &ref);
+  if (out->o_result < 0)
+    return 0;
+  out->o_result = datasync ? WL_SYS (r, fdatasync, ref.fd)
+                           : WL_SYS (r, fsync, ref.fd);
+  /* fstat does no I/O: it works whatever the device does. */
+  reg = WL_SYS (r, fstat, ref.fd, &st) == 0 && S_ISREG (st.mode);
+  if (out->o_result == 0) {
+    out->o_sync = datasync ? "fdatasync" : "fsync";
+    if (reg)
+      e = wl_doubt_synced (&r->r_doubt, st.ino, st.generation, 0,
+                           UINT64_MAX);
+    out->o_state = json_object_new_array ();
+    if (!e)
+      e = wl_state_kept (r, out, wl_state_fd (r, ref.fd, ref.path,
+                                              out->o_state));
+  } else {
+    out->o_sync_failed = datasync ? "fdatasync" : "fsync";
+    if (reg)
+      e = wl_doubt_failed (&r->r_doubt, st.ino, st.generation);
+  }
+  if (e == -ENOMEM)
+    e = wl_runner_error (r, e, op, "out of memory");
+  int p = wl_ref_put (r, op, &ref);
+  return e ? e : p;
+}
+
+int
+wl_x_sync (struct wl_runner *r, bool fs_only, struct wl_outcome *out)
+{
+  out->o_result = fs_only ? WL_SYS0 (r, syncfs) : WL_SYS0 (r, sync);
+  if (out->o_result < 0) {
+    out->o_sync_failed = fs_only ? "syncfs" : "sync";
+    return wl_doubt_failed_all (&r->r_doubt) < 0
+           ? wl_runner_error (r, -ENOMEM, NULL, "out of memory") : 0;
+  }
+  wl_doubt_synced_all (&r->r_doubt);
+  out->o_sync = fs_only ? "syncfs" : "sync";
+  out->o_state = json_object_new_array ();
+  return wl_state_kept (r, out, wl_state_tree (r, out->o_state));
+}
+
+int
+wl_x_names (struct wl_runner *r, const struct wl_op *op,
+            struct wl_outcome *out)
+{
+  const char *shows = NULL;      /* path whose identity the effect shows */
+
+  switch (op->kind) {
+  case WL_OP_MKDIR:
+    out->o_result = WL_SYS (r, mkdir, op->path, op->mode);
+    shows = op->path;
+    break;
+  case WL_OP_RMDIR:
+    out->o_result = WL_SYS (r, rmdir, op->path);
+    break;
+  case WL_OP_UNLINK:
+    out->o_result = WL_SYS (r, unlink, op->path);
+    break;
+  case WL_OP_RENAME:
+    out->o_result = WL_SYS (r, rename, op->path, op->path2);
+    shows = op->path2;
+    break;
+  case WL_OP_LINK:
+    out->o_result = WL_SYS (r, link, op->path, op->path2);
+    shows = op->path2;
+    break;
+  case WL_OP_CHMOD:
+    out->o_result = WL_SYS (r, chmod, op->path, op->mode);
+    break;
+  case WL_OP_UTIMES: {
+    struct fpfs_timespec t[2] = {
+      { op->atime.sec, op->atime.nsec }, { op->mtime.sec, op->mtime.nsec },
+    };
+    if (op->times_now) {
+      uint64_t now = WL_SYS0 (r, now);
+      t[0].sec = (int64_t) (now / FPFS_NSEC_PER_SEC);
+      t[0].nsec = (uint32_t) (now % FPFS_NSEC_PER_SEC);
+      t[1] = t[0];
+    }
+    out->o_result = WL_SYS (r, utimens, op->path, t);
+    break;
+  }
+  default:
+    assert (!"not a namespace op");
+  }
+  if (out->o_result < 0 || !shows)
+    return 0;
+  return wl_effect_path (r, op, shows, out);
+}
+
+/* fault SPEC: through the sink (the plugin's control export).  A device
+ * that refuses the spec (a range past its end, too many faults) makes the
+ * op fail with EINVAL, which `expect EINVAL` can name; a sink that does
+ * not work at all stops the run. */
+int
+wl_x_fault (struct wl_runner *r, const struct wl_op *op,
+            struct wl_outcome *out)
+{
+  const struct wl_fault_ctl *fc = r->r_o->fault_ctl;
+  char why[512] = "";
+
+  if (!fc)
+    return wl_runner_error (r, -ENOTSUP, op, "fault operations need the "
+                            "recording plugin's control export (run over "
+                            "--nbd or --start-nbdkit)");
+  out->o_result = fc->fault (fc->ctx, op->path, why, sizeof why);
+  if (out->o_result < 0 && out->o_result != -EINVAL)
+    return wl_runner_error (r, out->o_result, op, "%s", why);
+  return 0;
+}
+
