@@ -129,7 +129,9 @@ const char *kfs_stack_describe (const struct kfs_stack *s);
  * directories.  NULL is fine.  Returns the first error; always frees s
  * and unregisters from the reaper.  The umount writes reach the log: a
  * caller who wants the log to end at a power cut cuts the power first
- * (the plugin's control export: "powercut"). */
+ * (the plugin's control export: "powercut"); teardown works against a
+ * dead device, and nbdfuse's complaints about it (its exit status) are
+ * not errors: only a teardown that leaves something behind is. */
 int kfs_stack_stop (struct kfs_stack *s, char *errbuf, size_t errlen);
 
 /* ---- recovery of crash states ---- */

@@ -27,7 +27,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kfs_int.h"
@@ -367,10 +366,15 @@ first (int ret, int err, char *errbuf, size_t errlen, const char *what,
                   err == -EBUSY ? " (detached lazily)" : "");
 }
 
+/* nbdfuse exits once its FUSE mount is gone.  Its exit status is not
+ * judged: after a power cut (the normal end of a recording) it complains
+ * about the device it lost ("flush: command failed: Input/output error",
+ * exit 1; libnbd 1.14 may even fail an assertion).  What counts for a
+ * teardown is that it is gone. */
 static int
 stop_nbdfuse (struct kfs_stack *s, char *errbuf, size_t errlen)
 {
-  char st[48], said[1024];
+  char said[1024];
   int status = 0, ret;
 
   ret = kfs_wait_timeout (s->nbdfuse, NBDFUSE_EXIT_MS, &status);
@@ -384,12 +388,9 @@ stop_nbdfuse (struct kfs_stack *s, char *errbuf, size_t errlen)
   s->nbdfuse = 0;
   if (ret)
     return kfs_err (errbuf, errlen, ret, "stack stop: nbdfuse did not exit "
-                    "after the FUSE unmount: %s", strerror (-ret));
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0) {
-    kfs_status_text (status, st, sizeof st);
-    return kfs_err (errbuf, errlen, -EIO, "stack stop: nbdfuse: %s: %s", st,
+                    "within %d ms of the FUSE unmount (killed): %s: %s",
+                    NBDFUSE_EXIT_MS, strerror (-ret),
                     nbdfuse_said (s, said, sizeof said));
-  }
   return 0;
 }
 

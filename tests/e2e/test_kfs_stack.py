@@ -139,8 +139,7 @@ def test_kfs_power_cut_after_fsync_recovery_replays_the_journal(
     srv.killed = True
     r = record(fp_build, tmp_path, srv, fs,
                f"printf crash-safe > f && sync f && kill -9 $(cat {srv.pidfile})")
-    assert r.returncode in (0, 1), r.stderr
-    assert "sh -c" not in r.stderr, r.stderr      # the command itself worked
+    assert r.returncode == 0, r.stderr    # nbdfuse's complaints are no error
     srv.proc.wait(10)
     assert_clean_within(tmp_path, 10)
     img = replay(srv, tmp_path)
