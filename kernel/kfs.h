@@ -11,9 +11,12 @@
  * On that path the kernel splits a PREFLUSH|FUA bio into FLUSH, WRITE,
  * FLUSH (the loop device advertises a write-back cache without FUA), so a
  * jbd2 commit shows in the log as WRITE..., FLUSH, WRITE, FLUSH: a faithful
- * device model.  The loop device's queue/write_cache is never set to
- * "write through" (that removes every FLUSH, as nobarrier does); the stack
- * checks that it reads "write back" and refuses to record otherwise.
+ * device model.  The loop device's queue/write_cache is "write back"
+ * unless the options ask for kfs_opts.write_through (xfs nobarrier, which
+ * Linux removed: a write-through device gets no FLUSH, no PREFLUSH and no
+ * FUA, as under nobarrier); the stack sets it, reads it back, records it
+ * in kfs_stack_describe, and restores "write back" on teardown (the
+ * setting outlives the device's binding).
  *
  * Teardown is guaranteed: every mount, loop device and FUSE mount this
  * library creates, and every process it starts that must not outlive it,
@@ -70,8 +73,8 @@ int kfs_probe (enum kfs_type t, char *errbuf, size_t errlen);
  * engine takes them; later options override earlier ones) mapped to what
  * mkfs and mount(2) get for type t.  NULL or "" is the defaults.  An
  * option the file system does not have is -EINVAL naming the option and
- * the file system ("data=journal: xfs has no such mount option",
- * "nobarrier: xfs on Linux 6.18.44 removed it").  bug=, seed=,
+ * the file system ("data=journal: xfs has no such mount option").  xfs
+ * nobarrier is emulated by the device (write_through below).  bug=, seed=,
  * dirty_limit= are engine-only: -EINVAL too.  Each file system keeps its
  * own defaults (commit=5 on ext4, 30 on btrfs). */
 struct kfs_opts {
@@ -81,6 +84,10 @@ struct kfs_opts {
   char data[256];                /* mount(2) data string, e.g.
                                     "data=ordered,barrier,commit=5,noinit_itable" */
   unsigned long flags;           /* mount(2) flags, e.g. MS_LAZYTIME */
+  bool write_through;            /* record on a "write through" loop device:
+                                    the kernel sends no FLUSH (nobarrier
+                                    where the file system has no such
+                                    option: xfs) */
   char canon[256];               /* the options in effect, engine names,
                                     canonical ("data=ordered,barrier,commit=5") */
 };

@@ -53,6 +53,9 @@ int kfs_which (const char *name, char *out, size_t outlen);
 /* Whole small file into buf (NUL-terminated, trailing newline cut);
  * async-signal-safe.  Returns the length or -errno. */
 ssize_t kfs_read_small (const char *path, char *buf, size_t len);
+/* Write text to a small file (a sysfs attribute) in one go;
+ * async-signal-safe.  0 or -errno. */
+int kfs_write_small (const char *path, const char *text);
 /* The fields of /proc/PID/stat we use; async-signal-safe.  -ESRCH when
  * gone. */
 struct kfs_proc {
@@ -66,6 +69,8 @@ int kfs_proc_stat (pid_t pid, struct kfs_proc *p);
 uint64_t kfs_proc_starttime (pid_t pid, bool *zombie);
 /* "/dev/loop" + n, without stdio (the reaper uses it). */
 void kfs_loop_path (int nr, char *out, size_t outlen);
+/* "/sys/block/loopNR/queue/write_cache"; async-signal-safe. */
+void kfs_loop_wc_path (int nr, char *out, size_t outlen);
 
 /* ---- spawn.c ---- */
 
@@ -128,8 +133,16 @@ int kfs_loop_attach (int backing_fd, const char *name, int prefer_nr,
 /* Detach (close: AUTOCLEAR detaches once unmounted), unregister.  Safe on
  * a loop that was never attached. */
 void kfs_loop_detach (struct kfs_loop *l);
-/* LOOP_CLR_FD if /dev/loopNR still has backing (st_dev, st_ino); used by
- * the reaper; async-signal-safe.  0, or -errno. */
+/* Set /sys/block/loopNR/queue/write_cache to "write back" or "write
+ * through" and read it back.  The setting outlives the device's binding
+ * (Linux 6.18 keeps it when the device is configured again), so whoever
+ * sets "write through" restores "write back" before detaching:
+ * kfs_loop_detach and kfs_loop_clear_if do.  0 or -errno with errbuf. */
+int kfs_loop_write_cache (int nr, bool write_through, char *errbuf,
+                          size_t errlen);
+/* Restore "write back", then LOOP_CLR_FD, if /dev/loopNR still has
+ * backing (st_dev, st_ino); used by the reaper; async-signal-safe.  0, or
+ * -errno. */
 int kfs_loop_clear_if (int nr, uint64_t st_dev, uint64_t st_ino);
 
 /* ---- kmsg.c ---- */

@@ -15,6 +15,14 @@
  * marks the device and the last close does the work, so closing is the
  * detach on every kernel.)
  *
+ * queue/write_cache: a loop device advertises a write-back cache, so the
+ * kernel sends FLUSH to it.  "write through" makes the block layer strip
+ * every PREFLUSH and FUA and complete empty flushes at once
+ * (blk_queue_write_cache), which is what nobarrier does: the recording
+ * stack sets it only to emulate nobarrier where a file system removed the
+ * option (xfs).  The setting outlives the binding, so detaching restores
+ * "write back" first, in the reaper too.
+ *
  * The device is not given LO_FLAGS_PARTSCAN (no partition probing) nor
  * direct I/O: on the recording path the backing file is the FUSE file,
  * and every write must go through nbdfuse to the recorder as the kernel
@@ -134,9 +142,46 @@ kfs_loop_attach (int backing_fd, const char *name, int prefer_nr,
   return ret;
 }
 
+/* "write back" unless it already says so; async-signal-safe. */
+static void
+restore_write_back (int nr)
+{
+  char path[64], now[32];
+
+  kfs_loop_wc_path (nr, path, sizeof path);
+  if (kfs_read_small (path, now, sizeof now) > 0
+      && strcmp (now, "write back") != 0)
+    kfs_write_small (path, "write back");
+}
+
+int
+kfs_loop_write_cache (int nr, bool write_through, char *errbuf,
+                      size_t errlen)
+{
+  const char *want = write_through ? "write through" : "write back";
+  char path[64], now[32];
+  int ret;
+
+  kfs_loop_wc_path (nr, path, sizeof path);
+  if (kfs_read_small (path, now, sizeof now) > 0 && strcmp (now, want) == 0)
+    return 0;
+  ret = kfs_write_small (path, want);
+  if (ret)
+    return kfs_err (errbuf, errlen, ret, "loop: write \"%s\" to %s: %s",
+                    want, path, strerror (-ret));
+  if (kfs_read_small (path, now, sizeof now) < 0)
+    snprintf (now, sizeof now, "?");
+  if (strcmp (now, want) != 0)
+    return kfs_err (errbuf, errlen, -EIO, "loop: %s reads \"%s\" after "
+                    "writing \"%s\"", path, now, want);
+  return 0;
+}
+
 void
 kfs_loop_detach (struct kfs_loop *l)
 {
+  if (l->nr >= 0)
+    restore_write_back (l->nr);
   if (l->fd >= 0) {
     /* Marks the device for clearing on kernels where it would otherwise
      * stay bound; the close below is the last close (AUTOCLEAR). */
@@ -164,8 +209,11 @@ kfs_loop_clear_if (int nr, uint64_t st_dev, uint64_t st_ino)
     ret = -errno;                  /* ENXIO: already detached */
   else if (info.lo_device != st_dev || info.lo_inode != st_ino)
     ret = -ESTALE;                 /* someone else's now */
-  else if (ioctl (fd, LOOP_CLR_FD, 0) < 0)
-    ret = -errno;
+  else {
+    restore_write_back (nr);
+    if (ioctl (fd, LOOP_CLR_FD, 0) < 0)
+      ret = -errno;
+  }
   close (fd);
   return ret;
 }

@@ -12,8 +12,14 @@
  *   ext4  data=MODE,barrier|nobarrier,commit=N,noinit_itable;
  *         nojournal: mkfs -O ^has_journal, and no data= (the kernel
  *         refuses any data= without a journal) nor commit=
- *   xfs   nothing: barriers cannot be turned off (nobarrier and barrier
- *         were removed in 4.19; xfs always flushes), no data=, no commit=
+ *   xfs   no mount option (barrier/nobarrier became no-ops in 4.10,
+ *         commit 4cf4573 "xfs: deprecate barrier/nobarrier mount option",
+ *         and were removed in 4.19, commit 1c02d502); nobarrier is
+ *         emulated below the file system instead: the recording loop
+ *         device's queue/write_cache is set to "write through", so the
+ *         block layer strips every PREFLUSH and FUA and sends no FLUSH
+ *         (what xfs nobarrier did before 4.10, and what a device that
+ *         lies about its cache does); no data=, no commit=
  *   btrfs barrier|nobarrier,commit=N,nodiscard (nodiscard: otherwise
  *         btrfs turns on discard=async for non-rotational devices and
  *         trims in the background)
@@ -26,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/utsname.h>
 
 #include "kfs_int.h"
 
@@ -54,7 +59,7 @@ static const struct kopt_desc kopt_table[] = {
   { "nojournal", KO_NOJOURNAL, KA_NONE, M_EXT4 },
   { "journal", KO_JOURNAL, KA_NONE, M_ALL },
   { "barrier", KO_BARRIER, KA_BOOL, M_ALL },
-  { "nobarrier", KO_NOBARRIER, KA_NONE, M_EXT4 | M_BTRFS },
+  { "nobarrier", KO_NOBARRIER, KA_NONE, M_ALL },
   { "lazytime", KO_LAZYTIME, KA_NONE, M_ALL },
   { "nolazytime", KO_NOLAZYTIME, KA_NONE, M_ALL },
   { "ro", KO_RO, KA_NONE, M_ALL },
@@ -83,18 +88,10 @@ absent (const struct kopt_desc *d, const char *tok, enum kfs_type t,
         char *errbuf, size_t errlen)
 {
   const char *fs = kfs_type_name (t);
-  struct utsname u;
 
   if (d->id == KO_ENGINE_ONLY)
     return kfs_err (errbuf, errlen, -EINVAL, "%s: engine-only option "
                     "(%s has no such mount option)", tok, fs);
-  if (t == KFS_XFS && (d->id == KO_NOBARRIER || d->id == KO_BARRIER)) {
-    if (uname (&u) < 0)
-      snprintf (u.release, sizeof u.release, "this kernel");
-    return kfs_err (errbuf, errlen, -EINVAL, "%s: xfs on Linux %s removed "
-                    "%s (xfs always flushes)", tok, u.release,
-                    strcmp (tok, "nobarrier") ? "nobarrier" : "it");
-  }
   if (d->id == KO_NOJOURNAL)
     return kfs_err (errbuf, errlen, -EINVAL, "%s: %s has no such option "
                     "(%s)", tok, fs, t == KFS_BTRFS
@@ -122,9 +119,6 @@ apply (const struct kopt_desc *d, const char *val, const char *tok,
     if (errno || *end || val[0] == '-')
       return kfs_err (errbuf, errlen, -EINVAL, "%s: %s: not a number", tok, fs);
   }
-  /* barrier=0 is nobarrier: judge it as that. */
-  if (d->id == KO_BARRIER && val && strcmp (val, "0") == 0 && t == KFS_XFS)
-    return absent (d, tok, t, errbuf, errlen);
   if (!(d->fs_mask & (1u << t)))
     return absent (d, tok, t, errbuf, errlen);
 
@@ -224,7 +218,8 @@ emit (enum kfs_type t, const struct kopt_state *st, struct kfs_opts *o)
     }
     break;
   case KFS_XFS:
-    kfs_str_add (&canon, "barrier");
+    kfs_str_add (&canon, "%s", bar);
+    o->write_through = st->nobarrier;
     break;
   case KFS_BTRFS:
     kfs_str_add (&data, "%s,commit=%u,nodiscard", bar, commit);

@@ -192,15 +192,16 @@ attach_loop (struct kfs_stack *s, char *errbuf, size_t errlen)
   close (fd);                    /* the loop device holds its own reference */
   if (ret)
     return ret;
-  /* "write through" would drop every FLUSH: never record like that. */
-  snprintf (path, sizeof path, "/sys/block/loop%d/queue/write_cache",
-            s->loop.nr);
+  /* "write through" drops every FLUSH: only when the options ask for it
+   * (kfs_opts.write_through); set it either way, since a device can keep
+   * an earlier user's setting. */
+  ret = kfs_loop_write_cache (s->loop.nr, s->opts.write_through, errbuf,
+                              errlen);
+  if (ret)
+    return ret;
+  kfs_loop_wc_path (s->loop.nr, path, sizeof path);
   if (kfs_read_small (path, s->write_cache, sizeof s->write_cache) < 0)
     snprintf (s->write_cache, sizeof s->write_cache, "?");
-  if (strcmp (s->write_cache, "write back") != 0)
-    return kfs_err (errbuf, errlen, -EINVAL, "stack: %s: \"%s\", want "
-                    "\"write back\" (a write-through loop device sends no "
-                    "FLUSH)", path, s->write_cache);
   return 0;
 }
 

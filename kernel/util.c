@@ -3,7 +3,8 @@
  * directories, finding a tool, and readers for small /proc and /sys
  * files.
  *
- * kfs_read_small, kfs_proc_starttime and kfs_loop_path use only
+ * kfs_read_small, kfs_write_small, kfs_proc_starttime, kfs_loop_path and
+ * kfs_loop_wc_path use only
  * async-signal-safe calls (open, read, close, no stdio, no malloc): the
  * reaper, a fork of a possibly multi-threaded process, calls them.
  */
@@ -155,6 +156,29 @@ kfs_which (const char *name, char *out, size_t outlen)
   return -ENOENT;
 }
 
+int
+kfs_write_small (const char *path, const char *text)
+{
+  size_t len = strlen (text), pos = 0;
+  int fd, ret = 0;
+
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  while (pos < len) {
+    ssize_t n = write (fd, text + pos, len - pos);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      ret = n < 0 ? -errno : -EIO;
+      break;
+    }
+    pos += (size_t) n;
+  }
+  close (fd);
+  return ret;
+}
+
 ssize_t
 kfs_read_small (const char *path, char *buf, size_t len)
 {
@@ -270,4 +294,23 @@ kfs_loop_path (int nr, char *out, size_t outlen)
   memcpy (out, prefix, sizeof prefix);
   put_u64 ((uint64_t) (nr < 0 ? 0 : nr), out + sizeof prefix - 1,
            outlen - (sizeof prefix - 1));
+}
+
+void
+kfs_loop_wc_path (int nr, char *out, size_t outlen)
+{
+  static const char prefix[] = "/sys/block/loop", suffix[] =
+    "/queue/write_cache";
+  size_t n;
+
+  if (outlen < sizeof prefix + 20 + sizeof suffix) {
+    if (outlen)
+      out[0] = '\0';
+    return;
+  }
+  memcpy (out, prefix, sizeof prefix);
+  put_u64 ((uint64_t) (nr < 0 ? 0 : nr), out + sizeof prefix - 1,
+           outlen - (sizeof prefix - 1));
+  n = strlen (out);
+  memcpy (out + n, suffix, sizeof suffix);
 }

@@ -257,7 +257,7 @@ def test_kfs_probe_as_nobody_says_not_root(fp_build, tmp_path):
 ACCEPTED = [("ext4", o) for o in ("", "data=writeback", "data=journal",
                                   "nobarrier", "lazytime", "commit=7",
                                   "nojournal", "nojournal,nobarrier", "ro")] \
-    + [("xfs", o) for o in ("", "lazytime", "ro")] \
+    + [("xfs", o) for o in ("", "nobarrier", "lazytime", "ro")] \
     + [("btrfs", o) for o in ("", "nobarrier", "commit=7", "lazytime", "ro")]
 
 
