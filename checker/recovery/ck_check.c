@@ -322,6 +322,8 @@ ck_prepare_kernel (struct ck_shared *sh, struct ck_check_result *res,
     return -EBADMSG;
   }
   sh->kernel = true;
+  res->kernel = true;
+  res->kopts = sh->ko;
   snprintf (res->mount, sizeof res->mount, "%s", sh->ko.canon);
   if (t != KFS_EXT4)
     sh->ro.stale_allowed = false;

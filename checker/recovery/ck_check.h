@@ -35,6 +35,7 @@
 #include "ck_rules.h"
 #include "ck_states.h"
 #include "fplog.h"
+#include "kfs.h"
 
 struct ck_check_opts {
   const char *log_path;
@@ -60,6 +61,8 @@ struct ck_check_result {
   uint64_t per_prop[CK_P__COUNT][CK_V_VIOLATED + 1];  /* states per verdict */
   uint8_t worst[CK_P__COUNT];  /* enum ck_verdict over all states */
   char mount[256];             /* the mount options recovery used */
+  bool kernel;                 /* recovered with the running kernel: */
+  struct kfs_opts kopts;       /* its file system and options */
   bool stale_allowed;
   bool fsck_allowed;           /* nojournal: fsck findings are "lost" */
   bool fsck_ran;

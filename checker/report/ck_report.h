@@ -52,6 +52,11 @@ struct ck_group {
  * their first state.  *out malloc'd. */
 int ck_report_groups (const struct ck_check_result *r, bool lost,
                       struct ck_group **out, size_t *n);
+/* For a log recovered with the kernel: the shell commands that mount the
+ * rebuilt image img and run the file system's checker on it
+ * (kfs_inspect_commands), malloc'd, lines ending in '\n'; NULL otherwise
+ * (or out of memory). */
+char *ck_report_inspect (const struct ck_check_result *r, const char *img);
 /* "state-123.img" */
 void ck_report_image_name (const struct ck_state_result *s, char *buf,
                            size_t len);

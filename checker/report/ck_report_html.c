@@ -180,8 +180,15 @@ rh_groups (FILE *out, const struct ck_check_result *r,
     }
     fputs ("<br>rebuild: <code>", out);
     rh_esc (out, cmd ? cmd : "");
-    fputs ("</code></div>\n", out);
+    fputs ("</code>", out);
     free (cmd);
+    if ((cmd = ck_report_inspect (r, img)) != NULL) {
+      fputs ("<br>inspect (as root, after the rebuild):<pre>", out);
+      rh_esc (out, cmd);
+      fputs ("</pre>", out);
+      free (cmd);
+    }
+    fputs ("</div>\n", out);
   }
   free (g);
 }

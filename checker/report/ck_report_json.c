@@ -43,6 +43,10 @@ rj_state (const struct ck_check_result *r, const struct ck_report_opts *o,
   json_object_object_add (j, "recipe", ck_recipe_to_json (&s->recipe));
   json_object_object_add (j, "replay", json_object_new_string (cmd ? cmd : ""));
   free (cmd);
+  if ((cmd = ck_report_inspect (r, img)) != NULL) {
+    json_object_object_add (j, "inspect", json_object_new_string (cmd));
+    free (cmd);
+  }
   json_object_object_add (j, "status", json_object_new_string (
                             s->status == CK_STATE_SKIPPED ? "skipped" : "checked"));
   for (int p = 0; p < CK_P__COUNT; p++)

@@ -17,6 +17,20 @@ ck_report_image_name (const struct ck_state_result *s, char *buf, size_t len)
   snprintf (buf, len, "state-%" PRIu64 ".img", s->index);
 }
 
+char *
+ck_report_inspect (const struct ck_check_result *r, const char *img)
+{
+  char *buf;
+
+  if (!r->kernel || (buf = malloc (2048)) == NULL)
+    return NULL;
+  if (kfs_inspect_commands (&r->kopts, img, buf, 2048) < 0) {
+    free (buf);
+    return NULL;
+  }
+  return buf;
+}
+
 static uint64_t
 rt_key (const struct ck_finding *f)
 {
@@ -177,6 +191,14 @@ rt_group (FILE *out, const struct ck_check_result *r,
     fprintf (out, "  since then: %s\n", f->since);
   fprintf (out, "  rebuild: %s\n", cmd ? cmd : "(out of memory)");
   free (cmd);
+  if ((cmd = ck_report_inspect (r, img)) != NULL) {
+    fputs ("  inspect (as root, after the rebuild):\n", out);
+    for (char *l = cmd, *nl; *l; l = nl + 1) {
+      nl = strchr (l, '\n');
+      fprintf (out, "    %.*s\n", (int) (nl - l), l);
+    }
+    free (cmd);
+  }
 }
 
 void

@@ -155,8 +155,35 @@ def test_nobarrier_loses_fsynced_data(fs, tmp_path):
     lost = {p: j["properties"][p]["violated"] for p in ("data", "size")}
     assert sum(lost.values()) > 0, j["properties"]
     assert "flushpoint replay" in r.stdout
+    assert "inspect (as root, after the rebuild):" in r.stdout, r.stdout
+    _inspect_a_lost_state(j, tmp_path)
     assert _wait_clean() == []
     assert _write_through_left(tmp_path) == []
+
+
+def _inspect_a_lost_state(j, tmp_path):
+    """A finding's rebuild and inspect commands work as printed: the image
+    rebuilds, mounts, lists, unmounts, and the fsck line runs."""
+    good = [s for s in j["results"] if s["status"] == "checked"
+            and s["verdicts"].get("fsck") != "violated"
+            and "violated" in (s["verdicts"].get("data"),
+                               s["verdicts"].get("size"))]
+    assert good, "no state that lost data yet mounts"
+    s = good[0]
+    assert "inspect" in s, s
+    r = subprocess.run(s["replay"], shell=True, cwd=tmp_path,
+                       capture_output=True, text=True,
+                       env={**os.environ, "PATH": f"{BUILD}:{os.environ['PATH']}"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = s["inspect"].splitlines()
+    mount_part = "set -e\n" + "\n".join(lines[:-1]) + "\n"
+    r = subprocess.run(["bash", "-c", mount_part], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, s["inspect"] + r.stdout + r.stderr
+    assert "lost+found" in r.stdout or "log" in r.stdout, r.stdout
+    r = subprocess.run(["bash", "-c", lines[-1]], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode in (0, 1, 4), lines[-1] + r.stdout + r.stderr
 
 
 def _write_through_left(tmp_path):
