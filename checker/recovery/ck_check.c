@@ -41,7 +41,8 @@ struct ck_shared {
   _Atomic unsigned running;
   _Atomic int error;
   _Atomic bool fsck_ran;
-  pthread_mutex_t lock;        /* errmsg */
+  pthread_mutex_t lock;        /* errmsg; with ended, the end of workers */
+  pthread_cond_t ended;        /* signalled when running drops to 0 */
   char errmsg[1024];
 };
 
@@ -269,7 +270,10 @@ ck_worker_main (void *arg)
   fplog_reader_close (rd);
   ck_kernel_close (w->k);
   ck_build_close (w->b);
-  atomic_fetch_sub (&sh->running, 1);
+  pthread_mutex_lock (&sh->lock);
+  if (atomic_fetch_sub (&sh->running, 1) == 1)
+    pthread_cond_signal (&sh->ended);
+  pthread_mutex_unlock (&sh->lock);
   return NULL;
 }
 
@@ -364,7 +368,12 @@ ck_prepare (const struct ck_check_opts *o, struct ck_shared *sh,
     fpfs_mount_opts_format (&sh->mo, res->mount, sizeof res->mount);
     sh->ro.profile = o->profile;
     sh->ro.stale_allowed = sh->mo.data == FPFS_DATA_WRITEBACK || sh->mo.nojournal;
-    if (strcmp (res->oracle->backend, "engine") != 0)
+    if (strcmp (res->oracle->backend, "engine") != 0 && o->engine_only) {
+      snprintf (errbuf, errlen, "the run was on \"%s\", and this check "
+                "recovers with the engine only", res->oracle->backend);
+      err = -ENOTSUP;
+    }
+    else if (strcmp (res->oracle->backend, "engine") != 0)
       err = ck_prepare_kernel (sh, res, errbuf, errlen);
   }
   if (!err) {
@@ -422,6 +431,7 @@ ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
   memset (res, 0, sizeof *res);
   clock_gettime (CLOCK_MONOTONIC, &t0);
   pthread_mutex_init (&sh.lock, NULL);
+  pthread_cond_init (&sh.ended, NULL);
   err = ck_prepare (o, &sh, res, &model, errbuf, errlen);
   if (err)
     goto out;
@@ -450,12 +460,27 @@ ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
       break;
     }
   }
+  /* Progress about ten times a second; the last worker wakes us at once
+   * (a check of a few states must not wait out a nap). */
+  pthread_mutex_lock (&sh.lock);
   while (atomic_load (&sh.running) > 0) {
-    struct timespec nap = { 0, 100 * 1000 * 1000 };
-    if (o->progress)
+    struct timespec until;
+    if (o->progress) {
+      pthread_mutex_unlock (&sh.lock);
       o->progress (o->progress_ctx, atomic_load (&sh.done), sh.nslots);
-    nanosleep (&nap, NULL);
+      pthread_mutex_lock (&sh.lock);
+      if (atomic_load (&sh.running) == 0)
+        break;
+    }
+    clock_gettime (CLOCK_REALTIME, &until);
+    until.tv_nsec += 100 * 1000 * 1000;
+    if (until.tv_nsec >= 1000 * 1000 * 1000) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000 * 1000 * 1000;
+    }
+    pthread_cond_timedwait (&sh.ended, &sh.lock, &until);
   }
+  pthread_mutex_unlock (&sh.lock);
   for (unsigned i = 0; i < started; i++)
     pthread_join (ws[i].thread, NULL);
   if (o->progress)
@@ -479,6 +504,7 @@ ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
                  (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
   free (ws);
   ck_model_free (model);
+  pthread_cond_destroy (&sh.ended);
   pthread_mutex_destroy (&sh.lock);
   return err;
 }

@@ -43,6 +43,8 @@ struct ck_check_opts {
   struct ck_states_opts states;
   enum ck_profile profile;
   unsigned jobs;               /* >= 1 */
+  bool engine_only;            /* a log recorded on a kernel file system is
+                                  -ENOTSUP instead of mounted (fuzzing) */
   /* Called from the calling thread about ten times a second while
    * workers run, and once at the end; NULL for none. */
   void (*progress) (void *ctx, uint64_t done, uint64_t total);
