@@ -207,6 +207,25 @@ ls_mode_text (uint32_t mode, char out[11])
   out[10] = '\0';
 }
 
+/* An entry that cannot be read is listed too, marked, so the listing
+ * shows every name the directory holds (issue 11: ls stopped at the first
+ * unreadable entry and hid the rest). */
+static void
+ls_print_unreadable (const struct ls_opts *o, const char *path,
+                     const char *name, int err)
+{
+  if (o->lo_json) {
+    json_object *j = json_object_new_object ();
+
+    json_object_object_add (j, "path", json_object_new_string (path));
+    json_object_object_add (j, "error", json_object_new_string (strerror (-err)));
+    puts (json_object_to_json_string_ext (j, JSON_C_TO_STRING_PLAIN |
+                                          JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put (j);
+  } else
+    printf ("%s (unreadable: %s)\n", name, strerror (-err));
+}
+
 /* Print one object; name is what plain `ls` shows (the path with -R). */
 static int
 ls_print (struct inspect *in, const struct ls_opts *o, const char *path,
@@ -220,6 +239,7 @@ ls_print (struct inspect *in, const struct ls_opts *o, const char *path,
   if (ret < 0) {
     cli_error (in->in_cmd, "%s: %s: stat: %s", in->in_image, path,
                strerror (-ret));
+    ls_print_unreadable (o, path, name, ret);
     return ret;
   }
   if (o->lo_hash && S_ISREG (st.mode)) {
@@ -281,21 +301,28 @@ ls_dir (struct inspect *in, const struct ls_opts *o, const char *dir)
   }
   if (ns.ln_n > 1)                  /* qsort (NULL, 0, ...) is undefined */
     qsort (ns.ln_names, ns.ln_n, sizeof *ns.ln_names, ls_cmp);
-  for (size_t i = 0; i < ns.ln_n && ret == 0; i++) {
+  /* Every entry is listed; the first error is the result (exit 1). */
+  for (size_t i = 0; i < ns.ln_n; i++) {
     struct fpfs_stat st;
+    int one;
     int n = snprintf (path, sizeof path, "%s/%s", strcmp (dir, "/") ? dir : "",
                       ns.ln_names[i]);
     if (n < 0 || (size_t) n >= sizeof path) {
       cli_error (in->in_cmd, "%s: %s/%s: path too long", in->in_image, dir,
                  ns.ln_names[i]);
-      ret = -ENAMETOOLONG;
-      break;
+      if (ret == 0)
+        ret = -ENAMETOOLONG;
+      continue;
     }
-    ret = ls_print (in, o, path, o->lo_recursive || o->lo_json ? path
+    one = ls_print (in, o, path, o->lo_recursive || o->lo_json ? path
                                                                : ns.ln_names[i]);
-    if (ret == 0 && o->lo_recursive && fpfs_stat (in->in_fs, path, &st) == 0
+    if (one == 0 && o->lo_recursive && fpfs_stat (in->in_fs, path, &st) == 0
         && S_ISDIR (st.mode))
-      ret = ls_dir (in, o, path);
+      one = ls_dir (in, o, path);
+    if (ret == 0)
+      ret = one;
+    if (one == -ENOMEM)
+      break;
   }
 out:
   ls_names_free (&ns);
@@ -308,7 +335,9 @@ static const char ls_usage[] =
   "\n"
   "List a directory (default /) of an fpfs image, sorted by name.  The image\n"
   "is mounted through a copy-on-write overlay, journal recovery included, so\n"
-  "IMAGE is never modified.  A PATH that is a file lists that file.\n"
+  "IMAGE is never modified.  A PATH that is a file lists that file.  An\n"
+  "entry that cannot be read is listed too, as NAME (unreadable: WHY), or\n"
+  "with --json as {\"path\",\"error\"}, and the listing goes on.\n"
   "\n"
   "  -R, --recursive  descend into subdirectories; print full paths\n"
   "  -l, --long       mode, link count, size (and hash), then the name\n"
@@ -320,7 +349,7 @@ static const char ls_usage[] =
   "  -h, --help       this text\n"
   "\n"
   "Exit status: 0 listed; 1 the image does not mount (recovery failed) or\n"
-  "PATH cannot be read; 2 usage error or IMAGE cannot be opened.\n";
+  "PATH or an entry cannot be read; 2 usage error or IMAGE cannot be opened.\n";
 
 int
 cmd_ls (int argc, char **argv)

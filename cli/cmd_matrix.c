@@ -47,11 +47,10 @@ static const char matrix_usage[] =
   "  --max-subset K      epoch subsets up to K writes (1)\n"
   "  --samples N, --seed S, --max-per-epoch N, --tears-per-write N\n"
   "                      as for `flushpoint check`\n"
-  "  --profile P         posix (default) or ext4\n"
+  "  --profile P         ext4 (default: what ext4 promises) or posix\n"
   "  --bugs all|LIST     instead: run each engine bug switch under\n"
   "                      ordered+barrier (nojournal-* switches: nojournal)\n"
-  "                      and print the kill table; the profile is then ext4\n"
-  "                      unless --profile says otherwise\n"
+  "                      and print the kill table\n"
   "  --faults random     every cell runs with seeded random device faults\n"
   "                      (write and flush EIO at a few percent, a power cut\n"
   "                      in one cell of three), armed after the mount, and\n"
@@ -165,7 +164,7 @@ cmd_matrix (int argc, char **argv)
   char msg[1024], gbuf[4200], pbuf[256], bbuf[4096];
   char *pv[WL_PERSIST__COUNT + 1], *bugv[MATRIX_MAX_BUGS];
   int np, nbug = 0;
-  bool tty = isatty (2) != 0, profile_given = false;
+  bool tty = isatty (2) != 0;
   glob_t g = { 0 };
   uint64_t v;
   int c, err, idx, status = CLI_EXIT_OK;
@@ -246,7 +245,6 @@ cmd_matrix (int argc, char **argv)
       if (ck_profile_parse (optarg, &o.profile) < 0)
         return cli_usage_error (cmd, "--profile: '%s' is not posix or ext4",
                                 optarg);
-      profile_given = true;
       break;
     case OPT_DISK:
       if (!cli_parse_u64 (optarg, &v))
@@ -330,10 +328,6 @@ cmd_matrix (int argc, char **argv)
     }
     o.bugs = (const char *const *) bugv;
     o.nbugs = (size_t) nbug;
-    /* The switches break ext4's rules, some of which posix does not make
-     * (fsync persisting a new file's name): judge them by ext4's. */
-    if (!profile_given)
-      o.profile = CK_PROFILE_EXT4;
   }
   o.progress = matrix_progress;
   o.progress_ctx = &tty;

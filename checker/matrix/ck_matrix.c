@@ -50,6 +50,7 @@ ck_matrix_opts_init (struct ck_matrix_opts *o)
   memcpy (o->cols, mx_default_cols, sizeof mx_default_cols);
   o->ncols = sizeof mx_default_cols / sizeof *mx_default_cols;
   ck_states_opts_init (&o->states);
+  o->profile = CK_PROFILE_EXT4;  /* the same default as check */
   o->states.kinds = CK_KIND_BIT (CK_KIND_FLUSH) | CK_KIND_BIT (CK_KIND_WRITE) |
                     CK_KIND_BIT (CK_KIND_EPOCH);
   o->jobs = 1;

@@ -338,11 +338,13 @@ ck_matrix_text (FILE *out, const struct ck_matrix_opts *o,
 
   fprintf (out, "matrix: %zu workloads x %zu persist x %zu mount columns%s"
            " = %zu cells; %" PRIu64 " crash states checked in %.1f s "
-           "(%.0f states/s, %.1f workloads/min, %u jobs)\n", o->nworkloads,
+           "(%.0f states/s, %.1f workloads/min, %u jobs); profile %s\n",
+           o->nworkloads,
            o->npersist, o->nbugs ? (size_t) 1 : o->ncols,
            o->nbugs ? " x bug switches" : "", r->ncells, r->checked,
            r->seconds, r->seconds > 0 ? (double) r->checked / r->seconds : 0,
-           r->seconds > 0 ? (double) r->ncells * 60 / r->seconds : 0, o->jobs);
+           r->seconds > 0 ? (double) r->ncells * 60 / r->seconds : 0, o->jobs,
+           ck_profile_name (o->profile));
   fputs ("cells: ok = every promise held; -PROPS = lost, not promised; "
          "VIOL PROPS = a promise broken; ERR = could not run or check\n", out);
   if (!o->nbugs) {

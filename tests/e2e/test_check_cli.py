@@ -193,3 +193,14 @@ def test_output_paths_are_checked_before_the_work(tmp_path, opt):
     assert "no oracle marks" not in r.stderr
     r = check(log, opt, tmp_path)
     assert r.returncode == 2 and f"{opt} {tmp_path}: is a directory" in r.stderr
+
+
+def test_default_profile_is_ext4_and_the_header_names_it(tmp_path):
+    # Issue 11, guarantee 6: one default profile, ext4, in every command.
+    log = record(tmp_path, "fsync-seed")
+    r, rep = check_json(log, "--states", "flush")
+    assert rep["profile"] == "ext4"
+    assert "profile ext4" in r.stdout
+    r, rep = check_json(log, "--states", "flush", "--profile", "posix")
+    assert rep["profile"] == "posix"
+    assert "profile posix" in r.stdout

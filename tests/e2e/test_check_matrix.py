@@ -44,6 +44,9 @@ def test_matrix_columns_from_mount_and_barrier(tmp_path):
     j = json.loads((out / "matrix.json").read_text())
     assert sorted(c["mount"] for c in j["cells"]) == [
         "data=ordered,barrier", "data=writeback,barrier"]
+    # One default profile, ext4, as `check` has, named in the header.
+    assert j["profile"] == "ext4"
+    assert r.stdout.splitlines()[0].endswith("; profile ext4")
 
 
 def test_fdatasync_loses_mtime_where_fsync_keeps_it(tmp_path):

@@ -160,3 +160,29 @@ def test_usage_errors(images):
     assert fp("fsck", crash, crash).returncode == 2
     r = fp("ls", d / "missing.img")
     assert r.returncode == 2 and "missing.img" in r.stderr
+
+
+def test_ls_lists_every_entry_and_marks_unreadable_ones(images, tmp_path):
+    # Issue 11 (diagnostics): ls stopped at the first unreadable entry.
+    # Inode 13 (/a/f, /g) is overwritten with 0xff: its stat fails.
+    _, clean, _ = images
+    d = bytearray(clean.read_bytes())
+    assert d[0:4] == b"FPFS"
+    itable = int.from_bytes(d[64:72], "little")        # s_itable_start
+    ino = json.loads(fp("ls", clean, "/a/f", "--json").stdout)["ino"]
+    off = itable * 4096 + (ino - 1) * 256
+    d[off:off + 256] = b"\xff" * 256
+    bad = tmp_path / "bad.img"
+    bad.write_bytes(bytes(d))
+    r = fp("ls", bad, "/a")
+    assert r.returncode == 1
+    assert r.stdout.splitlines() == [
+        "b", "f (unreadable: Structure needs cleaning)", "late"]
+    assert "/a/f: stat: Structure needs cleaning" in r.stderr
+    r = fp("ls", bad, "-R", "--json")
+    assert r.returncode == 1
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["path"] for x in rows] == ["/a", "/a/b", "/a/b/e", "/a/f",
+                                         "/a/late", "/g"]
+    assert "error" in rows[3] and "error" in rows[5]
+    assert rows[4]["type"] == "file"
