@@ -104,13 +104,19 @@ ck_rl_promises (struct rl *r)
       if (!rec)
         return -ENOMEM;
       if (dir) {
-        /* fsync(dir) promises the entries; fdatasync(dir) does not (ext4
-         * moves i_datasync_tid only when the directory's size changes). */
+        /* fsync(dir) promises the entries.  fdatasync(dir) does too under
+         * the ext4 profile: ext4_sync_file() forces a commit for every
+         * inode ext4_should_journal_data() is true for, and
+         * ext4_inode_journal_mode() (fs/ext4/ext4_jbd2.h) makes that every
+         * non-regular inode; without a journal __generic_file_fsync()
+         * writes the directory's blocks (sync_mapping_buffers) for
+         * fdatasync as for fsync.  POSIX promises nothing for it. */
+        bool ents = full || r->ro->profile == CK_PROFILE_EXT4;
         if (json_object_object_get_ex (obj, "entries", NULL) &&
-            rec->ents.op != op && (full || !rec->ents_promised ||
+            rec->ents.op != op && (ents || !rec->ents_promised ||
                                    rec->ents.op == NULL)) {
           rec->ents = p;
-          rec->ents_promised = full;
+          rec->ents_promised = ents;
         }
       }
       else if (type && strcmp (type, "file") == 0) {

@@ -230,6 +230,10 @@ static inline uint64_t fs_now (const struct fpfs *fs) { return sched_now (fs->s_
 static inline bool fs_bug (const struct fpfs *fs, uint64_t bit) { return (fs->s_opts.bugs & bit) != 0; }
 static inline bool fs_has_journal (const struct fpfs *fs) { return fs->s_journal != NULL; }
 static inline bool ext4_should_journal_data (const struct fpfs *fs) { return fs->s_journal && fs->s_opts.data == FPFS_DATA_JOURNAL; }
+/* Per inode, as ext4_inode_journal_mode() (fs/ext4/ext4_jbd2.h, 4.10)
+ * decides: with a journal, every non-regular inode (a directory, a
+ * symlink) is in data=journal mode, whatever the mount's data= says. */
+static inline bool ext4_inode_journals_data (const struct fs_inode *i) { return i->i_fs->s_journal && (!fs_isreg (i) || i->i_fs->s_opts.data == FPFS_DATA_JOURNAL); }
 static inline bool ext4_should_order_data (const struct fpfs *fs) { return fs->s_journal && fs->s_opts.data == FPFS_DATA_ORDERED; }
 struct fpfs_timespec fs_current_time (const struct fpfs *fs);
 

@@ -142,8 +142,11 @@ ext4_sync_file (struct fpfs_file *f, uint64_t start, uint64_t end,
   if (ret)
     goto out;
   /* data=journal: the data sits in the journal with the metadata; a
-   * commit makes both durable. */
-  if (ext4_should_journal_data (fs)) {
+   * commit makes both durable.  ext4_should_journal_data(inode) is per
+   * inode in 4.10 and true for every directory, so fsync and fdatasync of
+   * a directory force a commit (seen on this machine's ext4: fdatasync of
+   * a directory writes a transaction and its commit block). */
+  if (ext4_inode_journals_data (inode)) {
     ret = ext4_force_commit (fs);
     ext4_check_journal_abort (fs);
     goto out;
