@@ -134,12 +134,18 @@ ext4_new_inode (handle_t *h, struct fs_inode *dir, uint16_t mode,
   ext4_icache_insert (fs, inode);
   FS_TRACE (fs, "ext4_allocate_inode", "dev %s ino %u dir %u mode 0%o",
             fs->s_devname, ino, dir ? dir->i_ino : 0, mode);
-  /* Writes all 256 bytes of the slot; the tids start at this handle. */
+  /* Writes all 256 bytes of the slot. */
   ret = ext4_mark_inode_dirty (h, inode);
   if (ret < 0) {
     iput (inode);
     return ret;
   }
+  /* Both tids start at the creating handle's transaction, as
+   * __ext4_new_inode() sets them (commit f7ad6d2e, 3.7): an fdatasync of
+   * the new file, even empty, waits for the transaction that created it
+   * (seen on real ext4: creat + fdatasync writes a transaction). */
+  if (ext4_handle_valid (h))
+    inode->i_sync_tid = inode->i_datasync_tid = ext4_handle_tid (h);
   *out = inode;
   return 0;
 }

@@ -50,3 +50,24 @@ def test_fdatasync_of_a_directory_commits(fs, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     # the ext4 profile promises the entries: losing /d/g is a violation
     assert "profile ext4" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("fs", ["engine", "ext4"])
+def test_fdatasync_of_a_new_empty_file_commits_its_creation(fs, tmp_path):
+    """__ext4_new_inode() starts i_sync_tid and i_datasync_tid at the
+    creating handle's transaction, so fdatasync of a new empty file waits
+    for that transaction: the file is in every later crash state."""
+    if fs != "engine":
+        r = fp("probe", fs, timeout=60)
+        if r.returncode != 0:
+            pytest.skip(r.stdout.strip())
+    wl = tmp_path / "new-empty.wl"
+    wl.write_text("mkdir /d\nsync\ncreat /d/e\nfdatasync /d/e\n")
+    log = tmp_path / f"{fs}.fpl"
+    r = fp("run", wl, "--fs", fs, "--start-nbdkit", "--log", log, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    writes = [e for e in _between(log, 3) if e["type"] == "WRITE"]
+    assert len(writes) >= 2, "fdatasync of a new file wrote no transaction"
+    r = fp("check", log, "--states", "flush,write", "--show-lost", timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "/d/e is gone" not in r.stdout, r.stdout
