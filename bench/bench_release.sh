@@ -2,8 +2,8 @@
 # bench_release: the checker against a baseline binary, on a fixed set of
 # logs, in one run.  For each log: its crash states, instructions per state
 # under callgrind (repeatable whatever the machine is doing), and states
-# per second of CPU time (user+sys, median of REPS alternating runs), for
-# the baseline and for this tree, and the ratios.
+# per second of CPU time (user+sys, median of REPS alternating runs; '-'
+# under 0.05 s), for the baseline and for this tree, and the ratios.
 #
 #   bench/bench_release.sh [BASE_REF]     (default: the newest tag, else
 #                                          $FP_BASE_REF, else main)
@@ -77,7 +77,10 @@ echo "$LOGS" | while read -r name wl mount persist states; do
     to=$(median < "$TMP/old.t"); tn=$(median < "$TMP/new.t")
     awk -v name="$name" -v n="$n" -v io="$io" -v in_="$in" -v to="$to" \
         -v tn="$tn" 'BEGIN {
-        ro = n / (to > 0 ? to : 1e-9); rn = n / (tn > 0 ? tn : 1e-9);
-        printf "%-24s %7d  %12.0f %12.0f %6.2f  %9.0f %9.0f %6.2f\n", name, n,
-            io / n, in_ / n, (io > 0 ? in_ / io : 0), ro, rn, rn / ro }'
+        printf "%-24s %7d  %12.0f %12.0f %6.2f  ", name, n,
+            io / n, in_ / n, (io > 0 ? in_ / io : 0);
+        if (to < 0.05 || tn < 0.05)      # below the resolution of time(1)
+            printf "%9s %9s %6s\n", "-", "-", "-";
+        else
+            printf "%9.0f %9.0f %6.2f\n", n / to, n / tn, to / tn }'
 done
