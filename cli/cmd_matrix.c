@@ -75,6 +75,11 @@ static const char matrix_usage[] =
   "  --cell-timeout S    kill a cell after S seconds (an ERR cell; 0 = none).\n"
   "                      Every cell runs in a child process: a crash or an\n"
   "                      assertion there is that cell's ERR, the rest run on\n"
+  "  --keep-logs         keep every cell's log in DIR/logs; by default a\n"
+  "                      passing cell's log is removed once the matrix has\n"
+  "                      run, unless a report links it (ERR, a violation,\n"
+  "                      a fault disagreement, an engine-vs-kernel\n"
+  "                      disagreement): the matrix.json \"log\" is null\n"
   "  -j, --jobs N        cells in parallel (1)\n"
   "  --out DIR           output directory (default matrix-out)\n"
   "  -q, --quiet         no progress bar\n"
@@ -90,6 +95,7 @@ enum {
   OPT_PROFILE, OPT_BUGS, OPT_OUT,
   OPT_DISK, OPT_FAULTS, OPT_FAULT_SEED,
   OPT_FS, OPT_FS_MOUNT, OPT_FS_PERSIST, OPT_FS_STATES, OPT_CELL_TIMEOUT,
+  OPT_KEEP_LOGS,
 };
 
 static void
@@ -151,6 +157,7 @@ cmd_matrix (int argc, char **argv)
     { "fs-persist", required_argument, NULL, OPT_FS_PERSIST },
     { "fs-states", required_argument, NULL, OPT_FS_STATES },
     { "cell-timeout", required_argument, NULL, OPT_CELL_TIMEOUT },
+    { "keep-logs", no_argument, NULL, OPT_KEEP_LOGS },
     { "jobs", required_argument, NULL, 'j' },
     { "out", required_argument, NULL, OPT_OUT },
     { "quiet", no_argument, NULL, 'q' },
@@ -222,6 +229,7 @@ cmd_matrix (int argc, char **argv)
                                 "of seconds", optarg);
       o.cell_timeout_s = (unsigned) v;
       break;
+    case OPT_KEEP_LOGS: o.keep_logs = true; break;
     case 'q': tty = false; break;
     case OPT_PERSIST:
       snprintf (pbuf, sizeof pbuf, "%s", optarg);

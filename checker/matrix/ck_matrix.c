@@ -554,6 +554,8 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
     r->checked += r->cells[i].checked;
     r->failed_cells += r->cells[i].err != 0 && !r->cells[i].na;
   }
+  if (!o->keep_logs)
+    r->logs_pruned_bytes = ck_matrix_prune_logs (o, r);
  out:
   clock_gettime (CLOCK_MONOTONIC, &t1);
   r->seconds = (double) (t1.tv_sec - t0.tv_sec) +

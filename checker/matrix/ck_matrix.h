@@ -77,6 +77,12 @@ struct ck_matrix_opts {
    * out-of-memory kill or a hang there is that cell's ERR, never the
    * matrix's.  Seconds before a cell is killed (0: no limit). */
   unsigned cell_timeout_s;
+  /* Keep every cell's log.  Otherwise, once every cell has run, the log of
+   * a cell is removed unless a report links it: the cell failed to run
+   * (ERR, with rebuild commands), has a violated state (replay commands),
+   * the runner and the log disagree on faults, or it is either side of
+   * an engine-vs-kernel disagreement row (ck_matrix_prune_logs). */
+  bool keep_logs;
   void (*progress) (void *ctx, uint64_t done, uint64_t total);
   void *progress_ctx;
 };
@@ -118,6 +124,7 @@ struct ck_cell {
   size_t nfaults;
   uint64_t faults_fired, failed_syncs, after_error;
   bool faults_disagree;
+  bool log_removed;              /* pruned: passed, and nothing links it */
 };
 
 struct ck_matrix_result {
@@ -128,6 +135,7 @@ struct ck_matrix_result {
   uint64_t states, checked;
   size_t failed_cells;
   double seconds;
+  uint64_t logs_pruned_bytes;    /* removed by ck_matrix_prune_logs */
 };
 
 /* 0 when the matrix ran (cells that failed say so in their err), -errno
@@ -174,5 +182,10 @@ void ck_agreement_free (struct ck_agreement *a);
 /* Bugs not caught by any cell (for the exit status). */
 size_t ck_matrix_uncaught (const struct ck_matrix_opts *o,
                            const struct ck_matrix_result *r);
+
+/* Remove the logs no report links (see keep_logs); returns the bytes
+ * freed.  ck_matrix_run calls it unless o->keep_logs. */
+uint64_t ck_matrix_prune_logs (const struct ck_matrix_opts *o,
+                               struct ck_matrix_result *r);
 
 #endif /* CK_MATRIX_H */

@@ -13,6 +13,8 @@
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ck_matrix.h"
 
@@ -215,6 +217,42 @@ mr_kernel_fs (const struct ck_matrix_opts *o, const char *out[4])
       out[n++] = o->cols[c].fs;
   }
   return n;
+}
+
+uint64_t
+ck_matrix_prune_logs (const struct ck_matrix_opts *o,
+                      struct ck_matrix_result *r)
+{
+  const char *fss[4];
+  size_t nfs = mr_kernel_fs (o, fss);
+  bool *keep = calloc (r->ncells ? r->ncells : 1, sizeof *keep);
+  uint64_t freed = 0;
+
+  if (keep == NULL)
+    return 0;                   /* keep them all */
+  for (size_t f = 0; f < nfs; f++) {
+    struct ck_agreement a;
+    if (ck_matrix_agreement (o, r, fss[f], &a) < 0) {
+      ck_agreement_free (&a);
+      free (keep);
+      return 0;                 /* cannot tell which rows link: keep all */
+    }
+    for (size_t i = 0; i < a.nrows; i++)
+      keep[a.rows[i].engine_cell] = keep[a.rows[i].fs_cell] = true;
+    ck_agreement_free (&a);
+  }
+  for (size_t i = 0; i < r->ncells; i++) {
+    struct ck_cell *c = &r->cells[i];
+    struct stat st;
+    if (keep[i] || c->err || c->violated || c->faults_disagree)
+      continue;
+    if (stat (c->log, &st) == 0 && unlink (c->log) == 0) {
+      freed += (uint64_t) st.st_size;
+      c->log_removed = true;
+    }
+  }
+  free (keep);
+  return freed;
 }
 
 static void
@@ -463,7 +501,8 @@ ck_matrix_json (const struct ck_matrix_opts *o, const struct ck_matrix_result *r
       json_object_object_add (x, "not_run", json_object_new_boolean (1));
     if (c->bug >= 0)
       json_object_object_add (x, "bug", json_object_new_string (o->bugs[c->bug]));
-    json_object_object_add (x, "log", json_object_new_string (c->log));
+    json_object_object_add (x, "log", c->log_removed ? NULL
+                            : json_object_new_string (c->log));
     json_object_object_add (x, "states", json_object_new_uint64 (c->states));
     json_object_object_add (x, "checked", json_object_new_uint64 (c->checked));
     json_object_object_add (x, "violated", json_object_new_uint64 (c->violated));

@@ -50,6 +50,7 @@ struct ck_worker {
   struct ck_shared *sh;
   struct ck_build *b;
   struct ck_kernel *k;         /* sh->kernel: this worker's loop + mount */
+  struct fpfs_scan_cache *scan; /* o->fastpath: recovery's scan cache */
   pthread_t thread;
   char err[1024];
 };
@@ -63,6 +64,8 @@ ck_check_opts_init (struct ck_check_opts *o)
    * (CHECKER.md, "Profiles"); posix is asked for by name. */
   o->profile = CK_PROFILE_EXT4;
   o->jobs = 1;
+  const char *off = getenv ("FP_NO_FASTPATH");
+  o->fastpath = !(off && off[0] && strcmp (off, "0") != 0);
 }
 
 static void
@@ -139,13 +142,15 @@ ck_judge (struct ck_worker *w, const struct ck_state *st,
           struct fpfs_bdev *bd, struct ck_state_result *res)
 {
   struct ck_shared *sh = w->sh;
+  struct fpfs_mount_opts mo = sh->mo;
   struct fpfs *fs = NULL;
   struct wl_fs wfs;
   char why[512] = "";
   bool ran = false;
   int rc, err;
 
-  rc = fpfs_mount (bd, &sh->mo, &fs, why, sizeof why);
+  mo.scan_cache = w->scan;     /* this worker's own */
+  rc = fpfs_mount (bd, &mo, &fs, why, sizeof why);
   if (rc < 0)
     return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
                           NULL, "recovery failed: mount: %s (%s)",
@@ -259,6 +264,8 @@ ck_worker_main (void *arg)
                        sizeof w->err);
   if (!err && sh->kernel)
     err = ck_kernel_open (&sh->ko, &w->k, w->err, sizeof w->err);
+  if (!err && !sh->kernel && sh->o->fastpath)
+    err = fpfs_scan_cache_new (&w->scan);
   if (!err)
     err = fplog_reader_open (sh->o->log_path, &rd, w->err, sizeof w->err);
   if (!err)
@@ -271,6 +278,7 @@ ck_worker_main (void *arg)
   }
   fplog_reader_close (rd);
   ck_kernel_close (w->k);
+  fpfs_scan_cache_free (w->scan);
   ck_build_close (w->b);
   pthread_mutex_lock (&sh->lock);
   if (atomic_fetch_sub (&sh->running, 1) == 1)

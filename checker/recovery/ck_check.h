@@ -45,6 +45,11 @@ struct ck_check_opts {
   unsigned jobs;               /* >= 1 */
   bool engine_only;            /* a log recorded on a kernel file system is
                                   -ENOTSUP instead of mounted (fuzzing) */
+  /* false: the fast paths that provably keep every verdict (the journal
+   * scan cache, ...) are off and every state is checked in full.  Set by
+   * ck_check_opts_init from the environment: FP_NO_FASTPATH=1 clears it
+   * (tests run both ways and compare verdicts state by state). */
+  bool fastpath;
   /* Called from the calling thread about ten times a second while
    * workers run, and once at the end; NULL for none. */
   void (*progress) (void *ctx, uint64_t done, uint64_t total);

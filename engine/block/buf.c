@@ -267,6 +267,24 @@ buf_get_zero (struct buf_cache *bc, uint64_t blk, struct buf **out)
   return 0;
 }
 
+/* buf_get_zero then a copy of a whole block over it, without the zeroing
+ * the copy would overwrite anyway (journal replay: one per block). */
+int
+buf_get_fill (struct buf_cache *bc, uint64_t blk, const void *src,
+              struct buf **out)
+{
+  struct buf *b;
+  int ret;
+
+  ret = buf_getblk (bc, blk, &b);
+  if (ret < 0)
+    return ret;
+  memcpy (b->b_data, src, bc->bc_block_size);
+  b->b_state |= BUF_UPTODATE;
+  *out = b;
+  return 0;
+}
+
 struct buf *
 buf_lookup (struct buf_cache *bc, uint64_t blk)
 {

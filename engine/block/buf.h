@@ -62,6 +62,9 @@ int buf_read (struct buf_cache *bc, uint64_t blk, struct buf **out);
 /* Get block blk for a freshly allocated block: zero-filled and uptodate,
  * no device read. */
 int buf_get_zero (struct buf_cache *bc, uint64_t blk, struct buf **out);
+/* The same filled with a copy of src (one whole block) instead of zeroes. */
+int buf_get_fill (struct buf_cache *bc, uint64_t blk, const void *src,
+                  struct buf **out);
 /* Drop a reference. */
 void buf_put (struct buf *b);
 

@@ -306,7 +306,7 @@ fs_load_journal (struct fpfs *fs, char *errbuf, size_t errlen)
     .commit_interval_ms = fs->s_opts.commit_interval_s * 1000u,
     .sched = fs->s_sched, .trace = fs->s_trace, .devname = fs->s_devname,
     .ops = &fs_jbd_ops, .fs_ctx = fs, .bugs = fs->s_opts.bugs,
-    .uuid = fs->s_uuid,
+    .uuid = fs->s_uuid, .scan_cache = fs->s_opts.scan_cache,
   };
   unsigned replayed = 0;
   int ret = jbd_journal_load (&cfg, &fs->s_journal, &replayed, errbuf, errlen);

@@ -143,7 +143,18 @@ struct fpfs_mount_opts {
   uint64_t seed;                 /* scheduler seed */
   const struct fpfs_trace_sink *trace;  /* NULL: no tracing */
   uint64_t dirty_limit_bytes;    /* 0: default (dirty limit triggers writeback) */
+  /* Optional, borrowed, one thread's: journal recovery remembers the
+   * transactions it verified and skips checksumming byte-identical ones
+   * at the next mount (engine/jbd2/scancache.c).  NULL: no cache. */
+  struct fpfs_scan_cache *scan_cache;
 };
+
+struct fpfs_scan_cache;
+int fpfs_scan_cache_new (struct fpfs_scan_cache **out);
+void fpfs_scan_cache_free (struct fpfs_scan_cache *c);   /* NULL is fine */
+/* Transactions verified from the cache, and checksummed. */
+void fpfs_scan_cache_stats (const struct fpfs_scan_cache *c, uint64_t *hits,
+                            uint64_t *misses);
 
 /* Defaults: ordered, journal, barrier, commit=5. */
 void fpfs_mount_opts_init (struct fpfs_mount_opts *o);

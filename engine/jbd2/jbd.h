@@ -103,6 +103,8 @@ struct jbd_config {
   void *fs_ctx;
   uint64_t bugs;                 /* enum fpfs_bug bits (the jbd ones) */
   const uint8_t *uuid;           /* fs uuid, 16 bytes, stamped in the jsb */
+  struct fpfs_scan_cache *scan_cache;  /* recovery's PASS_SCAN cache, or
+                                          NULL (scancache.c); borrowed */
 };
 
 /* mkfs: write an empty journal superblock (and nothing else). */

@@ -311,4 +311,30 @@ void jbd_commit_block_encode (uint8_t *block, uint32_t bs, tid_t seq,
 bool jbd_commit_block_verify (const uint8_t *block, uint32_t bs, tid_t seq,
                               uint64_t csum);
 
+/* PASS_SCAN's view of one transaction through the scan cache
+ * (scancache.c): every block fed to the commit checksum goes through
+ * jbd_scan_tx_add, the commit block through jbd_scan_tx_commit, which
+ * says whether it verifies.  With no cache both just checksum. */
+struct fpfs_scan_cache;
+struct jbd_scan_tx {
+  struct fpfs_scan_cache *cache;  /* NULL: no cache */
+  const struct sc_tx *hit;        /* the remembered copy, if any */
+  bool matching;                  /* every block so far equals hit's */
+  bool norec;                     /* out of memory: do not remember it */
+  uint32_t k;                     /* blocks compared equal */
+  tid_t tid;
+  uint32_t start, bs;
+  const uint8_t *uuid;
+  uint8_t *rec;                   /* the blocks read, to remember */
+  size_t nrec, caprec;
+};
+void jbd_scan_tx_begin (struct jbd_scan_tx *x, struct fpfs_scan_cache *c,
+                        tid_t tid, uint32_t start, uint32_t bs,
+                        const uint8_t *uuid);
+void jbd_scan_tx_add (struct jbd_scan_tx *x, struct jbd_commit_csum *cs,
+                      const uint8_t *block);
+bool jbd_scan_tx_commit (struct jbd_scan_tx *x, struct jbd_commit_csum *cs,
+                         const uint8_t *commit);
+void jbd_scan_tx_end (struct jbd_scan_tx *x);
+
 #endif /* FP_JBD_INT_H */

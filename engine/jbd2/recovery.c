@@ -125,10 +125,9 @@ jbd_replay_block (struct journal *j, struct recovery_info *info,
   }
   if (tag->flags & JBD_FLAG_ESCAPE)
     jbd_put_be32 (info->data, JBD_MAGIC);
-  ret = buf_get_zero (j->j_bc, tag->blocknr, &b);
+  ret = buf_get_fill (j->j_bc, tag->blocknr, info->data, &b);
   if (ret < 0)
     return ret;
-  memcpy (b->b_data, info->data, j->j_blocksize);
   if (b->b_state & BUF_DIRTY) {       /* already ours: a newer copy */
     buf_put (b);
   } else {
@@ -157,6 +156,7 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
   const uint32_t limit = j->j_last - j->j_first;
   struct jbd_tag *tags;
   struct jbd_commit_csum cs = { NULL };
+  struct jbd_scan_tx stx = { NULL };   /* PASS_SCAN: the scan cache */
   tid_t next_commit_ID = sb->s_sequence;
   uint32_t next_log_block = sb->s_start, steps = 0;
   bool has_desc = false;        /* the current transaction had one */
@@ -170,6 +170,8 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
     ret = jbd_csum_begin (&cs, next_commit_ID, j->j_uuid);
     if (ret < 0)
       goto out;
+    jbd_scan_tx_begin (&stx, j->j_cfg.scan_cache, next_commit_ID,
+                       next_log_block, j->j_blocksize, j->j_uuid);
   }
   for (;;) {
     uint32_t ntags, count, type;
@@ -193,7 +195,7 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
         break;    /* later passes stop here only under the replay bug */
       has_desc = true;
       if (pass == PASS_SCAN)
-        jbd_csum_add (&cs, info->block, j->j_blocksize);
+        jbd_scan_tx_add (&stx, &cs, info->block);
       for (uint32_t i = 0; i < ntags; i++) {
         uint32_t logblk = next_log_block;
         next_log_block = jbd_wrap (j, next_log_block + 1);
@@ -204,7 +206,7 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
         if (ret < 0)
           goto out;
         if (pass == PASS_SCAN)
-          jbd_csum_add (&cs, info->data, j->j_blocksize);
+          jbd_scan_tx_add (&stx, &cs, info->data);
         else {
           ret = jbd_replay_block (j, info, &tags[i], next_commit_ID);
           if (ret < 0) {
@@ -219,13 +221,15 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
     }
     if (type == JBD_COMMIT_BLOCK) {
       if (pass == PASS_SCAN) {
-        if (!jbd_commit_block_verify (info->block, j->j_blocksize,
-                                      next_commit_ID, jbd_csum_end (&cs)))
+        if (!jbd_scan_tx_commit (&stx, &cs, info->block))
           break;                /* not committed: the log ends here */
+        jbd_scan_tx_end (&stx);
         jbd_csum_free (&cs);
         ret = jbd_csum_begin (&cs, next_commit_ID + 1, j->j_uuid);
         if (ret < 0)
           goto out;
+        jbd_scan_tx_begin (&stx, j->j_cfg.scan_cache, next_commit_ID + 1,
+                           next_log_block, j->j_blocksize, j->j_uuid);
       }
       next_commit_ID++;
       has_desc = false;
@@ -235,7 +239,7 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
       if (!jbd_parse_revoke (j, info->block, &count))
         break;
       if (pass == PASS_SCAN)
-        jbd_csum_add (&cs, info->block, j->j_blocksize);
+        jbd_scan_tx_add (&stx, &cs, info->block);
       if (pass == PASS_REVOKE)
         for (uint32_t i = 0; i < count; i++) {
           uint64_t blk = jbd_get_be64 (info->block + JBD_REVOKE_HEADER_SIZE
@@ -259,6 +263,7 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
 out:
   if (cs.state)
     jbd_csum_free (&cs);
+  jbd_scan_tx_end (&stx);
   free (tags);
   return ret;
 }

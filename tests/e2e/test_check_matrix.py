@@ -33,6 +33,22 @@ def test_matrix_table_json_and_html(tmp_path):
     assert (out / "index.html").read_text().count("cells/") >= 10
     for c in j["cells"]:
         assert (out / "cells" / f"{c['name']}.html").exists()
+    # Logs: a violated cell's stays (its report has replay commands); a
+    # passing cell's is removed, and its JSON "log" is null.
+    assert (out / "logs" / f"{bad['name']}.fpl").exists()
+    assert bad["log"] == str(out / "logs" / f"{bad['name']}.fpl")
+    assert not (out / "logs" / f"{good['name']}.fpl").exists()
+    assert good["log"] is None
+
+
+def test_matrix_keep_logs_keeps_every_log(tmp_path):
+    r, out = matrix(tmp_path, "--workloads", WL / "fsync-seed.wl",
+                    "--persist", "fsync", "--keep-logs")
+    assert r.returncode == 0, r.stdout + r.stderr
+    j = json.loads((out / "matrix.json").read_text())
+    assert len(j["cells"]) == 5
+    for c in j["cells"]:
+        assert c["log"] == str(out / "logs" / f"{c['name']}.fpl")
         assert (out / "logs" / f"{c['name']}.fpl").exists()
 
 
