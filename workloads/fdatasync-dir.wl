@@ -1,4 +1,5 @@
-# fdatasync of a directory persists its entries on ext4: ext4_sync_file()
+# Probes: fsync/fdatasync of a directory after a new name in it.
+# ext4 guarantees: the entries survive both (ext4_sync_file()
 # forces a commit for every inode ext4_should_journal_data() is true for,
 # and ext4_inode_journal_mode() makes that every non-regular inode, so
 # /d/g (created after the last commit) is in every state after the
