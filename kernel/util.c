@@ -281,36 +281,32 @@ kfs_proc_starttime (pid_t pid, bool *zombie)
   return p.start;
 }
 
-void
-kfs_loop_path (int nr, char *out, size_t outlen)
+/* prefix + nr + suffix, without stdio (the reaper uses it). */
+static void
+put_loop_path (const char *prefix, int nr, const char *suffix, char *out,
+               size_t outlen)
 {
-  static const char prefix[] = "/dev/loop";
+  size_t p = strlen (prefix), n;
 
-  if (outlen < sizeof prefix + 1) {
+  if (outlen < p + 21 + strlen (suffix)) {
     if (outlen)
       out[0] = '\0';
     return;
   }
-  memcpy (out, prefix, sizeof prefix);
-  put_u64 ((uint64_t) (nr < 0 ? 0 : nr), out + sizeof prefix - 1,
-           outlen - (sizeof prefix - 1));
+  memcpy (out, prefix, p + 1);
+  put_u64 ((uint64_t) (nr < 0 ? 0 : nr), out + p, outlen - p);
+  n = strlen (out);
+  memcpy (out + n, suffix, strlen (suffix) + 1);
+}
+
+void
+kfs_loop_path (int nr, char *out, size_t outlen)
+{
+  put_loop_path ("/dev/loop", nr, "", out, outlen);
 }
 
 void
 kfs_loop_wc_path (int nr, char *out, size_t outlen)
 {
-  static const char prefix[] = "/sys/block/loop", suffix[] =
-    "/queue/write_cache";
-  size_t n;
-
-  if (outlen < sizeof prefix + 20 + sizeof suffix) {
-    if (outlen)
-      out[0] = '\0';
-    return;
-  }
-  memcpy (out, prefix, sizeof prefix);
-  put_u64 ((uint64_t) (nr < 0 ? 0 : nr), out + sizeof prefix - 1,
-           outlen - (sizeof prefix - 1));
-  n = strlen (out);
-  memcpy (out + n, suffix, sizeof suffix);
+  put_loop_path ("/sys/block/loop", nr, "/queue/write_cache", out, outlen);
 }

@@ -156,12 +156,13 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
   const uint32_t limit = j->j_last - j->j_first;
   struct jbd_tag *tags;
   struct jbd_commit_csum cs = { NULL };
-  struct jbd_scan_tx stx = { NULL };   /* PASS_SCAN: the scan cache */
+  struct jbd_scan_tx stx;       /* PASS_SCAN: the scan cache */
   tid_t next_commit_ID = sb->s_sequence;
   uint32_t next_log_block = sb->s_start, steps = 0;
   bool has_desc = false;        /* the current transaction had one */
   int ret = 0;
 
+  memset (&stx, 0, sizeof stx);
   tags = malloc ((jbd_tags_per_block (j->j_blocksize) + 1) * sizeof *tags);
   if (tags == NULL)
     return -ENOMEM;

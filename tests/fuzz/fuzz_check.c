@@ -119,28 +119,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   return 0;
 }
 
-/* Walk header and entries as laid out and recompute their checksums. */
-static void
-fix_checksums (uint8_t *d, size_t len)
-{
-  size_t hlen, pos;
-
-  if (len < FPLOG_HDR_FIXED)
-    return;
-  hlen = d[12] | d[13] << 8 | d[14] << 16 | (size_t) d[15] << 24;
-  if (hlen < FPLOG_HDR_FIXED || hlen > len)
-    return;
-  tl_fix_header (d, hlen);
-  for (pos = (hlen + 7) & ~(size_t) 7; pos + FPLOG_ENTRY_HDR <= len;) {
-    size_t plen = d[pos + 8] | d[pos + 9] << 8 | d[pos + 10] << 16 |
-                  (size_t) d[pos + 11] << 24;
-    if (plen > len - pos - FPLOG_ENTRY_HDR)
-      break;
-    tl_fix_entry (d + pos);
-    pos += FPLOG_ENTRY_HDR + ((plen + 7) & ~(size_t) 7);
-  }
-}
-
 /* The log this input stands for, malloc'd. */
 static uint8_t *
 make_log (const uint8_t *data, size_t size, size_t *len)
@@ -169,7 +147,7 @@ make_log (const uint8_t *data, size_t size, size_t *len)
     }
   }
   if (data[0] & 4)
-    fix_checksums (d, *len);
+    tl_fix_all (d, *len);
   return d;
 }
 

@@ -32,28 +32,6 @@
 static int memfd = -1;
 static char path[64];
 
-/* Walk header and entries as laid out and recompute their checksums. */
-static void
-fix_checksums (uint8_t *d, size_t len)
-{
-  size_t hlen, pos;
-
-  if (len < FPLOG_HDR_FIXED)
-    return;
-  hlen = d[12] | d[13] << 8 | d[14] << 16 | (size_t) d[15] << 24;
-  if (hlen < FPLOG_HDR_FIXED || hlen > len)
-    return;
-  tl_fix_header (d, hlen);
-  for (pos = (hlen + 7) & ~(size_t) 7; pos + FPLOG_ENTRY_HDR <= len;) {
-    size_t plen = d[pos + 8] | d[pos + 9] << 8 | d[pos + 10] << 16 |
-                  (size_t) d[pos + 11] << 24;
-    if (plen > len - pos - FPLOG_ENTRY_HDR)
-      break;
-    tl_fix_entry (d + pos);
-    pos += FPLOG_ENTRY_HDR + ((plen + 7) & ~(size_t) 7);
-  }
-}
-
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -91,7 +69,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     memcpy (d, data + 1, len);
   }
   if (data[0] & 1)
-    fix_checksums (d, len);
+    tl_fix_all (d, len);
   assert (ftruncate (memfd, 0) == 0);
   assert (len == 0 || pwrite (memfd, d, len, 0) == (ssize_t) len);
   free (d);

@@ -88,6 +88,29 @@ tl_fix_entry (uint8_t *d)
   free (buf);
 }
 
+/* Walk a whole file's header and entries as laid out and recompute their
+ * checksums (fuzz targets: to get edits past the checksum wall). */
+static inline void
+tl_fix_all (uint8_t *d, size_t len)
+{
+  size_t hlen, pos;
+
+  if (len < FPLOG_HDR_FIXED)
+    return;
+  hlen = d[12] | d[13] << 8 | d[14] << 16 | (size_t) d[15] << 24;
+  if (hlen < FPLOG_HDR_FIXED || hlen > len)
+    return;
+  tl_fix_header (d, hlen);
+  for (pos = (hlen + 7) & ~(size_t) 7; pos + FPLOG_ENTRY_HDR <= len;) {
+    size_t plen = d[pos + 8] | d[pos + 9] << 8 | d[pos + 10] << 16 |
+                  (size_t) d[pos + 11] << 24;
+    if (plen > len - pos - FPLOG_ENTRY_HDR)
+      break;
+    tl_fix_entry (d + pos);
+    pos += FPLOG_ENTRY_HDR + ((plen + 7) & ~(size_t) 7);
+  }
+}
+
 static inline void
 tl_header (struct testlog *t, uint64_t dev, uint32_t sector,
            const char *base_path, uint64_t base_size, uint64_t base_sum)
