@@ -12,7 +12,14 @@ import pytest
 
 from cli_common import FLUSHPOINT, REPO, fp
 
-WORKLOADS = sorted((REPO / "workloads").glob("*.wl"))
+# large-file-delalloc is left out: under data=journal its 64,666 states,
+# checked twice, took most of the suite's time; the other workloads
+# exercise the same scan code with more distinct transactions.  Under the
+# sanitizers (10x slower) every third workload runs, so CI stays in budget.
+WORKLOADS = [w for w in sorted((REPO / "workloads").glob("*.wl"))
+             if not w.stem.startswith("large-file")]
+if os.environ.get("FP_SANITIZE") == "1":
+    WORKLOADS = WORKLOADS[::3]
 # Two mounts keep this test near two minutes; the correct engine's cells
 # run with the fast paths on in every other test of the suite.
 MOUNTS = ["data=ordered,bug=replay-uncommitted",
