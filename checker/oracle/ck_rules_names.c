@@ -52,6 +52,12 @@ rn_split (const char *path, char *parent, size_t plen, const char **name)
 {
   const char *slash = strrchr (path, '/');
 
+  if (slash == NULL) {           /* a mark's path without '/' (a crafted
+                                    log, found by fuzz_check): as if at / */
+    *name = path;
+    snprintf (parent, plen, "/");
+    return;
+  }
   *name = slash + 1;
   snprintf (parent, plen, "%.*s", slash == path ? 1 : (int) (slash - path),
             path);
