@@ -181,7 +181,6 @@ start_nbdfuse (struct kfs_stack *s, const char *sock, char *errbuf,
 static int
 attach_loop (struct kfs_stack *s, char *errbuf, size_t errlen)
 {
-  char path[96];
   int fd, ret;
 
   fd = open (s->disk, O_RDWR | O_CLOEXEC);
@@ -199,9 +198,9 @@ attach_loop (struct kfs_stack *s, char *errbuf, size_t errlen)
                               errlen);
   if (ret)
     return ret;
-  kfs_loop_wc_path (s->loop.nr, path, sizeof path);
-  if (kfs_read_small (path, s->write_cache, sizeof s->write_cache) < 0)
-    snprintf (s->write_cache, sizeof s->write_cache, "?");
+  /* kfs_loop_write_cache read it back: it says exactly this. */
+  snprintf (s->write_cache, sizeof s->write_cache, "%s",
+            s->opts.write_through ? "write through" : "write back");
   return 0;
 }
 

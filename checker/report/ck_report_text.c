@@ -193,10 +193,10 @@ rt_group (FILE *out, const struct ck_check_result *r,
   free (cmd);
   if ((cmd = ck_report_inspect (r, img)) != NULL) {
     fputs ("  inspect (as root, after the rebuild):\n", out);
-    for (char *l = cmd, *nl; *l; l = nl + 1) {
-      nl = strchr (l, '\n');
-      fprintf (out, "    %.*s\n", (int) (nl - l), l);
-    }
+    char *save = NULL;
+    for (char *l = strtok_r (cmd, "\n", &save); l;
+         l = strtok_r (NULL, "\n", &save))
+      fprintf (out, "    %s\n", l);
     free (cmd);
   }
 }
