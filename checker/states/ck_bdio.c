@@ -105,13 +105,14 @@ ck_bd_put_changed (struct fpfs_bdev *bd, const void *buf, uint64_t off,
                    uint64_t len)
 {
   const uint8_t *p = buf;
-  uint8_t *cur = malloc (BDIO_CHUNK);
+  size_t cap = len < BDIO_CHUNK ? (size_t) len : BDIO_CHUNK;
+  uint8_t *cur = malloc (cap ? cap : 1);
   int err = 0;
 
   if (!cur)
     return -ENOMEM;
   while (len && !err) {
-    size_t n = len < BDIO_CHUNK ? (size_t) len : BDIO_CHUNK;
+    size_t n = len < cap ? (size_t) len : cap;
     err = ck_bd_get (bd, cur, off, n);
     if (err)
       break;
@@ -129,13 +130,16 @@ int
 ck_bd_copy (struct fpfs_bdev *dst, struct fpfs_bdev *src, uint64_t off,
             uint64_t len)
 {
-  uint8_t *buf = malloc (BDIO_COPY);
+  /* Sized to the copy: a hole is usually one write of a few KiB, and a
+   * 1 MiB buffer per state would be an mmap and munmap each time. */
+  size_t cap = len < BDIO_COPY ? (size_t) len : BDIO_COPY;
+  uint8_t *buf = malloc (cap ? cap : 1);
   int err = 0;
 
   if (!buf)
     return -ENOMEM;
   while (len && !err) {
-    size_t n = len < BDIO_COPY ? (size_t) len : BDIO_COPY;
+    size_t n = len < cap ? (size_t) len : cap;
     err = ck_bd_get (src, buf, off, n);
     if (!err)
       err = ck_bd_put_changed (dst, bdio_is_zero (buf, n) ? NULL : buf,

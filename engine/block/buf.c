@@ -38,6 +38,35 @@ buf_hash (const struct buf_cache *bc, uint64_t blk)
   return (size_t) (h >> 17) & (bc->bc_hash_size - 1);
 }
 
+#define BUF_HASH_MIN 64u
+#define BUF_HASH_MAX (1u << 20)
+
+/* Double the table when it holds more buffers than buckets; on -ENOMEM
+ * keep the old one (longer chains, still correct). */
+static void
+buf_hash_grow (struct buf_cache *bc)
+{
+  size_t n = bc->bc_hash_size * 2, old = bc->bc_hash_size;
+  struct buf **t, **o = bc->bc_hash;
+
+  if (bc->bc_nbuffers <= old || n > BUF_HASH_MAX)
+    return;
+  t = calloc (n, sizeof *t);
+  if (t == NULL)
+    return;
+  bc->bc_hash = t;
+  bc->bc_hash_size = n;
+  for (size_t i = 0; i < old; i++)
+    while (o[i]) {
+      struct buf *b = o[i];
+      size_t h = buf_hash (bc, b->b_blocknr);
+      o[i] = b->b_hnext;
+      b->b_hnext = t[h];
+      t[h] = b;
+    }
+  free (o);
+}
+
 static bool
 buf_evictable (const struct buf *b)
 {
@@ -137,9 +166,10 @@ buf_cache_create (struct fpfs_bdev *bd, uint32_t block_size,
   bc->bc_bdev = bd;
   bc->bc_block_size = block_size;
   bc->bc_max = max_buffers ? max_buffers : 1;
-  bc->bc_hash_size = 1024;
-  while (bc->bc_hash_size < bc->bc_max && bc->bc_hash_size < (1u << 20))
-    bc->bc_hash_size <<= 1;
+  /* Start small and double with the buffers held (buf_hash_grow): a
+   * recovery that reads a few dozen blocks must not pay for zeroing and
+   * walking a table sized for bc_max. */
+  bc->bc_hash_size = BUF_HASH_MIN;
   bc->bc_hash = calloc (bc->bc_hash_size, sizeof *bc->bc_hash);
   if (bc->bc_hash == NULL) {
     free (bc);
@@ -213,6 +243,7 @@ buf_getblk (struct buf_cache *bc, uint64_t blk, struct buf **out)
     b->b_hnext = bc->bc_hash[h];
     bc->bc_hash[h] = b;
     bc->bc_nbuffers++;
+    buf_hash_grow (bc);
   }
   b->b_count++;
   buf_lru_update (bc, b);

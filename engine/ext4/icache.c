@@ -19,21 +19,51 @@
 
 #include "ext4.h"
 
-#define ICACHE_HASH   16384u
-#define ICACHE_LIMIT  8192u
+/* The hash starts at ICACHE_HASH_MIN buckets and doubles with the inodes
+ * held (icache_grow), so a mount that loads a handful of inodes (every
+ * crash state's recovery) does not zero and walk a table sized for
+ * ICACHE_LIMIT. */
+#define ICACHE_HASH_MIN 64u
+#define ICACHE_HASH_MAX 16384u
+#define ICACHE_LIMIT    8192u
 
 static size_t
-ihash (uint32_t ino)
+ihash (const struct fpfs *fs, uint32_t ino)
 {
-  return (ino * 2654435761u) & (ICACHE_HASH - 1);
+  return (ino * 2654435761u) & (fs->s_ihash_size - 1);
 }
 
 int
 ext4_icache_init (struct fpfs *fs)
 {
-  fs->s_ihash_size = ICACHE_HASH;
-  fs->s_ihash = calloc (ICACHE_HASH, sizeof *fs->s_ihash);
+  fs->s_ihash_size = ICACHE_HASH_MIN;
+  fs->s_ihash = calloc (ICACHE_HASH_MIN, sizeof *fs->s_ihash);
   return fs->s_ihash ? 0 : -ENOMEM;
+}
+
+/* On -ENOMEM keep the old table: longer chains, still correct. */
+static void
+icache_grow (struct fpfs *fs)
+{
+  size_t old = fs->s_ihash_size, n = old * 2;
+  struct fs_inode **t, **o = fs->s_ihash;
+
+  if (fs->s_ninodes <= old || n > ICACHE_HASH_MAX)
+    return;
+  t = calloc (n, sizeof *t);
+  if (t == NULL)
+    return;
+  fs->s_ihash = t;
+  fs->s_ihash_size = n;
+  for (size_t b = 0; b < old; b++)
+    while (o[b]) {
+      struct fs_inode *i = o[b];
+      size_t h = ihash (fs, i->i_ino);
+      o[b] = i->i_hnext;
+      i->i_hnext = t[h];
+      t[h] = i;
+    }
+  free (o);
 }
 
 static void
@@ -67,7 +97,7 @@ ilru_add (struct fpfs *fs, struct fs_inode *inode)
 struct fs_inode *
 ext4_icache_find (struct fpfs *fs, uint32_t ino)
 {
-  struct fs_inode *i = fs->s_ihash[ihash (ino)];
+  struct fs_inode *i = fs->s_ihash[ihash (fs, ino)];
   while (i && i->i_ino != ino)
     i = i->i_hnext;
   return i;
@@ -76,17 +106,18 @@ ext4_icache_find (struct fpfs *fs, uint32_t ino)
 void
 ext4_icache_insert (struct fpfs *fs, struct fs_inode *inode)
 {
-  size_t h = ihash (inode->i_ino);
+  size_t h = ihash (fs, inode->i_ino);
   assert (ext4_icache_find (fs, inode->i_ino) == NULL);
   inode->i_hnext = fs->s_ihash[h];
   fs->s_ihash[h] = inode;
   fs->s_ninodes++;
+  icache_grow (fs);
 }
 
 void
 ext4_icache_remove (struct fpfs *fs, struct fs_inode *inode)
 {
-  struct fs_inode **pp = &fs->s_ihash[ihash (inode->i_ino)];
+  struct fs_inode **pp = &fs->s_ihash[ihash (fs, inode->i_ino)];
   while (*pp && *pp != inode)
     pp = &(*pp)->i_hnext;
   if (*pp) {

@@ -323,6 +323,33 @@ fsck_claim (struct fsck *c, uint32_t owner, const char *what, uint64_t start,
 
 /* ---- superblock and bitmaps ---- */
 
+/* The first clear padding bit of one bitmap block (bits past nbits, which
+ * must all be set, as mke2fs leaves them) into *pad_from, unless one was
+ * found before.  Whole all-ones words are skipped 64 bits at a time: a small
+ * file system's bitmap block is nearly all padding, read once a state. */
+static void
+fsck_pad_check (const uint8_t *bm, uint64_t nbits, uint64_t base,
+                uint64_t *pad_from)
+{
+  uint32_t b = nbits > base ? (nbits - base < FS_BITS_PER_BLOCK
+                               ? (uint32_t) (nbits - base)
+                               : FS_BITS_PER_BLOCK) : 0;
+
+  if (*pad_from != UINT64_MAX)
+    return;
+  while (b < FS_BITS_PER_BLOCK) {
+    if ((b & 63) == 0 && get_le64 (bm + (b >> 3)) == UINT64_MAX) {
+      b += 64;
+      continue;
+    }
+    if (!bm_test (bm, b)) {
+      *pad_from = base + b;
+      return;
+    }
+    b++;
+  }
+}
+
 static int
 fsck_load_bitmaps (struct fsck *c)
 {
@@ -340,10 +367,7 @@ fsck_load_bitmaps (struct fsck *c)
       if (wi < c->nwords)
         c->bbm[wi] = get_le64 (c->blk + 8 * w);
     }
-    for (uint64_t b = nbits > base ? nbits - base : 0; b < FS_BITS_PER_BLOCK;
-         b++)
-      if (!bm_test (c->blk, (uint32_t) b) && pad_from == UINT64_MAX)
-        pad_from = base + b;
+    fsck_pad_check (c->blk, nbits, base, &pad_from);
   }
   if (pad_from != UINT64_MAX)
     fsck_problem (c, FPFS_FSCK_BITMAPS, "block bitmap: padding bit %" PRIu64
@@ -359,10 +383,7 @@ fsck_load_bitmaps (struct fsck *c)
     ret = fsck_read_block (c, g->ibitmap_start + i, p);
     if (ret < 0)
       return ret;
-    for (uint64_t b = nbits > base ? nbits - base : 0; b < FS_BITS_PER_BLOCK;
-         b++)
-      if (!bm_test (p, (uint32_t) b) && pad_from == UINT64_MAX)
-        pad_from = base + b;
+    fsck_pad_check (p, nbits, base, &pad_from);
   }
   if (pad_from != UINT64_MAX)
     fsck_problem (c, FPFS_FSCK_BITMAPS, "inode bitmap: padding bit %" PRIu64

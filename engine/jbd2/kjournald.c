@@ -164,7 +164,7 @@ jbd_commit_timer_fn (void *arg)
     jbd_log_start_commit (j, t->t_tid);
   if (!jbd_is_aborted (j) && !j->j_timer_armed) {
     sched_timer_arm (j->j_cfg.sched, &j->j_commit_timer,
-                     now + j->j_commit_interval_ns);
+                     sched_after (now, j->j_commit_interval_ns));
     j->j_timer_armed = true;
   }
 }
@@ -176,7 +176,7 @@ jbd_start_commit_timer (struct journal *j)
     return;
   sched_timer_init (&j->j_commit_timer, "kjournald2", jbd_commit_timer_fn, j);
   sched_timer_arm (j->j_cfg.sched, &j->j_commit_timer,
-                   jbd_now (j) + j->j_commit_interval_ns);
+                   sched_after (jbd_now (j), j->j_commit_interval_ns));
   j->j_timer_armed = true;
 }
 

@@ -105,16 +105,10 @@ sched_now (const struct fp_sched *s)
   return s->s_now;
 }
 
-static uint64_t
-sat_add (uint64_t a, uint64_t b)
-{
-  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 void
 sched_tick (struct fp_sched *s, uint64_t ns)
 {
-  s->s_now = sat_add (s->s_now, ns);
+  s->s_now = sched_after (s->s_now, ns);
 }
 
 void
@@ -197,7 +191,8 @@ sched_fire_until (struct fp_sched *s, uint64_t until)
   if (s->s_running)
     return 0;
   s->s_running = true;
-  while ((t = s->s_timers) != NULL && t->deadline <= until) {
+  while ((t = s->s_timers) != NULL && t->deadline <= until
+         && t->deadline != UINT64_MAX) {         /* the end of time */
     assert (t->armed);
     s->s_timers = t->next;
     t->next = NULL;
@@ -215,7 +210,7 @@ sched_fire_until (struct fp_sched *s, uint64_t until)
 unsigned
 sched_advance (struct fp_sched *s, uint64_t ns)
 {
-  uint64_t until = sat_add (s->s_now, ns);
+  uint64_t until = sched_after (s->s_now, ns);
   unsigned fired = sched_fire_until (s, until);
 
   if (s->s_now < until)

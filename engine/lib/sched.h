@@ -10,6 +10,8 @@
  * Invariants: the clock never goes backwards; a timer callback sees
  * sched_now() == its deadline; a callback may re-arm its own or other timers
  * (a re-armed timer due within the current step fires in that step).
+ * UINT64_MAX is the end of time: the clock saturates there, and a timer
+ * due at it never fires (it would re-arm at the same instant forever).
  */
 #ifndef FP_SCHED_H
 #define FP_SCHED_H
@@ -47,6 +49,15 @@ void sched_timer_init (struct sched_timer *t, const char *name, sched_fn fn,
 /* Arm at an absolute deadline; re-arming an armed timer moves it. */
 void sched_timer_arm (struct fp_sched *s, struct sched_timer *t,
                       uint64_t deadline_ns);
+/* t + ns, saturating at the end of time.  Deadlines are computed with
+ * it: a clock started near its end (a mount time read from a damaged
+ * superblock) must not wrap a deadline into the past, where the timer
+ * would fire again at once, forever. */
+static inline uint64_t
+sched_after (uint64_t t, uint64_t ns)
+{
+  return t > UINT64_MAX - ns ? UINT64_MAX : t + ns;
+}
 void sched_timer_cancel (struct fp_sched *s, struct sched_timer *t);
 
 /* The seeded PRNG (splitmix64 / xoshiro256**): deterministic per seed. */

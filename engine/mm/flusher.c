@@ -93,7 +93,8 @@ wb_wakeup_delayed (struct bdi_writeback *wb)
     return;
   wb->wb_armed = true;
   sched_timer_arm (wb->wb_sched, &wb->wb_timer,
-                   sched_now (wb->wb_sched) + DIRTY_WRITEBACK_INTERVAL_NS);
+                   sched_after (sched_now (wb->wb_sched),
+                                DIRTY_WRITEBACK_INTERVAL_NS));
 }
 
 /* __mark_inode_dirty: the file system's dirty_inode hook (ext4_dirty_inode

@@ -47,7 +47,7 @@
 #include "../unit/testlog.h"
 
 #define SEEDS 3
-#define SEED_DISK (16u << 20)
+#define SEED_DISK (2u << 20)
 
 static const char *const seed_text[SEEDS] = {
   "creat /f\nappend /f 8K seed=1\nfsync /f\nappend /f 4K seed=2\n"

@@ -36,7 +36,8 @@ record (void *arg)
   r->when[r->n++] = sched_now (r->s);
   if (c->rearm && c->rearm_times > 0) {
     c->rearm_times--;
-    sched_timer_arm (r->s, c->rearm, sched_now (r->s) + c->rearm_ns);
+    sched_timer_arm (r->s, c->rearm, sched_after (sched_now (r->s),
+                                                   c->rearm_ns));
   }
 }
 
@@ -204,6 +205,35 @@ test_prng_is_deterministic_per_seed (void)
   sched_destroy (c);
 }
 
+/* A clock that starts near its end (a mount time from a damaged
+ * superblock; fuzz_mount found it hanging in readdir): a periodic timer's
+ * deadline saturates at the end of time instead of wrapping into the
+ * past, and a timer due at the end of time never fires, so neither
+ * sched_advance nor sched_run_due can loop for ever. */
+static void
+test_end_of_time_ends_periodic_timers (void)
+{
+  struct fp_sched *s;
+  struct rec r = { 0 };
+  struct sched_timer t;
+  struct tctx c;
+
+  assert (sched_after (5, 10) == 15);
+  assert (sched_after (UINT64_MAX - 3, 10) == UINT64_MAX);
+  assert (sched_create (4, UINT64_MAX - 25, &s) == 0);
+  r.s = s;
+  c = (struct tctx) { &r, 'e', &t, 10, 60 };
+  sched_timer_init (&t, "periodic", record, &c);
+  sched_timer_arm (s, &t, sched_after (sched_now (s), 10));
+  assert (sched_advance (s, UINT64_MAX) == 2);  /* -15, -5; then the end */
+  assert (sched_now (s) == UINT64_MAX);
+  assert (t.armed && t.deadline == UINT64_MAX);
+  assert (sched_run_due (s) == 0);
+  assert (sched_advance (s, 1000) == 0);
+  assert (c.rearm_times == 58);
+  sched_destroy (s);
+}
+
 int
 main (void)
 {
@@ -214,6 +244,7 @@ main (void)
   test_cancel_and_move ();
   test_past_deadline_fires_now_by_run_due ();
   test_prng_is_deterministic_per_seed ();
+  test_end_of_time_ends_periodic_timers ();
   printf ("test_sched: ok (seeds are fixed: 0..7, 3, 7, 42, 43)\n");
   return 0;
 }
