@@ -378,9 +378,15 @@ jbd_journal_commit_transaction (struct journal *j)
     return -EIO;
   }
   t->t_requested_ns = jbd_now (j);
+  /* "Do we need to erase the effects of a prior jbd2_journal_flush?"  The
+   * superblock says clean since mount: record the live tail first, a plain
+   * write (REQ_SYNC), made durable by the commit block's PREFLUSH. */
+  ret = (j->j_flags & JBD_FLUSHED)
+        ? jbd_update_sb_log_tail (j, j->j_tail_sequence, j->j_tail, 0) : 0;
   jbd_trace (j, "jbd2_start_commit", "dev %s transaction %u sync %d",
              jbd_devname (j), t->t_tid, t->t_synchronous_commit);
-  ret = jbd_commit_lock (j, t);
+  if (ret == 0)
+    ret = jbd_commit_lock (j, t);
   if (ret == 0)
     ret = jbd_csum_begin (&cs, t->t_tid, j->j_uuid);
   if (ret == 0)

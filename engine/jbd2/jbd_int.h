@@ -119,6 +119,7 @@ struct jbd_transaction {
   int t_handle_count;
   bool t_synchronous_commit;
   uint64_t t_start_ns, t_requested_ns, t_commit_ns;
+  uint64_t t_expires_ns;                 /* t_start + commit interval */
   /* run stats (virtual ns), for jbd2_run_stats */
   uint64_t t_locked_ns, t_flushing_ns, t_logging_ns;
   uint32_t t_blocks_logged;
@@ -141,6 +142,8 @@ enum {
   JBD_ABORT   = 1u << 0,
   JBD_BARRIER = 1u << 1,
   JBD_UNMOUNT = 1u << 2,
+  JBD_FLUSHED = 1u << 3,   /* the on-disk superblock says clean (s_start
+                              0): the first commit must rewrite it */
 };
 
 struct journal {
@@ -164,6 +167,7 @@ struct journal {
   uint64_t j_commit_interval_ns;
   struct sched_timer j_commit_timer;
   bool j_timer_armed;
+  bool j_timer_ready;                    /* initialised: a sched, interval */
   uint8_t j_uuid[16];
   uint8_t *j_scratch;                    /* one block for control blocks */
   uint8_t *j_scratch2;                   /* one block for escaped copies */
@@ -206,6 +210,7 @@ int jbd_journal_commit_transaction (struct journal *j);
 
 /* kjournald.c */
 void jbd_start_commit_timer (struct journal *j);
+void jbd_arm_commit_timer (struct journal *j, const struct jbd_transaction *t);
 void jbd_stop_commit_timer (struct journal *j);
 int jbd_kjournald_run (struct journal *j);
 

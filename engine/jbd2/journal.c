@@ -2,15 +2,17 @@
  *
  * Format writes one journal superblock (s_start = 0: clean).  Load reads
  * it, runs recovery (recovery.c) when s_start != 0, then resets the log
- * and writes the superblock once, FUA, with s_start = the first log block
- * and s_sequence = the first tid this mount will use.  From then on the
- * superblock is written only when the tail moves (checkpoint.c) and at
+ * and, as journal_reset() in Linux 4.10: if the superblock on disk says
+ * clean (s_start = 0) it is not written (JBD_FLUSHED: the first commit
+ * rewrites it, jbd2_journal_commit_transaction, without FUA: "it is ok for
+ * write to be flushed only with transaction commit"); otherwise (recovery
+ * ran) it is written at once, FUA, with s_start = the first log block and
+ * s_sequence = the first tid this mount will use.  From then on the
+ * superblock is written when the tail moves (checkpoint.c) and at
  * destroy, which checkpoints everything and marks the journal clean
- * (s_start = 0) after a FLUSH.  No commit writes it: a live log always
- * has s_start != 0, so recovery finds every commit by walking from it.
- * (Linux 4.10 instead leaves a clean journal at s_start = 0 after mount and
- * rewrites the superblock on the first commit, JBD2_FLUSHED; flushpoint
- * moves that write to mount so that every commit has the same shape.)
+ * (s_start = 0) after a FLUSH.  (Until issue 10's deviation 10 the engine
+ * always wrote it at mount, FUA: under nobarrier that write could be lost
+ * in every cell, and real ext4 sends no write at a clean mount.)
  *
  * Log blocks are numbered inside the journal: block 0 is the superblock,
  * [j_first, j_last) the circular log; jbd_log_to_dev maps them to fs block
@@ -181,6 +183,7 @@ jbd_update_sb_log_tail (struct journal *j, tid_t tail_tid, uint32_t tail_block,
                         unsigned flags)
 {
   assert (tail_block >= j->j_first && tail_block < j->j_last);
+  j->j_flags &= ~JBD_FLUSHED;
   return jbd_write_superblock (j, tail_tid, tail_block, false, flags);
 }
 
@@ -325,11 +328,15 @@ jbd_journal_load (const struct jbd_config *cfg, struct journal **out,
   j->j_tail_sequence = j->j_transaction_sequence;
   j->j_commit_sequence = j->j_transaction_sequence - 1;
   j->j_commit_request = j->j_commit_sequence;
-  /* FUA: recovery's replayed blocks were flushed before this; the log is
-   * live from here on, and the tail must be on media before a commit
-   * reuses the log space the old tail still covered. */
-  ret = jbd_update_sb_log_tail (j, j->j_tail_sequence, j->j_tail,
-                                FPFS_BDEV_FUA);
+  /* A clean journal: defer the write to the first commit (JBD2_FLUSHED).
+   * Otherwise FUA: recovery's replayed blocks were flushed before this;
+   * the log is live from here on, and the tail must be on media before a
+   * commit reuses the log space the old tail still covered. */
+  if (sb.s_start == 0)
+    j->j_flags |= JBD_FLUSHED;
+  else
+    ret = jbd_update_sb_log_tail (j, j->j_tail_sequence, j->j_tail,
+                                  FPFS_BDEV_FUA);
   if (ret < 0) {
     snprintf (errbuf, errlen, "journal superblock: write: %s",
               strerror (-ret));

@@ -12,9 +12,10 @@
  * Linux 4.10's fs/jbd2/journal.c line by line; the journal and the file
  * system share one device, so only T_COMMIT_JFLUSH matters for the latter.
  *
- * The kjournald2 timer is re-armed every commit interval; when it fires
- * it commits the running transaction if that has anything to log and is at
- * least one interval old.
+ * The kjournald2 timer is armed when a transaction starts, for its
+ * t_expires (start + commit interval) rounded up to a whole second, as
+ * jbd2_get_transaction() does; when it fires it commits the running
+ * transaction if that has anything to log and has expired.
  */
 #include <assert.h>
 #include <errno.h>
@@ -149,24 +150,23 @@ jbd_has_log_work (const struct jbd_transaction *t)
          || t->t_revoke.rt_count > 0;
 }
 
+/* commit_timeout + kjournald2's wake-up check (fs/jbd2/journal.c, 4.10):
+ * the timer only wakes the thread, which asks for a commit of the running
+ * transaction once jiffies reach its t_expires.  The timer is one-shot:
+ * jbd2_get_transaction() arms it for each new transaction
+ * (jbd_arm_commit_timer), so nothing re-arms it here.  Unlike 4.10, a
+ * transaction with nothing to log is left alone (issue 10, deviation 12). */
 static void
 jbd_commit_timer_fn (void *arg)
 {
   struct journal *j = arg;
   struct jbd_transaction *t = j->j_running_transaction;
-  uint64_t now = jbd_now (j);
 
   j->j_timer_armed = false;
   if (jbd_is_aborted (j))
     return;
-  if (t && jbd_has_log_work (t)
-      && now - t->t_start_ns >= j->j_commit_interval_ns)
+  if (t && jbd_has_log_work (t) && jbd_now (j) >= t->t_expires_ns)
     jbd_log_start_commit (j, t->t_tid);
-  if (!jbd_is_aborted (j) && !j->j_timer_armed) {
-    sched_timer_arm (j->j_cfg.sched, &j->j_commit_timer,
-                     sched_after (now, j->j_commit_interval_ns));
-    j->j_timer_armed = true;
-  }
 }
 
 void
@@ -175,8 +175,24 @@ jbd_start_commit_timer (struct journal *j)
   if (j->j_cfg.sched == NULL || j->j_commit_interval_ns == 0)
     return;
   sched_timer_init (&j->j_commit_timer, "kjournald2", jbd_commit_timer_fn, j);
-  sched_timer_arm (j->j_cfg.sched, &j->j_commit_timer,
-                   sched_after (jbd_now (j), j->j_commit_interval_ns));
+  j->j_timer_ready = true;
+}
+
+/* jbd2_get_transaction: j_commit_timer.expires =
+ * round_jiffies_up(t->t_expires), a whole second of the clock (CPU 0's
+ * skew is none). */
+void
+jbd_arm_commit_timer (struct journal *j, const struct jbd_transaction *t)
+{
+  const uint64_t sec = 1000000000ull;
+  uint64_t at;
+
+  if (!j->j_timer_ready)
+    return;
+  at = t->t_expires_ns % sec ? sched_after (t->t_expires_ns,
+                                            sec - t->t_expires_ns % sec)
+                             : t->t_expires_ns;
+  sched_timer_arm (j->j_cfg.sched, &j->j_commit_timer, at);
   j->j_timer_armed = true;
 }
 

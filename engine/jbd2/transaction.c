@@ -197,7 +197,9 @@ jbd_get_transaction (struct journal *j)
   t->t_state = T_RUNNING;
   t->t_tid = j->j_transaction_sequence++;
   t->t_start_ns = jbd_now (j);
+  t->t_expires_ns = sched_after (t->t_start_ns, j->j_commit_interval_ns);
   j->j_running_transaction = t;
+  jbd_arm_commit_timer (j, t);
   return 0;
 }
 
@@ -317,8 +319,7 @@ jbd_journal_stop (struct jbd_handle *h)
   /* As the kernel: a sync handle, an over-full transaction or one older
    * than the commit interval is committed now. */
   if (h->h_sync || t->t_outstanding_credits > j->j_max_transaction_buffers
-      || (j->j_commit_interval_ns
-          && now - t->t_start_ns >= j->j_commit_interval_ns)) {
+      || (j->j_commit_interval_ns && now >= t->t_expires_ns)) {
     jbd_log_start_commit (j, tid);
     wait_for_commit = h->h_sync;
   } else if (j->j_commit_request == tid) {

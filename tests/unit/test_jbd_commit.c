@@ -190,10 +190,48 @@ test_commit_escape (void)
   tenv_fini (&e);
 }
 
+/* A clean mount (journal_reset with s_start 0 on disk: JBD2_FLUSHED,
+ * Linux 4.10) writes nothing; the first commit starts with the journal
+ * superblock, a plain write holding the live tail (made durable by the
+ * commit block's PREFLUSH), and later commits do not write it. */
+static void
+test_first_commit_after_clean_mount (void)
+{
+  struct jbd_sb sb;
+  struct tenv e;
+  size_t n0, sbw = 0;
+
+  tenv_init_clean (&e, 256, true, 0);
+  n0 = e.rec->n;
+  for (size_t i = 0; i < n0; i++)
+    sbw += e.rec->ops[i].type == REC_WRITE
+           && rec_blk (&e.rec->ops[i]) == TJ_FIRST;
+  assert (sbw == 1);                            /* the format's, no more */
+  assert (rec_blk (&e.rec->ops[n0 - 1]) == TJ_FIRST);
+  tmeta_tx (&e, TMETA, 2, 0x44);
+  assert (jbd_force_commit (e.j) == 0);
+  assert (e.rec->n == n0 + 1 + 1 + 2 + 2);
+  assert (e.rec->ops[n0].type == REC_WRITE
+          && rec_blk (&e.rec->ops[n0]) == TJ_FIRST
+          && e.rec->ops[n0].flags == 0);
+  assert (jbd_sb_decode (e.rec->ops[n0].data, TBS, &sb, NULL, 0) == 0);
+  assert (sb.s_start != 0 && sb.s_start == e.j->j_first);
+  assert (e.rec->ops[n0 + 4].type == REC_FLUSH);
+  assert (e.rec->ops[n0 + 5].flags == FPFS_BDEV_FUA);
+  rec_clear (e.rec);
+  tmeta_tx (&e, TMETA + 5, 1, 0x45);
+  assert (jbd_force_commit (e.j) == 0);
+  for (size_t i = 0; i < e.rec->n; i++)
+    assert (e.rec->ops[i].type != REC_WRITE
+            || rec_blk (&e.rec->ops[i]) != TJ_FIRST);
+  tenv_fini (&e);
+}
+
 int
 main (void)
 {
   RUN (test_commit_shape_barrier);
+  RUN (test_first_commit_after_clean_mount);
   RUN (test_commit_shape_nobarrier);
   RUN (test_commit_two_descriptors);
   RUN (test_commit_event_order);
