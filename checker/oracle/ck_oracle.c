@@ -346,6 +346,23 @@ ck_oracle_load (struct fplog_reader *rd, struct ck_oracle **out,
   return 0;
 }
 
+int
+ck_oracle_fsck_only (const char *backend, const char *mount,
+                     struct ck_oracle **out)
+{
+  struct ck_oracle *o = calloc (1, sizeof *o);
+
+  *out = o;
+  if (!o)
+    return -ENOMEM;
+  o->run_seq = o->ready_seq = o->end_seq = CK_NO_SEQ;
+  o->first_write_fault = CK_NO_SEQ;
+  o->backend = backend;
+  o->mount = mount;
+  o->fsck_only = true;
+  return 0;
+}
+
 void
 ck_oracle_free (struct ck_oracle *o)
 {
