@@ -123,6 +123,15 @@ im_size (const struct dmlw_import_opts *o, uint32_t ss,
               "the device size is unknown: give --size", o->in_path);
     return -EINVAL;
   }
+  if (!o->size && o->warn) {
+    char msg[512];
+    snprintf (msg, sizeof msg, "%s: the device size is the end of the "
+              "highest sector written, %" PRIu64 " bytes; a file system "
+              "usually spans more, and will not mount on a smaller device: "
+              "give --size the logged device's size (blockdev --getsize64)",
+              o->in_path, *size);
+    o->warn (o->warn_ctx, msg);
+  }
   return 0;
 }
 

@@ -79,6 +79,11 @@ struct ck_oracle {
    * log): no ops, no promises; the check recovers and fscks each state
    * only (ck_oracle_fsck_only). */
   bool fsck_only;
+  /* Oracle marks before any "run" mark: an error when a run mark follows;
+   * without one, ignored (the log is checked fsck-only). */
+  size_t orphan_marks;
+  uint64_t first_orphan_seq;
+  char first_orphan_kind[16];
   /* Errors and injected faults (ORACLE.md "Errors", LOG-FORMAT.md FAULT):
    * what the log holds and what the runner's end mark says. */
   uint64_t fault_entries;        /* FAULT entries with FPLOG_F_FAILED,

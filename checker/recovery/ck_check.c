@@ -542,7 +542,8 @@ ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
   if (res->oracle->fsck_only && !res->checked && res->nstates) {
     snprintf (errbuf, errlen, "%s: no oracle marks, so fsck only; but none "
               "of the %zu crash states holds a file system that %s%s can "
-              "recover (is the log from another file system? see --fs)",
+              "recover (is the log from another file system? see --fs; or is the "
+              "device smaller than the file system? `log import --size`)",
               o->log_path, res->nstates,
               strcmp (res->oracle->backend, "engine") ? "the kernel's " : "the ",
               res->oracle->backend);

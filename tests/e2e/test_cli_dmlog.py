@@ -190,6 +190,7 @@ def test_hand_built_file_imports_and_replays_to_the_expected_bytes(tmp_path):
     r = import_(src, log)
     assert r.returncode == 0, r.stderr
     assert "device 10752 bytes (the highest sector written)" in r.stdout
+    assert "give --size the logged device's size" in r.stderr
     es = entries(log)
     assert [(e["type"], e["flags"]) for e in es] == [
         ("WRITE", []), ("WRITE", ["FUA"]), ("FLUSH", []), ("MARK", []),
@@ -266,16 +267,16 @@ def malformed(kind):
 @pytest.mark.parametrize("kind,code,msg", [
     ("magic", 1, "byte 0: bad magic 0x1234"),
     ("version", 1, "byte 8: version 2, this reader knows version 1 only"),
-    ("truncated", 1, "entry 1 at byte 1024: truncated entry: 1024 data "
+    ("truncated", 1, "entry 1 at byte 1536: truncated entry: 1024 data "
                      "bytes, the file has 924 after the header"),
     ("nr_entries", 1, "byte 16: nr_entries 99 cannot fit"),
-    ("data_len", 1, "entry 2 at byte 2560: data_len 7 on an entry that is "
+    ("data_len", 1, "entry 2 at byte 3072: data_len 7 on an entry that is "
                     "not a MARK (data_len and nr_sectors inconsistent)"),
-    ("mark_sectors", 1, "entry 2 at byte 2560: a MARK with nr_sectors 3"),
-    ("flags", 1, "entry 2 at byte 2560: unknown flags 0x40"),
-    ("padding", 1, "entry 2 at byte 2560: non-zero bytes after the entry "
+    ("mark_sectors", 1, "entry 2 at byte 3072: a MARK with nr_sectors 3"),
+    ("flags", 1, "entry 2 at byte 3072: unknown flags 0x40"),
+    ("padding", 1, "entry 2 at byte 3072: non-zero bytes after the entry "
                    "header"),
-    ("no_sectors", 1, "entry 2 at byte 2560: no sectors, and neither a "
+    ("no_sectors", 1, "entry 2 at byte 3072: no sectors, and neither a "
                       "FLUSH nor a MARK"),
 ])
 def test_import_refuses_malformed_input(tmp_path, kind, code, msg):
@@ -292,7 +293,7 @@ def test_import_refuses_a_sector_beyond_size(tmp_path):
     src = hand_built().save(tmp_path / "h.dmlw")
     r = import_(src, tmp_path / "h.fpl", "--size", 8192)
     assert r.returncode == 2
-    assert "entry 5 at byte 3584: sectors 20..20 end at byte 10752, beyond " \
+    assert "entry 5 at byte 4608: sectors 20..20 end at byte 10752, beyond " \
            "the device (--size 8192 bytes)" in r.stderr
 
 
@@ -364,7 +365,7 @@ def test_check_of_an_imported_log_runs_fsck_at_every_flush_point(recorded,
                                                                  tmp_path):
     out, back = tmp_path / "run.dmlw", tmp_path / "back.fpl"
     assert export(recorded, out).returncode == 0
-    assert import_(out, back).returncode == 0
+    assert import_(out, back, "--size", device_size(recorded)).returncode == 0
     html, js = tmp_path / "r.html", tmp_path / "r.json"
     r = fp("check", back, "-q", "--html", html, "--json", js)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -372,11 +373,27 @@ def test_check_of_an_imported_log_runs_fsck_at_every_flush_point(recorded,
     assert "fsck only" in r.stdout
     j = json.loads(js.read_text())
     assert j["fsck_only"] is True
-    assert j["states"]["total"] == len(points(back)) or \
-        j["states"]["total"] >= 1
-    checked = [s for s in j["results"] if s.get("status") != "skipped"]
-    assert checked, j["results"][:3]
+    # Every flush point (and the end) is a state, each recovered and
+    # fsck'd: none before the file system, none violated.
+    assert j["states"]["total"] == len(points(back)) == j["states"]["checked"]
+    assert j["properties"]["fsck"]["held"] == j["states"]["checked"]
+    assert j["properties"]["data"]["held"] == 0        # no promise checked
     assert "fsck only" in html.read_text() and "<svg" in html.read_text()
+
+
+def test_fsck_only_check_skips_the_states_before_the_file_system(recorded,
+                                                               tmp_path):
+    # Write states start at the first write of mkfs: the early ones hold no
+    # file system yet, and are skipped, not violations.
+    out, back = tmp_path / "run.dmlw", tmp_path / "back.fpl"
+    assert export(recorded, out).returncode == 0
+    assert import_(out, back, "--size", device_size(recorded)).returncode == 0
+    js = tmp_path / "w.json"
+    r = fp("check", back, "-q", "--states", "flush,write", "--json", js)
+    assert r.returncode == 0, r.stdout + r.stderr
+    st = json.loads(js.read_text())["states"]
+    assert st["skipped"] > 0 and st["checked"] > 0 and st["violated"] == 0
+    assert st["skipped"] + st["checked"] == st["total"]
 
 
 def test_fsck_only_check_finds_a_state_that_does_not_recover(recorded,
@@ -409,6 +426,19 @@ def test_fsck_only_check_of_a_log_with_no_file_system_is_an_input_error(
     assert r.returncode == 2
     assert "none of the 1 crash states holds a file system that the engine " \
            "can recover" in r.stderr
+
+
+def test_import_without_size_can_be_too_small_for_the_file_system(
+        recorded, tmp_path):
+    # The highest sector written ends before the file system does: no state
+    # mounts, and check says why it might be.
+    out, back = tmp_path / "run.dmlw", tmp_path / "small.fpl"
+    assert export(recorded, out).returncode == 0
+    r = import_(out, back)
+    assert r.returncode == 0 and "give --size" in r.stderr
+    assert device_size(back) < device_size(recorded)
+    r = fp("check", back, "-q")
+    assert r.returncode == 2 and "`log import --size`" in r.stderr
 
 
 def test_fs_option_is_refused_on_a_log_with_oracle_marks(recorded):
