@@ -437,7 +437,7 @@ ck_summarise (struct ck_check_result *res)
 {
   const struct ck_oracle *o = res->oracle;
 
-  if (o->fsck_only)
+  if (o && o->fsck_only)
     ck_skip_before_fs (res);
 
   res->faults_disagree = o && o->end_has_faults
