@@ -143,6 +143,31 @@ def test_export_refuses_an_unaligned_write(tmp_path):
     assert not out.exists() and not list(tmp_path.glob("u.dmlw.tmp*"))
 
 
+def test_export_leaves_out_a_truncated_tail_with_a_warning(tmp_path):
+    b = fb.LogBuilder(device_size=1 << 20)
+    b.write(0, b"a" * 512)
+    b.flush()
+    b.write(512, b"b" * 512)
+    log = b.save(tmp_path / "t.fpl")
+    log.write_bytes(log.read_bytes()[:-100])        # the last entry cut
+    out = tmp_path / "t.dmlw"
+    r = export(log, out)
+    assert r.returncode == 0, r.stderr
+    assert "warning:" in r.stderr and "truncated tail" in r.stderr
+    assert "2 entries" in r.stdout and "truncated tail left out" in r.stdout
+    assert len(dm.read(out)[1]) == 2
+
+
+def test_export_of_a_log_over_a_base_image_warns(tmp_path):
+    b = fb.LogBuilder(device_size=1 << 20, base=b"\x07" * 4096,
+                      base_path="/srv/base.img")
+    b.write(0, b"a" * 512)
+    log = b.save(tmp_path / "b.fpl")
+    r = export(log, tmp_path / "b.dmlw")
+    assert r.returncode == 0, r.stderr
+    assert "starts from the base image /srv/base.img" in r.stderr
+
+
 def test_export_of_a_corrupt_log_exits_1(tmp_path):
     b = fb.LogBuilder(device_size=1 << 20)
     b.write(0, b"a" * 512)
