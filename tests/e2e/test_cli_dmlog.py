@@ -89,8 +89,8 @@ def test_export_replays_like_flushpoint_at_every_flush_point(recorded,
 def test_export_maps_each_entry_type(tmp_path):
     b = fb.LogBuilder(device_size=1 << 20)
     b.write(4096, b"\x11" * 1024, fua=True)        # 0
-    b.trim(0, 2048)                                # 1
-    b.zero(8192, 1536)                             # 2
+    b.trim(4096, 512)                              # 1: over entry 0
+    b.zero(4608, 512)                              # 2: over entry 0
     b.flush()                                      # 3
     b.mark("op 1 fsync /a")                        # 4
     b.fault("fired id=1 op=WRITE errno=EIO spec=write:EIO:next",
@@ -103,14 +103,19 @@ def test_export_maps_each_entry_type(tmp_path):
     assert ss == 512 and len(es) == 6
     assert (es[0].sector, es[0].nr_sectors, es[0].flags) == (8, 2, dm.FUA)
     assert es[0].data == b"\x11" * 1024
-    assert (es[1].sector, es[1].nr_sectors, es[1].flags) == (0, 4, dm.DISCARD)
+    assert (es[1].sector, es[1].nr_sectors, es[1].flags) == (8, 1, dm.DISCARD)
     assert es[1].data == b""                       # no data follows a DISCARD
-    assert (es[2].sector, es[2].nr_sectors, es[2].flags) == (16, 3, 0)
-    assert es[2].data == bytes(1536)               # ZERO: zeroed sectors
+    assert (es[2].sector, es[2].nr_sectors, es[2].flags) == (9, 1, 0)
+    assert es[2].data == bytes(512)                # ZERO: zeroed sectors
     assert (es[3].nr_sectors, es[3].flags) == (0, dm.FLUSH)
     assert (es[4].flags, es[4].text) == (dm.MARK, b"op 1 fsync /a")
     assert es[5].flags == dm.MARK
     assert es[5].text.startswith(b"flushpoint FAULT: fired id=1")
+    # And each prefix replays to flushpoint's image (TRIM and ZERO over
+    # written data included).
+    for n in range(6):
+        assert hashlib.sha256(dm.replay(out, n + 1, 1 << 20)).hexdigest() == \
+            replay_hash(log, n, tmp_path), f"entry {n}"
 
 
 def test_export_cuts_long_marks_with_a_warning(tmp_path):
