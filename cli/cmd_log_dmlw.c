@@ -63,7 +63,7 @@ static const char import_usage[] =
   "and the HTML timeline read.  Every entry is checked before LOG is made.\n"
   "A write becomes a WRITE (FUA kept), a DISCARD a TRIM, a FLUSH a FLUSH,\n"
   "a MARK a MARK with its text (METADATA is dropped).  Entry N of FILE is\n"
-  "entry N of LOG (a FLUSH carrying data, which the kernel never logs,\n"
+  "entry N of LOG (a FLUSH carrying data, which the kernel should not log,\n"
   "becomes a FLUSH and a WRITE, and a warning says how the indices shift).\n"
   "The disk starts as zeroes.  dm-log-writes records no device size: it is\n"
   "the end of the highest sector written or discarded, or --size.\n"

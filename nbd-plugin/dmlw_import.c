@@ -11,10 +11,11 @@
  *   FLUSH, no sectors     -> FLUSH
  *   FLUSH with sectors    -> FLUSH, then the WRITE or TRIM: REQ_PREFLUSH
  *                            orders everything before the request first.
- *                            dm core splits such bios before a target sees
- *                            them, so the kernel's logs never hold one; a
- *                            file that does shifts the indices after it by
- *                            one (a warning says where)
+ *                            dm core hands a target the flush of such a
+ *                            bio as an empty one (__send_empty_flush) and
+ *                            the data apart, so the kernel's logs should
+ *                            never hold one; a file that does shifts the
+ *                            indices after it by one (a warning says where)
  *   MARK                  -> MARK with the same text; an empty text (the
  *                            C string "") becomes the one byte NUL, since
  *                            a flushpoint MARK is never empty
