@@ -3,8 +3,9 @@
  *
  * Exit status: 0 no state violates a promise; 1 some do (or the runner and
  * the log disagree on the injected faults that fired); 2 usage error or
- * input that cannot be checked (unreadable or corrupt log, a log without
- * oracle marks, a base image that does not match).
+ * input that cannot be checked (unreadable or corrupt log, a base image
+ * that does not match, a log without oracle marks in which no state holds
+ * a file system).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -60,6 +61,14 @@ static const char check_usage[] =
   "  -q, --quiet         no progress bar\n"
   "  -h, --help          this text\n"
   "\n"
+  "A log without oracle marks (a disk recording, e.g. from `log import`)\n"
+  "is checked fsck-only: every state is recovered and fsck'd, no promise\n"
+  "is checked, and states before the first one holding a file system are\n"
+  "skipped as before mkfs.  For such a log only:\n"
+  "  --fs FS             recover with FS: engine (default), ext4, xfs, btrfs\n"
+  "                      (the running kernel's: root, loop devices)\n"
+  "  --mount OPTS        mount options for that recovery (the defaults)\n"
+  "\n"
   "Every violation names the crash state's recipe and the exact\n"
   "`flushpoint replay` command that rebuilds its image.\n"
   "Findings a write error the workload was told of explains (fsyncgate;\n"
@@ -73,7 +82,7 @@ static const char check_usage[] =
 enum {
   OPT_STATE = 256,             /* every crash-state option: ck_states_opt_parse */
   OPT_PROFILE, OPT_JSON, OPT_HTML, OPT_BASE, OPT_GROUPS,
-  OPT_SHOW_LOST, OPT_ALL_STATES,
+  OPT_SHOW_LOST, OPT_ALL_STATES, OPT_FS, OPT_MOUNT,
 };
 
 /* Numeric options: one row each, so parsing is written once. */
@@ -179,6 +188,8 @@ cmd_check (int argc, char **argv)
     { "groups", required_argument, NULL, OPT_GROUPS },
     { "show-lost", no_argument, NULL, OPT_SHOW_LOST },
     { "all-states", no_argument, NULL, OPT_ALL_STATES },
+    { "fs", required_argument, NULL, OPT_FS },
+    { "mount", required_argument, NULL, OPT_MOUNT },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -224,6 +235,14 @@ cmd_check (int argc, char **argv)
     case OPT_JSON: json = optarg; break;
     case OPT_HTML: html = optarg; break;
     case OPT_BASE: o.base_path = optarg; break;
+    case OPT_FS:
+      if (strcmp (optarg, "engine") && strcmp (optarg, "ext4") &&
+          strcmp (optarg, "xfs") && strcmp (optarg, "btrfs"))
+        return cli_usage_error (cmd, "--fs: '%s' is not engine, ext4, xfs "
+                                "or btrfs", optarg);
+      o.fsck_fs = optarg;
+      break;
+    case OPT_MOUNT: o.fsck_mount = optarg; break;
     case OPT_SHOW_LOST: ro.show_lost = true; break;
     case OPT_ALL_STATES: ro.all_states = true; break;
     case 'q': prog.tty = false; break;

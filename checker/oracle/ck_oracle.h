@@ -75,6 +75,15 @@ struct ck_oracle {
   struct ck_op *ops;             /* w->n_ops entries */
   size_t nops;
   size_t marks, foreign_marks, syncs;
+  /* No oracle marks (a disk recording, e.g. an imported dm-log-writes
+   * log): no ops, no promises; the check recovers and fscks each state
+   * only (ck_oracle_fsck_only). */
+  bool fsck_only;
+  /* Oracle marks before any "run" mark: an error when a run mark follows;
+   * without one, ignored (the log is checked fsck-only). */
+  size_t orphan_marks;
+  uint64_t first_orphan_seq;
+  char first_orphan_kind[16];
   /* Errors and injected faults (ORACLE.md "Errors", LOG-FORMAT.md FAULT):
    * what the log holds and what the runner's end mark says. */
   uint64_t fault_entries;        /* FAULT entries with FPLOG_F_FAILED,
@@ -95,6 +104,11 @@ struct ck_oracle {
 int ck_oracle_load (struct fplog_reader *rd, struct ck_oracle **out,
                     char *errbuf, size_t errlen);
 void ck_oracle_free (struct ck_oracle *o);   /* NULL is fine */
+/* The oracle of a log without oracle marks: fsck_only, no ops, the file
+ * system backend ("engine", "ext4", ...) and mount options given (both
+ * borrowed: they must outlive the oracle).  0 or -ENOMEM. */
+int ck_oracle_fsck_only (const char *backend, const char *mount,
+                         struct ck_oracle **out);
 
 /* Helpers for reading oracle JSON (0 / -EBADMSG when missing or mistyped). */
 int ck_json_u64 (json_object *o, const char *key, uint64_t *v);

@@ -47,6 +47,20 @@ ck_result_free (struct ck_state_result *r)
 }
 
 void
+ck_result_forget (struct ck_state_result *r)
+{
+  for (size_t i = 0; i < r->nf; i++) {
+    free (r->f[i].path);
+    free (r->f[i].msg);
+    free (r->f[i].since);
+  }
+  r->nf = 0;
+  r->more = 0;
+  r->checks = 0;
+  memset (r->v, 0, sizeof r->v);
+}
+
+void
 ck_result_held (struct ck_state_result *r, enum ck_prop p)
 {
   if (r->v[p] < CK_V_HELD)

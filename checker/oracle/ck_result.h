@@ -74,6 +74,9 @@ struct ck_state_result {
   size_t nf, capf;
   size_t more;                 /* findings past CK_FINDINGS_MAX */
   uint64_t checks;             /* comparisons made */
+  bool no_fs;                  /* fsck-only check: recovery found no file
+                                  system (ck_check.c decides whether that
+                                  is "before mkfs" or damage) */
 };
 
 void ck_result_init (struct ck_state_result *r);
@@ -93,6 +96,8 @@ int ck_result_add_after_error (struct ck_state_result *r, enum ck_prop p,
                                const char *since, const char *fmt, ...)
   __attribute__ ((format (printf, 6, 7)));
 bool ck_result_violated (const struct ck_state_result *r);
+/* Drop the findings and verdicts; keep index, epoch, recipe. */
+void ck_result_forget (struct ck_state_result *r);
 /* Move the contents of src into dst (dst freed first); src is reset. */
 void ck_result_move (struct ck_state_result *dst, struct ck_state_result *src);
 

@@ -110,7 +110,7 @@ ck_judge_view (struct ck_shared *sh, const struct ck_state *st,
     err = rc;
   else if (rc < 0)
     err = ck_fsck_finding (sh, res, "after recovery: ", why);
-  else {
+  else if (!sh->oracle->fsck_only) {
     struct ck_fsread rd = { ck_fs_pread, (void *) fs };
     err = ck_rules_check (sh->oracle, sh->model, &sh->ro, st->recipe.end,
                           &view, &rd, res);
@@ -151,6 +151,7 @@ ck_judge (struct ck_worker *w, const struct ck_state *st,
 
   mo.scan_cache = w->scan;     /* this worker's own */
   rc = fpfs_mount (bd, &mo, &fs, why, sizeof why);
+  res->no_fs = rc < 0 && sh->oracle->fsck_only;
   if (rc < 0)
     return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
                           NULL, "recovery failed: mount: %s (%s)",
@@ -184,6 +185,7 @@ ck_judge_kernel (struct ck_worker *w, const struct ck_state *st,
   rc = ck_kernel_recover (w->k, bd, &wfs, why, sizeof why);
   if (rc == -ENOMEM || rc == -EIO)
     return rc;                   /* ours, not the state's */
+  res->no_fs = rc < 0 && sh->oracle->fsck_only;
   if (rc < 0)
     return ck_result_add (res, CK_P_FSCK, !sh->fsck_allowed, "/", CK_NO_OP,
                           NULL, "recovery failed: the kernel's mount: %s "
@@ -233,8 +235,8 @@ ck_w_state (void *ctx, const struct ck_state *st)
   err = ck_recipe_copy (&res->recipe, &st->recipe);
   if (err)
     return err;
-  if (sh->oracle->ready_seq == CK_NO_SEQ ||
-      st->recipe.end < sh->oracle->ready_seq)
+  if (!sh->oracle->fsck_only && (sh->oracle->ready_seq == CK_NO_SEQ ||
+                                 st->recipe.end < sh->oracle->ready_seq))
     res->status = CK_STATE_SKIPPED;
   else {
     err = ck_build_state (w->b, &st->recipe, &bd, w->err, sizeof w->err);
@@ -359,6 +361,16 @@ ck_prepare (const struct ck_check_opts *o, struct ck_shared *sh,
     return err;
   res->hdr = *fplog_reader_header (rd);
   err = ck_oracle_load (rd, &res->oracle, errbuf, errlen);
+  if (err == -ENOMSG)          /* no oracle marks: fsck only */
+    err = ck_oracle_fsck_only (o->fsck_fs ? o->fsck_fs : "engine",
+                               o->fsck_mount ? o->fsck_mount : "",
+                               &res->oracle);
+  else if (!err && (o->fsck_fs || o->fsck_mount)) {
+    snprintf (errbuf, errlen, "%s: the log carries oracle marks, which name "
+              "its file system and mount options: --fs and --mount are for "
+              "logs without them", o->log_path);
+    err = -EINVAL;
+  }
   if (!err)
     err = ck_model_build (res->oracle, res->hdr.sector_size, model, errbuf,
                           errlen);
@@ -404,10 +416,29 @@ ck_check_failed (const struct ck_check_result *res)
   return res->violated || res->faults_disagree;
 }
 
+/* Fsck only: states before the first one that recovered, which did not
+ * recover, are before mkfs (ck_check.h). */
+static void
+ck_skip_before_fs (struct ck_check_result *res)
+{
+  for (size_t i = 0; i < res->nstates; i++) {
+    struct ck_state_result *s = &res->states[i];
+    if (s->status == CK_STATE_CHECKED && !s->no_fs)
+      return;
+    if (s->no_fs) {
+      ck_result_forget (s);
+      s->status = CK_STATE_SKIPPED;
+    }
+  }
+}
+
 static void
 ck_summarise (struct ck_check_result *res)
 {
   const struct ck_oracle *o = res->oracle;
+
+  if (o && o->fsck_only)
+    ck_skip_before_fs (res);
 
   res->faults_disagree = o && o->end_has_faults
                          && o->end_faults_fired != o->faults_at_end;
@@ -508,6 +539,16 @@ ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
   }
   res->fsck_ran = atomic_load (&sh.fsck_ran);
   ck_summarise (res);
+  if (res->oracle->fsck_only && !res->checked && res->nstates) {
+    snprintf (errbuf, errlen, "%s: no oracle marks, so fsck only; but none "
+              "of the %zu crash states holds a file system that %s%s can "
+              "recover (is the log from another file system? see --fs; or is the "
+              "device smaller than the file system? `log import --size`)",
+              o->log_path, res->nstates,
+              strcmp (res->oracle->backend, "engine") ? "the kernel's " : "the ",
+              res->oracle->backend);
+    err = -ENOMEDIUM;
+  }
  out:
   clock_gettime (CLOCK_MONOTONIC, &t1);
   res->seconds = (double) (t1.tv_sec - t0.tv_sec) +

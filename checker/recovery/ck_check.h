@@ -21,6 +21,16 @@
  * States that end before the runner's "ready" mark (mkfs not done) are
  * skipped: no file system exists yet to recover.
  *
+ * A log without oracle marks (a disk recording: an imported dm-log-writes
+ * log, a hand-made one) is checked fsck-only, the job replay-log users
+ * script by hand: each state is recovered with the file system named by
+ * fsck_fs (the engine by default) and fsck'd; no promise is checked.  It
+ * has no "ready" mark, so the file system's birth is found instead: states
+ * before the first one that recovers, which do not recover either, are
+ * skipped as "before mkfs"; after it, a state that does not recover is a
+ * violation like any other.  When no state recovers at all, the check
+ * fails with -ENOMEDIUM (the log is not of that file system).
+ *
  * No global state: two checks may run in one process (the matrix does).
  */
 #ifndef CK_CHECK_H
@@ -45,6 +55,12 @@ struct ck_check_opts {
   unsigned jobs;               /* >= 1 */
   bool engine_only;            /* a log recorded on a kernel file system is
                                   -ENOTSUP instead of mounted (fuzzing) */
+  /* A log without oracle marks only: the file system that recovers its
+   * states ("engine", "ext4", "xfs", "btrfs"; NULL: engine) and its mount
+   * options (NULL: the defaults).  Given for a log with oracle marks,
+   * they are -EINVAL: the run's own say what it ran. */
+  const char *fsck_fs;
+  const char *fsck_mount;
   /* false: the fast paths that provably keep every verdict (the journal
    * scan cache, ...) are off and every state is checked in full.  Set by
    * ck_check_opts_init from the environment: FP_NO_FASTPATH=1 clears it
@@ -85,8 +101,8 @@ struct ck_check_result {
 bool ck_check_failed (const struct ck_check_result *res);
 
 /* 0 (whatever the verdicts), or -errno for input that cannot be checked:
- * -EBADMSG a corrupt log or oracle, -ENOMSG a log without oracle marks,
- * -EINVAL bad options; errbuf says what. */
+ * -EBADMSG a corrupt log or oracle, -EINVAL bad options; errbuf says
+ * what.  A log without oracle marks is checked fsck-only (above). */
 int ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
                   char *errbuf, size_t errlen);
 void ck_check_result_free (struct ck_check_result *res);

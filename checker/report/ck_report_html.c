@@ -232,6 +232,11 @@ ck_report_html (FILE *out, const struct ck_check_result *r,
            r->walk.states[CK_KIND_FLUSH], r->walk.states[CK_KIND_WRITE],
            r->walk.states[CK_KIND_EPOCH], r->walk.states[CK_KIND_TORN],
            r->checked, r->violated);
+  if (r->oracle->fsck_only)
+    fputs ("<p><b>fsck only</b>: the log carries no oracle marks (a disk "
+           "recording), so each crash state was recovered and fsck'd and no "
+           "promise was checked; states before the first that holds a file "
+           "system were skipped as before mkfs.</p>\n", out);
   fputs ("<table><tr><th style='text-align:left'>property</th><th>held</th>"
          "<th>lost</th><th>violated</th></tr>\n", out);
   for (int p = 0; p < CK_P__COUNT; p++)

@@ -82,6 +82,8 @@ ck_report_json (const struct ck_check_result *r, const struct ck_report_opts *o)
                             r->oracle->persist ? r->oracle->persist : ""));
   json_object_object_add (j, "mount", json_object_new_string (r->mount));
   json_object_object_add (j, "fs", json_object_new_string (r->oracle->backend));
+  json_object_object_add (j, "fsck_only",
+                          json_object_new_boolean (r->oracle->fsck_only));
   json_object_object_add (j, "deterministic", json_object_new_boolean (
                             strcmp (r->oracle->backend, "engine") == 0));
   if (r->oracle->kernel_facts)

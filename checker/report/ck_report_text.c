@@ -103,14 +103,22 @@ rt_header (FILE *out, const struct ck_check_result *r,
   fprintf (out, "entries:   %" PRIu64 " (%" PRIu64 " writes, %" PRIu64
            " FLUSH, %" PRIu64 " marks)%s\n", w->entries, w->writes, w->flushes,
            w->marks, w->truncated ? "; truncated tail ignored" : "");
-  fprintf (out, "workload:  %s, persist %s, %zu ops%s%s\n",
-           r->oracle->workload ? r->oracle->workload : "?",
-           r->oracle->persist ? r->oracle->persist : "?", r->oracle->nops,
-           r->oracle->end_status && strcmp (r->oracle->end_status, "ok")
-           ? "; the run ended " : "",
-           r->oracle->end_status && strcmp (r->oracle->end_status, "ok")
-           ? r->oracle->end_status : "");
-  if (strcmp (r->oracle->backend, "engine") != 0) {
+  if (r->oracle->fsck_only)
+    fprintf (out, "oracle:    none (no oracle marks: a disk recording); fsck "
+             "only: each state is recovered with %s%s and fsck'd, no promise "
+             "is checked; states before the first that holds a file system "
+             "are skipped as before mkfs\n",
+             strcmp (r->oracle->backend, "engine") ? "the kernel's " : "the ",
+             r->oracle->backend);
+  else
+    fprintf (out, "workload:  %s, persist %s, %zu ops%s%s\n",
+             r->oracle->workload ? r->oracle->workload : "?",
+             r->oracle->persist ? r->oracle->persist : "?", r->oracle->nops,
+             r->oracle->end_status && strcmp (r->oracle->end_status, "ok")
+             ? "; the run ended " : "",
+             r->oracle->end_status && strcmp (r->oracle->end_status, "ok")
+             ? r->oracle->end_status : "");
+  if (strcmp (r->oracle->backend, "engine") != 0 && !r->oracle->fsck_only) {
     json_object *f = r->oracle->kernel_facts
                      ? json_tokener_parse (r->oracle->kernel_facts) : NULL, *x;
 #define RT_FACT(k) (f && json_object_object_get_ex (f, k, &x) \

@@ -145,8 +145,10 @@ def test_html_report_has_a_timeline(tmp_path):
     assert "<svg" in text and "Timeline" in text and "VIOLATION" in text
 
 
-def test_log_without_oracle_marks_is_a_clear_input_error(tmp_path):
-    # A disk recording with a hand-written mark, but no runner.
+def test_log_without_oracle_marks_and_no_file_system_is_an_input_error(
+        tmp_path):
+    # A disk recording with a hand-written mark, but no runner: checked
+    # fsck-only (issue 16), and no state holds a file system.
     log = tmp_path / "plain.fpl"
     b = LogBuilder(device_size=1 << 20)
     b.write(0, b"\1" * 512)
@@ -155,7 +157,7 @@ def test_log_without_oracle_marks_is_a_clear_input_error(tmp_path):
     b.save(log)
     r = check(log)
     assert r.returncode == 2
-    assert "no oracle marks" in r.stderr
+    assert "no oracle marks, so fsck only" in r.stderr
 
 
 def test_corrupt_log_is_an_input_error(tmp_path):
