@@ -214,6 +214,29 @@ dmlw_finish (struct dmlw_cli *c, bool ok)
   return CLI_EXIT_USAGE;
 }
 
+/* Options, then the temporary output file: >= 0 is the exit status. */
+static int
+dmlw_begin (struct dmlw_cli *c, int argc, char **argv, const char *usage,
+            bool import, int *fdp)
+{
+  int ret = dmlw_parse (c, argc, argv, usage, import);
+
+  return ret >= 0 ? ret : dmlw_output (c, fdp);
+}
+
+/* The end of both commands: report err (msg) or rename the output into
+ * place.  Returns the exit status; 0 means print the summary. */
+static int
+dmlw_end (struct dmlw_cli *c, int err, const char *msg)
+{
+  if (err) {
+    cli_error (c->cmd, "%s", msg);
+    dmlw_finish (c, false);
+    return err == -EBADMSG ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
+  }
+  return dmlw_finish (c, true);
+}
+
 int
 cmd_log_export (int argc, char **argv)
 {
@@ -223,9 +246,7 @@ cmd_log_export (int argc, char **argv)
   char msg[1024];
   int fd, ret, err;
 
-  if ((ret = dmlw_parse (&c, argc, argv, export_usage, false)) >= 0)
-    return ret;
-  if ((ret = dmlw_output (&c, &fd)) >= 0)
+  if ((ret = dmlw_begin (&c, argc, argv, export_usage, false, &fd)) >= 0)
     return ret;
   o = (struct dmlw_export_opts) {
     .log_path = c.in, .out_fd = fd, .out_path = c.out,
@@ -240,12 +261,7 @@ cmd_log_export (int argc, char **argv)
     err = -errno;
     snprintf (msg, sizeof msg, "close %.900s: %s", c.tmp, strerror (errno));
   }
-  if (err) {
-    cli_error (c.cmd, "%s", msg);
-    dmlw_finish (&c, false);
-    return err == -EBADMSG ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
-  }
-  if ((ret = dmlw_finish (&c, true)) != CLI_EXIT_OK)
+  if ((ret = dmlw_end (&c, err, msg)) != CLI_EXIT_OK)
     return ret;
   printf ("wrote %s: dm-log-writes, %" PRIu32 "-byte sectors, %" PRIu64
           " entries (flushpoint seq N = entry N; replay-log --limit N+1)%s\n",
@@ -263,9 +279,7 @@ cmd_log_import (int argc, char **argv)
   char msg[1024];
   int fd, ret, err;
 
-  if ((ret = dmlw_parse (&c, argc, argv, import_usage, true)) >= 0)
-    return ret;
-  if ((ret = dmlw_output (&c, &fd)) >= 0)
+  if ((ret = dmlw_begin (&c, argc, argv, import_usage, true, &fd)) >= 0)
     return ret;
   close (fd);                  /* the log writer opens (and locks) it */
   o = (struct dmlw_import_opts) {
@@ -273,12 +287,7 @@ cmd_log_import (int argc, char **argv)
     .warn = dmlw_cli_warn, .warn_ctx = (void *) c.cmd,
   };
   err = dmlw_import (&o, &res, msg, sizeof msg);
-  if (err) {
-    cli_error (c.cmd, "%s", msg);
-    dmlw_finish (&c, false);
-    return err == -EBADMSG ? CLI_EXIT_FAILED : CLI_EXIT_USAGE;
-  }
-  if ((ret = dmlw_finish (&c, true)) != CLI_EXIT_OK)
+  if ((ret = dmlw_end (&c, err, msg)) != CLI_EXIT_OK)
     return ret;
   printf ("wrote %s: %" PRIu64 " entries from %" PRIu64 " dm-log-writes "
           "entries (%" PRIu64 " marks); device %" PRIu64 " bytes (%s), %"
