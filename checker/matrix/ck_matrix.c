@@ -6,7 +6,16 @@
  * nbdkit (started by wl_run_nbd, exit-with-parent) and is checked on the
  * worker's thread with one job; its HTML report is written at once, so
  * the per-state results need not be kept.
+ *
+ * Shards and size: the cells are numbered over the whole matrix, and only
+ * the shard's are allocated (shard I of N: numbers I, I+N, I+2N, ...).
+ * No workload is held in memory: the run reads and parses those its
+ * shard uses once up front (a bad one stops the run, as before), hashes
+ * their text, and each cell's child process parses its own again.  A
+ * finished cell is appended to OUT/cells.jsonl (ck_matrix_partial.h) by
+ * one write(2) under sh->lock, which is what --resume and merge read.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,15 +26,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <xxhash.h>
 
 #include "ck_check.h"
 #include "ck_matrix.h"
+#include "ck_matrix_partial.h"
 #include "ck_report.h"
 #include "kfs.h"
 #include "wl_run.h"
@@ -153,9 +165,13 @@ ck_matrix_add_fs (struct ck_matrix_opts *o, const char *fs, const char *cols,
 struct mx_shared {
   const struct ck_matrix_opts *o;
   struct ck_matrix_result *r;
-  struct wl_workload **w;
+  size_t *todo;                  /* slots of r->cells still to run */
+  size_t ntodo;
   _Atomic size_t next, done;
   _Atomic unsigned running;
+  pthread_mutex_t lock;          /* the record and cell_done */
+  int fd;                        /* OUT/cells.jsonl, O_APPEND */
+  int record_err;                /* the first failed append, sticky */
 };
 
 /* Random faults for a cell.  Rates are high enough that a workload of a
@@ -207,7 +223,7 @@ static void
 mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
 {
   const struct ck_matrix_opts *o = sh->o;
-  const struct wl_workload *w = sh->w[c->wl];
+  struct wl_workload *w = NULL;
   char mount[256], html[4400], err[1024] = "";
   struct wl_run_opts ro;
   struct wl_run_result rr;
@@ -219,6 +235,14 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
   int rc;
 
   clock_gettime (CLOCK_MONOTONIC, &t0);
+  /* The run checked that it parses; it may have changed since. */
+  rc = wl_parse_file (o->workloads[c->wl], &w, err, sizeof err);
+  if (rc < 0) {
+    c->err = rc;
+    snprintf (c->msg, sizeof c->msg, "workload: %s", err);
+    goto out;
+  }
+  unlink (c->log);              /* a killed run's, resumed */
   snprintf (mount, sizeof mount, "%s%s%s", o->cols[c->col].opts,
             c->bug >= 0 ? ",bug=" : "", c->bug >= 0 ? o->bugs[c->bug] : "");
   wl_run_opts_init (&ro);
@@ -286,6 +310,7 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
   }
   ck_check_result_free (&cr);
  out:
+  wl_free (w);
   clock_gettime (CLOCK_MONOTONIC, &t1);
   c->seconds = (double) (t1.tv_sec - t0.tv_sec) +
                (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -326,9 +351,14 @@ mx_run_cell_isolated (struct mx_shared *sh, struct ck_cell *c)
     return;
   }
   fflush (NULL);
+  pid_t parent = getpid ();
   pid = fork ();
   if (pid == 0) {
     close (fds[0]);
+    /* A killed matrix takes its cells with it: an orphan would go on
+     * writing the log a --resume is about to record again. */
+    if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != parent)
+      _exit (4);
     mx_test_abort (c);
     mx_run_cell (sh, c);
     const char *p = (const char *) c;
@@ -406,14 +436,59 @@ mx_run_cell_isolated (struct mx_shared *sh, struct ck_cell *c)
   snprintf (c->msg, sizeof c->msg, "%.*s", (int) sizeof c->msg - 1, big);
 }
 
+/* Append one line to the record with a single write(2): a killed run
+ * leaves whole lines, or a torn last one that readers skip. */
+static int
+mx_record_line (struct mx_shared *sh, struct json_object *j)
+{
+  const char *text = json_object_to_json_string_ext (j, JSON_C_TO_STRING_PLAIN);
+  size_t len = strlen (text);
+  char *line = malloc (len + 2);
+  int err = 0;
+
+  if (!line)
+    return -ENOMEM;
+  memcpy (line, text, len);
+  line[len++] = '\n';
+  for (size_t n = 0; n < len && !err;) {
+    ssize_t k = write (sh->fd, line + n, len - n);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      err = k < 0 ? -errno : -EIO;
+    else
+      n += (size_t) k;
+  }
+  free (line);
+  return err;
+}
+
+static void
+mx_cell_finished (struct mx_shared *sh, struct ck_cell *c)
+{
+  struct json_object *j = ck_matrix_partial_cell (sh->r, c);
+  int err;
+
+  pthread_mutex_lock (&sh->lock);
+  err = j ? mx_record_line (sh, j) : -ENOMEM;
+  json_object_put (j);
+  if (err && !sh->record_err)
+    sh->record_err = err;
+  if (sh->o->cell_done)
+    sh->o->cell_done (sh->o->cell_done_ctx, sh->r, c, false);
+  pthread_mutex_unlock (&sh->lock);
+}
+
 static void *
 mx_worker (void *arg)
 {
   struct mx_shared *sh = arg;
   size_t i;
 
-  while ((i = atomic_fetch_add (&sh->next, 1)) < sh->r->ncells) {
-    mx_run_cell_isolated (sh, &sh->r->cells[i]);
+  while ((i = atomic_fetch_add (&sh->next, 1)) < sh->ntodo) {
+    struct ck_cell *c = &sh->r->cells[sh->todo[i]];
+    mx_run_cell_isolated (sh, c);
+    mx_cell_finished (sh, c);
     atomic_fetch_add (&sh->done, 1);
   }
   atomic_fetch_sub (&sh->running, 1);
@@ -458,54 +533,291 @@ mx_cell_init (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
             cell->name);
 }
 
-/* Without bugs: workload x persist x column.  With bugs: each switch's
- * cells, then the baseline -- the same cells without any switch -- for
- * every column a switch used, so that a switch counts as caught only
- * where the correct engine passes. */
-static int
-mx_cells (const struct ck_matrix_opts *o, struct ck_matrix_result *r)
+/* The columns that get cells: all of them, or with bugs those a switch
+ * runs in (ascending).  Returns how many. */
+static size_t
+mx_used_cols (const struct ck_matrix_opts *o, size_t ucol[CK_MATRIX_MAX_COLS])
 {
   bool used[CK_MATRIX_MAX_COLS] = { false };
-  size_t wp = o->nworkloads * o->npersist, n = 0, ncol = 0;
+  size_t n = 0;
 
   for (size_t b = 0; b < o->nbugs; b++)
     used[mx_bug_col (o, b)] = true;
   for (size_t c = 0; c < o->ncols; c++)
-    ncol += used[c];
-  r->ncells = o->nbugs ? (o->nbugs + ncol) * wp : wp * o->ncols;
+    if (!o->nbugs || used[c])
+      ucol[n++] = c;
+  return n;
+}
+
+/* Without bugs: workload x persist x column.  With bugs: each switch's
+ * cells, then the baseline -- the same cells without any switch -- for
+ * every column a switch used, so that a switch counts as caught only
+ * where the correct engine passes. */
+size_t
+ck_matrix_cell_count (const struct ck_matrix_opts *o)
+{
+  size_t ucol[CK_MATRIX_MAX_COLS];
+  size_t wp = o->nworkloads * o->npersist;
+
+  return (o->nbugs + mx_used_cols (o, ucol)) * wp;
+}
+
+void
+ck_matrix_cell_decode (const struct ck_matrix_opts *o, size_t i, size_t *wl,
+                       size_t *persist, size_t *col, int *bug)
+{
+  size_t ucol[CK_MATRIX_MAX_COLS];
+  size_t nu = mx_used_cols (o, ucol), np = o->npersist;
+  size_t wp = o->nworkloads * np;
+
+  assert (i < ck_matrix_cell_count (o));
+  if (i < o->nbugs * wp) {
+    *bug = (int) (i / wp);
+    *wl = i % wp / np;
+    *persist = i % np;
+    *col = mx_bug_col (o, (size_t) *bug);
+    return;
+  }
+  i -= o->nbugs * wp;
+  *bug = -1;
+  *wl = i / (np * nu);
+  *persist = i / nu % np;
+  *col = ucol[i % nu];
+}
+
+char *
+ck_matrix_wl_name (const char *path)
+{
+  const char *base = strrchr (path, '/');
+  size_t n;
+
+  base = base ? base + 1 : path;
+  n = strlen (base);
+  if (n > 3 && strcmp (base + n - 3, ".wl") == 0)
+    n -= 3;
+  return strndup (base, n);
+}
+
+/* The shard's cells: numbers I, I+N, ... of the whole matrix. */
+static int
+mx_cells (const struct ck_matrix_opts *o, struct ck_matrix_result *r)
+{
+  uint64_t n = o->shard_count ? o->shard_count : 1, first = o->shard_index;
+
+  r->ncells_total = ck_matrix_cell_count (o);
+  r->ncells = r->ncells_total > first
+              ? (size_t) ((r->ncells_total - first - 1) / n + 1) : 0;
   r->cells = calloc (r->ncells ? r->ncells : 1, sizeof *r->cells);
   if (!r->cells)
     return -ENOMEM;
-  for (size_t b = 0; b < o->nbugs; b++)
-    for (size_t w = 0; w < o->nworkloads; w++)
-      for (size_t p = 0; p < o->npersist; p++)
-        mx_cell_init (o, r, &r->cells[n++], w, p, mx_bug_col (o, b), (int) b);
-  for (size_t w = 0; w < o->nworkloads; w++)
-    for (size_t p = 0; p < o->npersist; p++)
-      for (size_t c = 0; c < o->ncols; c++)
-        if (!o->nbugs || used[c])
-          mx_cell_init (o, r, &r->cells[n++], w, p, c, -1);
+  for (size_t k = 0; k < r->ncells; k++) {
+    struct ck_cell *c = &r->cells[k];
+    size_t w, p, col;
+    int bug;
+    c->index = (size_t) (first + k * n);
+    ck_matrix_cell_decode (o, c->index, &w, &p, &col, &bug);
+    mx_cell_init (o, r, c, w, p, col, bug);
+  }
   return 0;
+}
+
+/* XXH3-64 of a file's bytes. */
+static int
+mx_file_hash (const char *path, uint64_t *h, char *errbuf, size_t errlen)
+{
+  XXH3_state_t *st = XXH3_createState ();
+  char buf[65536];
+  FILE *f = fopen (path, "rb");
+  size_t n;
+  int err = 0;
+
+  if (!f || !st) {
+    err = f ? -ENOMEM : -errno;
+    snprintf (errbuf, errlen, "%s: %s", path, strerror (-err));
+    goto out;
+  }
+  XXH3_64bits_reset (st);
+  while ((n = fread (buf, 1, sizeof buf, f)) > 0)
+    XXH3_64bits_update (st, buf, n);
+  if (ferror (f)) {
+    err = -EIO;
+    snprintf (errbuf, errlen, "%s: read error", path);
+  }
+  *h = XXH3_64bits_digest (st);
+ out:
+  if (f)
+    fclose (f);
+  XXH3_freeState (st);
+  return err;
+}
+
+/* Names of every workload (from the paths alone); parse and hash those
+ * the shard's cells use, one at a time. */
+static int
+mx_workloads (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
+              bool names_only, char *errbuf, size_t errlen)
+{
+  bool *need;
+  int err = 0;
+
+  if (names_only) {
+    r->wl_names = calloc (o->nworkloads, sizeof *r->wl_names);
+    r->wl_hash = calloc (o->nworkloads, sizeof *r->wl_hash);
+    if (!r->wl_names || !r->wl_hash)
+      return -ENOMEM;
+    r->nwl = o->nworkloads;
+    for (size_t i = 0; i < o->nworkloads; i++)
+      if (!(r->wl_names[i] = ck_matrix_wl_name (o->workloads[i])))
+        return -ENOMEM;
+    return 0;
+  }
+  if (!(need = calloc (o->nworkloads, sizeof *need)))
+    return -ENOMEM;
+  for (size_t k = 0; k < r->ncells; k++)
+    need[r->cells[k].wl] = true;
+  for (size_t i = 0; i < o->nworkloads && !err; i++) {
+    struct wl_workload *w;
+    if (!need[i])
+      continue;
+    err = wl_parse_file (o->workloads[i], &w, errbuf, errlen);
+    wl_free (w);
+    if (!err)
+      err = mx_file_hash (o->workloads[i], &r->wl_hash[i], errbuf, errlen);
+  }
+  free (need);
+  return err;
+}
+
+/* ---- the record: OUT/cells.jsonl ---- */
+
+struct mx_resume {
+  const struct ck_matrix_opts *o;
+  struct ck_matrix_result *r;
+  bool *done;
+};
+
+static int
+mx_resume_cell (void *ctx, struct json_object *j, size_t line, char *errbuf,
+                size_t errlen)
+{
+  struct mx_resume *x = ctx;
+  uint64_t n = x->o->shard_count ? x->o->shard_count : 1, h;
+  struct ck_cell c;
+  size_t slot;
+  int err = ck_matrix_partial_cell_parse (j, &c, &h, errbuf, errlen);
+
+  (void) line;
+  if (err)
+    return err;
+  slot = (size_t) ((c.index - x->o->shard_index) / n);
+  if (c.index % n != x->o->shard_index || slot >= x->r->ncells
+      || strcmp (x->r->cells[slot].name, c.name) != 0) {
+    snprintf (errbuf, errlen, "cell %zu (%s) is not a cell of this shard",
+              c.index, c.name);
+    return -EINVAL;
+  }
+  if (x->done[slot]) {
+    snprintf (errbuf, errlen, "cell %zu (%s) is recorded twice", c.index,
+              c.name);
+    return -EINVAL;
+  }
+  if (h != x->r->wl_hash[c.wl]) {
+    snprintf (errbuf, errlen, "cannot resume: workload %s changed since "
+              "cell %s ran (run again without --resume)",
+              x->r->wl_names[c.wl], c.name);
+    return -EINVAL;
+  }
+  /* The log path as this run names it (the same unless OUT moved). */
+  memcpy (c.log, x->r->cells[slot].log, sizeof c.log);
+  x->r->cells[slot] = c;
+  x->done[slot] = true;
+  x->r->resumed++;
+  return 0;
+}
+
+/* Open the record: a fresh one with its header, or (resume) the old one,
+ * its header compared with this run's, its cells taken, a torn last line
+ * cut off. */
+static int
+mx_record_open (struct mx_shared *sh, bool *done, char *errbuf, size_t errlen)
+{
+  const struct ck_matrix_opts *o = sh->o;
+  char path[4200], why[1024];
+  struct json_object *mine = ck_matrix_partial_header (o, sh->r), *old;
+  struct mx_resume x = { o, sh->r, done };
+  double secs;
+  bool complete;
+  off_t end = 0;
+  int err = 0;
+
+  snprintf (path, sizeof path, "%s/%s", o->out_dir, CK_PARTIAL_FILE);
+  if (o->resume && access (path, F_OK) == 0) {
+    err = ck_matrix_partial_read (path, &old, mx_resume_cell, &x, &secs,
+                                  &complete, &end, errbuf, errlen);
+    if (!err && ck_matrix_partial_differ (old, mine, why, sizeof why)) {
+      snprintf (errbuf, errlen, "%s: cannot resume: this run is another "
+                "matrix: %s", path, why);
+      err = -EINVAL;
+    }
+    if (!err) {
+      struct json_object *s;
+      uint64_t oi = 0, on = 0;
+      if (json_object_object_get_ex (old, "shard", &s)) {
+        struct json_object *v;
+        if (json_object_object_get_ex (s, "index", &v))
+          oi = json_object_get_uint64 (v);
+        if (json_object_object_get_ex (s, "count", &v))
+          on = json_object_get_uint64 (v);
+      }
+      if (oi != o->shard_index || on != (o->shard_count ? o->shard_count : 1)) {
+        snprintf (errbuf, errlen, "%s: cannot resume: it holds shard %"
+                  PRIu64 "/%" PRIu64 ", this run is %" PRIu64 "/%" PRIu64,
+                  path, oi, on, o->shard_index,
+                  o->shard_count ? o->shard_count : 1);
+        err = -EINVAL;
+      }
+    }
+    json_object_put (old);
+    if (!err && (sh->fd = open (path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+      err = -errno;
+    if (!err && ftruncate (sh->fd, end) < 0)
+      err = -errno;
+  }
+  else {
+    if ((sh->fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND
+                        | O_CLOEXEC, 0666)) < 0)
+      err = -errno;
+    if (!err)
+      err = mx_record_line (sh, mine);
+  }
+  if (err && !errbuf[0])
+    snprintf (errbuf, errlen, "%s: %s", path, strerror (-err));
+  json_object_put (mine);
+  return err;
 }
 
 int
 ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
                char *errbuf, size_t errlen)
 {
-  struct mx_shared sh = { .o = o, .r = r };
+  struct mx_shared sh = { .o = o, .r = r, .fd = -1 };
   char dir[4200];
   pthread_t *th = NULL;
   unsigned jobs = o->jobs ? o->jobs : 1, started = 0;
   struct timespec t0, t1;
+  bool *done = NULL;
   int err = 0;
 
   memset (r, 0, sizeof *r);
+  errbuf[0] = '\0';
   clock_gettime (CLOCK_MONOTONIC, &t0);
+  pthread_mutex_init (&sh.lock, NULL);
   if (!o->nworkloads || !o->npersist || !o->ncols) {
     snprintf (errbuf, errlen, "the matrix is empty (no workloads, persist "
               "choices or mount columns)");
     return -EINVAL;
   }
+  assert (o->shard_index < (o->shard_count ? o->shard_count : 1));
   err = mx_mkdir (o->out_dir, errbuf, errlen);
   snprintf (dir, sizeof dir, "%s/logs", o->out_dir);
   if (!err)
@@ -513,22 +825,27 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
   snprintf (dir, sizeof dir, "%s/cells", o->out_dir);
   if (!err)
     err = mx_mkdir (dir, errbuf, errlen);
-  sh.w = calloc (o->nworkloads, sizeof *sh.w);
-  r->wl_names = calloc (o->nworkloads, sizeof *r->wl_names);
-  r->nwl = r->wl_names ? o->nworkloads : 0;
-  if (!err && (!sh.w || !r->wl_names))
-    err = -ENOMEM;
-  for (size_t i = 0; i < o->nworkloads && !err; i++) {
-    err = wl_parse_file (o->workloads[i], &sh.w[i], errbuf, errlen);
-    if (!err && !(r->wl_names[i] = strdup (sh.w[i]->name)))
-      err = -ENOMEM;
-  }
+  if (!err)
+    err = mx_workloads (o, r, true, errbuf, errlen);
   if (!err)
     err = mx_cells (o, r);
-  if (!err && !(th = calloc (jobs, sizeof *th)))
+  if (!err)
+    err = mx_workloads (o, r, false, errbuf, errlen);
+  if (!err && (!(th = calloc (jobs, sizeof *th))
+               || !(done = calloc (r->ncells + 1, sizeof *done))
+               || !(sh.todo = calloc (r->ncells + 1, sizeof *sh.todo))))
     err = -ENOMEM;
+  if (!err)
+    err = mx_record_open (&sh, done, errbuf, errlen);
   if (err)
     goto out;
+  for (size_t k = 0; k < r->ncells; k++) {
+    if (!done[k])
+      sh.todo[sh.ntodo++] = k;
+    else if (o->cell_done)
+      o->cell_done (o->cell_done_ctx, r, &r->cells[k], true);
+  }
+  atomic_store (&sh.done, r->ncells - sh.ntodo);
   atomic_store (&sh.running, jobs);
   for (started = 0; started < jobs; started++)
     if (pthread_create (&th[started], NULL, mx_worker, &sh) != 0) {
@@ -560,9 +877,26 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
   clock_gettime (CLOCK_MONOTONIC, &t1);
   r->seconds = (double) (t1.tv_sec - t0.tv_sec) +
                (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
-  for (size_t i = 0; sh.w && i < o->nworkloads; i++)
-    wl_free (sh.w[i]);
-  free (sh.w);
+  if (sh.fd >= 0) {
+    /* Every cell is in: the end line says so (merge wants it). */
+    if (!err && !sh.record_err) {
+      struct json_object *e = json_object_new_object ();
+      json_object_object_add (e, "kind", json_object_new_string ("end"));
+      json_object_object_add (e, "seconds", json_object_new_double (r->seconds));
+      sh.record_err = mx_record_line (&sh, e);
+      json_object_put (e);
+    }
+    if (close (sh.fd) < 0 && !sh.record_err)
+      sh.record_err = -errno;
+  }
+  if (!err && sh.record_err) {
+    err = sh.record_err;
+    snprintf (errbuf, errlen, "%s/%s: cannot record the cells: %s",
+              o->out_dir, CK_PARTIAL_FILE, strerror (-err));
+  }
+  pthread_mutex_destroy (&sh.lock);
+  free (sh.todo);
+  free (done);
   free (th);
   return err;
 }
@@ -573,6 +907,7 @@ ck_matrix_result_free (struct ck_matrix_result *r)
   for (size_t i = 0; r->wl_names && i < r->nwl; i++)
     free (r->wl_names[i]);
   free (r->wl_names);
+  free (r->wl_hash);
   free (r->cells);
   memset (r, 0, sizeof *r);
 }
