@@ -752,9 +752,11 @@ mx_record_open (struct mx_shared *sh, bool *done, char *errbuf, size_t errlen)
 
   snprintf (path, sizeof path, "%s/%s", o->out_dir, CK_PARTIAL_FILE);
   if (o->resume && access (path, F_OK) == 0) {
-    err = ck_matrix_partial_read (path, &old, mx_resume_cell, &x, &secs,
-                                  &complete, &end, errbuf, errlen);
-    if (!err && ck_matrix_partial_differ (old, mine, why, sizeof why)) {
+    /* The header first: cells of another matrix mean nothing here. */
+    err = ck_matrix_partial_read (path, &old, NULL, NULL, &secs, &complete,
+                                  &end, errbuf, errlen);
+    if (!err && ck_matrix_partial_differ (old, mine, "the record",
+                                          "this run", why, sizeof why)) {
       snprintf (errbuf, errlen, "%s: cannot resume: this run is another "
                 "matrix: %s", path, why);
       err = -EINVAL;
@@ -777,6 +779,11 @@ mx_record_open (struct mx_shared *sh, bool *done, char *errbuf, size_t errlen)
         err = -EINVAL;
       }
     }
+    json_object_put (old);
+    old = NULL;
+    if (!err)
+      err = ck_matrix_partial_read (path, &old, mx_resume_cell, &x, &secs,
+                                    &complete, &end, errbuf, errlen);
     json_object_put (old);
     if (!err && (sh->fd = open (path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
       err = -errno;

@@ -125,9 +125,10 @@ mg_headers (struct mg_shard *sh, size_t n, char *errbuf, size_t errlen)
     }
     sh[i].index = mg_u64 (sh[i].h, "shard", "index");
     sh[i].count = mg_u64 (sh[i].h, "shard", "count");
-    if (i && ck_matrix_partial_differ (sh[0].h, sh[i].h, why, sizeof why)) {
-      snprintf (errbuf, errlen, "%s and %s are not shards of one matrix: %s "
-                "(%s), %s", sh[0].dir, sh[i].dir, why, sh[0].dir, sh[i].dir);
+    if (i && ck_matrix_partial_differ (sh[0].h, sh[i].h, sh[0].dir,
+                                       sh[i].dir, why, sizeof why)) {
+      snprintf (errbuf, errlen, "%s and %s are not shards of one matrix: %s",
+                sh[0].dir, sh[i].dir, why);
       return -EINVAL;
     }
     (void) secs;

@@ -353,9 +353,10 @@ mp_get_path (struct json_object *j, const char *a, const char *b)
   return v;
 }
 
-int
-ck_matrix_partial_differ (struct json_object *a, struct json_object *b,
-                          char *why, size_t len)
+/* The first of the fields of top[] from index from on that differs. */
+static int
+mp_differ_top (struct json_object *a, struct json_object *b, const char *na,
+               const char *nb, size_t from, size_t to, char *why, size_t len)
 {
   static const struct { const char *a, *b, *what; } top[] = {
     { "version", NULL, "flushpoint version" },
@@ -364,16 +365,31 @@ ck_matrix_partial_differ (struct json_object *a, struct json_object *b,
     { "cells_total", NULL, "number of cells" },
   };
   char x[512], y[512];
-  struct json_object *oa, *ob;
 
-  for (size_t i = 0; i < sizeof top / sizeof *top; i++) {
+  for (size_t i = from; i < to && i < sizeof top / sizeof *top; i++) {
     mp_text (mp_get_path (a, top[i].a, top[i].b), x, sizeof x);
     mp_text (mp_get_path (b, top[i].a, top[i].b), y, sizeof y);
     if (strcmp (x, y) != 0) {
-      snprintf (why, len, "%s is %s here, %s there", top[i].what, x, y);
+      snprintf (why, len, "%s is %s in %s, %s in %s", top[i].what, x, na,
+                y, nb);
       return 1;
     }
   }
+  return 0;
+}
+
+int
+ck_matrix_partial_differ (struct json_object *a, struct json_object *b,
+                          const char *na, const char *nb, char *why,
+                          size_t len)
+{
+  char x[512], y[512];
+  struct json_object *oa, *ob;
+
+  /* The version, then the options, then what follows from them (the
+   * number of cells), so that the message names the cause. */
+  if (mp_differ_top (a, b, na, nb, 0, 1, why, len))
+    return 1;
   oa = mp_get_path (a, "options", NULL);
   ob = mp_get_path (b, "options", NULL);
   if (!oa || !ob) {
@@ -387,12 +403,13 @@ ck_matrix_partial_differ (struct json_object *a, struct json_object *b,
       mp_text (mp_get_path (oa, key, NULL), x, sizeof x);
       mp_text (mp_get_path (ob, key, NULL), y, sizeof y);
       if (strcmp (x, y) != 0) {
-        snprintf (why, len, "option %s is %s here, %s there", key, x, y);
+        snprintf (why, len, "option %s is %s in %s, %s in %s", key, x, na,
+                  y, nb);
         return 1;
       }
     }
   }
-  return 0;
+  return mp_differ_top (a, b, na, nb, 1, 4, why, len);
 }
 
 int

@@ -24,6 +24,7 @@
 #ifndef CK_MATRIX_PARTIAL_H
 #define CK_MATRIX_PARTIAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -48,11 +49,12 @@ int ck_matrix_partial_cell_parse (struct json_object *j, struct ck_cell *c,
                                   uint64_t *wl_hash, char *errbuf,
                                   size_t errlen);
 
-/* Do headers a and b describe the same matrix?  0 if so; 1 with what
- * differs in why ("option persist is [...] here, [...] there").  The shard
- * is not compared. */
+/* Do headers a and b (called na and nb) describe the same matrix?  0 if
+ * so; 1 with the first difference in why ("option persist is [...] in
+ * NA, [...] in NB").  The shard is not compared. */
 int ck_matrix_partial_differ (struct json_object *a, struct json_object *b,
-                              char *why, size_t len);
+                              const char *na, const char *nb, char *why,
+                              size_t len);
 
 /* Read a record: *header gets line 1 (the caller puts it), cell is called
  * for every cell line (a non-zero return stops the read and is returned),
