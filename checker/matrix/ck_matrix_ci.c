@@ -94,7 +94,9 @@ ck_expect_load (const char *path, struct ck_expect *e, char *errbuf,
     memset (rule, 0, sizeof *rule);
     rule->line = lineno;
     snprintf (rule->text, sizeof rule->text, "%s", s);
-    rule->text[strcspn (rule->text, "\r\n")] = '\0';
+    for (size_t k = strlen (rule->text); k > 0
+         && strchr (" \t\r\n", rule->text[k - 1]); k--)
+      rule->text[k - 1] = '\0';
     if (!(err = ci_rule_parse (rule, s, path, errbuf, errlen)))
       e->n++;
   }
