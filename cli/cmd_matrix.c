@@ -450,6 +450,7 @@ cmd_matrix (int argc, char **argv)
   err = ck_matrix_run (&o, &r, msg, sizeof msg);
   if (err) {
     cli_error (cmd, "%s", msg[0] ? msg : strerror (-err));
+    ck_matrix_result_free (&r);
     status = CLI_EXIT_USAGE;
     goto out;
   }
