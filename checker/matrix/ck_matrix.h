@@ -216,7 +216,8 @@ size_t ck_matrix_uncaught (const struct ck_matrix_opts *o,
  * in dirs become one result, as if one run had made it in out_dir: the
  * cells' logs and HTML pages are copied to out_dir/logs and out_dir/cells
  * (the pages' links to the shard's logs rewritten), then the logs no
- * report links are removed there unless every shard kept its logs.
+ * report links are removed there unless every shard kept its logs;
+ * out_dir/cells.jsonl then records the whole matrix as shard 0/1.
  * -EINVAL with errbuf naming the difference when the records do not
  * belong together (version, options, workloads, shard count), a shard is
  * given twice, missing or incomplete, or two shards ran a workload of the

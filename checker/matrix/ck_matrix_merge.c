@@ -255,6 +255,56 @@ mg_files (struct ck_matrix_merged *m, struct mg_shard *sh, size_t *owner,
   return err;
 }
 
+/* OUT/cells.jsonl: the whole matrix as one shard 0/1 (the first shard's
+ * header, so the version is the shards'), so that OUT can be merged or
+ * judged again like any run's directory. */
+static int
+mg_record (struct ck_matrix_merged *m, char *errbuf, size_t errlen)
+{
+  char path[4200];
+  struct json_object *h, *s, *e;
+  FILE *f;
+  int err = 0;
+
+  snprintf (path, sizeof path, "%s/%s", m->o.out_dir, CK_PARTIAL_FILE);
+  s = json_object_new_object ();
+  json_object_object_add (s, "index", json_object_new_uint64 (0));
+  json_object_object_add (s, "count", json_object_new_uint64 (1));
+  /* A copy: m->header holds the strings m->o points to. */
+  h = json_tokener_parse (json_object_to_json_string_ext (m->header,
+                                                          JSON_C_TO_STRING_PLAIN));
+  if (!h) {
+    json_object_put (s);
+    return -ENOMEM;
+  }
+  json_object_object_add (h, "shard", s);
+  json_object_object_add (h, "keep_logs", json_object_new_boolean (m->o.keep_logs));
+  json_object_object_add (h, "out_dir", json_object_new_string (m->o.out_dir));
+  if (!(f = fopen (path, "w"))) {
+    err = -errno;
+    snprintf (errbuf, errlen, "%s: %s", path, strerror (errno));
+    json_object_put (h);
+    return err;
+  }
+  fprintf (f, "%s\n", json_object_to_json_string_ext (h, JSON_C_TO_STRING_PLAIN));
+  json_object_put (h);
+  for (size_t i = 0; i < m->r.ncells; i++) {
+    struct json_object *c = ck_matrix_partial_cell (&m->r, &m->r.cells[i]);
+    fprintf (f, "%s\n", json_object_to_json_string_ext (c, JSON_C_TO_STRING_PLAIN));
+    json_object_put (c);
+  }
+  e = json_object_new_object ();
+  json_object_object_add (e, "kind", json_object_new_string ("end"));
+  json_object_object_add (e, "seconds", json_object_new_double (m->r.seconds));
+  fprintf (f, "%s\n", json_object_to_json_string_ext (e, JSON_C_TO_STRING_PLAIN));
+  json_object_put (e);
+  if (fclose (f) != 0) {
+    err = -errno;
+    snprintf (errbuf, errlen, "%s: %s", path, strerror (errno));
+  }
+  return err;
+}
+
 int
 ck_matrix_merge (const char *out_dir, const char *const *dirs, size_t ndirs,
                  struct ck_matrix_merged *m, char *errbuf, size_t errlen)
@@ -337,6 +387,7 @@ ck_matrix_merge (const char *out_dir, const char *const *dirs, size_t ndirs,
   m->o.keep_logs = keep;
   if (!keep)
     r->logs_pruned_bytes = ck_matrix_prune_logs (&m->o, r);
+  err = mg_record (m, errbuf, errlen);
  out:
   if (err && !errbuf[0])
     snprintf (errbuf, errlen, "%s", strerror (-err));

@@ -92,6 +92,21 @@ def test_merge_of_three_shards_equals_the_unsharded_run(runs):
     assert json.loads((runs["sh"] / "m" / "matrix.json").read_text())["cells"]
 
 
+def test_a_merged_directory_is_a_record_of_the_whole_matrix(runs):
+    sh = runs["sh"]
+    if not (sh / "m" / "cells.jsonl").exists():
+        assert fp("merge", "m", "s0", "s1", "s2", cwd=sh).returncode == 0
+    h, cells = record(sh / "m")
+    assert h["shard"] == {"index": 0, "count": 1}
+    assert sorted(c["index"] for c in cells) == list(range(NCELLS))
+    # ... so it merges (or is judged) again like any run's directory.
+    r = fp("merge", "again", "m", cwd=sh)
+    assert r.returncode == 0, r.stdout + r.stderr
+    j = untimed_json(sh / "again" / "matrix.json")
+    assert json.loads(json.dumps(j).replace("again/logs/", "m/logs/")) == \
+        untimed_json(runs["full"] / "m" / "matrix.json")
+
+
 def test_shards_split_the_cells_evenly_and_by_number(runs):
     seen = []
     for i in range(3):
