@@ -7,8 +7,9 @@
  * worker's thread with one job; its HTML report is written at once, so
  * the per-state results need not be kept.
  *
- * Shards and size: the cells are numbered over the whole matrix, and only
- * the shard's are allocated (shard I of N: numbers I, I+N, I+2N, ...).
+ * Shards and size (ck_matrix_cells.c, ck_matrix_record.c): the cells are
+ * numbered over the whole matrix, and only the shard's are allocated
+ * (shard I of N: numbers I, I+N, I+2N, ...).
  * No workload is held in memory: the run reads and parses those its
  * shard uses once up front (a bad one stops the run, as before), hashes
  * their text, and each cell's child process parses its own again.  A
@@ -37,6 +38,7 @@
 
 #include "ck_check.h"
 #include "ck_matrix.h"
+#include "ck_matrix_int.h"
 #include "ck_matrix_partial.h"
 #include "ck_report.h"
 #include "kfs.h"
@@ -161,18 +163,6 @@ ck_matrix_add_fs (struct ck_matrix_opts *o, const char *fs, const char *cols,
 }
 
 /* ---- one cell ---- */
-
-struct mx_shared {
-  const struct ck_matrix_opts *o;
-  struct ck_matrix_result *r;
-  size_t *todo;                  /* slots of r->cells still to run */
-  size_t ntodo;
-  _Atomic size_t next, done;
-  _Atomic unsigned running;
-  pthread_mutex_t lock;          /* the record and cell_done */
-  int fd;                        /* OUT/cells.jsonl, O_APPEND */
-  int record_err;                /* the first failed append, sticky */
-};
 
 /* Random faults for a cell.  Rates are high enough that a workload of a
  * few dozen requests meets some (a fault that never fires tests nothing),
@@ -436,33 +426,6 @@ mx_run_cell_isolated (struct mx_shared *sh, struct ck_cell *c)
   snprintf (c->msg, sizeof c->msg, "%.*s", (int) sizeof c->msg - 1, big);
 }
 
-/* Append one line to the record with a single write(2): a killed run
- * leaves whole lines, or a torn last one that readers skip. */
-static int
-mx_record_line (struct mx_shared *sh, struct json_object *j)
-{
-  const char *text = json_object_to_json_string_ext (j, JSON_C_TO_STRING_PLAIN);
-  size_t len = strlen (text);
-  char *line = malloc (len + 2);
-  int err = 0;
-
-  if (!line)
-    return -ENOMEM;
-  memcpy (line, text, len);
-  line[len++] = '\n';
-  for (size_t n = 0; n < len && !err;) {
-    ssize_t k = write (sh->fd, line + n, len - n);
-    if (k < 0 && errno == EINTR)
-      continue;
-    if (k <= 0)
-      err = k < 0 ? -errno : -EIO;
-    else
-      n += (size_t) k;
-  }
-  free (line);
-  return err;
-}
-
 static void
 mx_cell_finished (struct mx_shared *sh, struct ck_cell *c)
 {
@@ -470,7 +433,7 @@ mx_cell_finished (struct mx_shared *sh, struct ck_cell *c)
   int err;
 
   pthread_mutex_lock (&sh->lock);
-  err = j ? mx_record_line (sh, j) : -ENOMEM;
+  err = j ? ck_matrix_record_line (sh, j) : -ENOMEM;
   json_object_put (j);
   if (err && !sh->record_err)
     sh->record_err = err;
@@ -506,303 +469,6 @@ mx_mkdir (const char *dir, char *errbuf, size_t errlen)
   return -errno;
 }
 
-/* The column a bug switch runs in: the first, or nojournal for the
- * nojournal-* switches (a nojournal bug only shows without a journal). */
-static size_t
-mx_bug_col (const struct ck_matrix_opts *o, size_t bug)
-{
-  if (strncmp (o->bugs[bug], "nojournal-", 10) == 0)
-    for (size_t k = 0; k < o->ncols; k++)
-      if (strncmp (o->cols[k].opts, "nojournal", 9) == 0)
-        return k;
-  return 0;
-}
-
-static void
-mx_cell_init (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
-              struct ck_cell *cell, size_t w, size_t p, size_t col, int bug)
-{
-  cell->wl = w;
-  cell->persist = p;
-  cell->col = col;
-  cell->bug = bug;
-  snprintf (cell->name, sizeof cell->name, "%s--%s--%s%s%s", r->wl_names[w],
-            wl_persist_name (o->persist[p]), o->cols[col].name,
-            bug >= 0 ? "--bug-" : "", bug >= 0 ? o->bugs[bug] : "");
-  snprintf (cell->log, sizeof cell->log, "%s/logs/%s.fpl", o->out_dir,
-            cell->name);
-}
-
-/* The columns that get cells: all of them, or with bugs those a switch
- * runs in (ascending).  Returns how many. */
-static size_t
-mx_used_cols (const struct ck_matrix_opts *o, size_t ucol[CK_MATRIX_MAX_COLS])
-{
-  bool used[CK_MATRIX_MAX_COLS] = { false };
-  size_t n = 0;
-
-  for (size_t b = 0; b < o->nbugs; b++)
-    used[mx_bug_col (o, b)] = true;
-  for (size_t c = 0; c < o->ncols; c++)
-    if (!o->nbugs || used[c])
-      ucol[n++] = c;
-  return n;
-}
-
-/* Without bugs: workload x persist x column.  With bugs: each switch's
- * cells, then the baseline -- the same cells without any switch -- for
- * every column a switch used, so that a switch counts as caught only
- * where the correct engine passes. */
-size_t
-ck_matrix_cell_count (const struct ck_matrix_opts *o)
-{
-  size_t ucol[CK_MATRIX_MAX_COLS];
-  size_t wp = o->nworkloads * o->npersist;
-
-  return (o->nbugs + mx_used_cols (o, ucol)) * wp;
-}
-
-void
-ck_matrix_cell_decode (const struct ck_matrix_opts *o, size_t i, size_t *wl,
-                       size_t *persist, size_t *col, int *bug)
-{
-  size_t ucol[CK_MATRIX_MAX_COLS];
-  size_t nu = mx_used_cols (o, ucol), np = o->npersist;
-  size_t wp = o->nworkloads * np;
-
-  assert (i < ck_matrix_cell_count (o));
-  if (i < o->nbugs * wp) {
-    *bug = (int) (i / wp);
-    *wl = i % wp / np;
-    *persist = i % np;
-    *col = mx_bug_col (o, (size_t) *bug);
-    return;
-  }
-  i -= o->nbugs * wp;
-  *bug = -1;
-  *wl = i / (np * nu);
-  *persist = i / nu % np;
-  *col = ucol[i % nu];
-}
-
-char *
-ck_matrix_wl_name (const char *path)
-{
-  const char *base = strrchr (path, '/');
-  size_t n;
-
-  base = base ? base + 1 : path;
-  n = strlen (base);
-  if (n > 3 && strcmp (base + n - 3, ".wl") == 0)
-    n -= 3;
-  return strndup (base, n);
-}
-
-/* The shard's cells: numbers I, I+N, ... of the whole matrix. */
-static int
-mx_cells (const struct ck_matrix_opts *o, struct ck_matrix_result *r)
-{
-  uint64_t n = o->shard_count ? o->shard_count : 1, first = o->shard_index;
-
-  r->ncells_total = ck_matrix_cell_count (o);
-  r->ncells = r->ncells_total > first
-              ? (size_t) ((r->ncells_total - first - 1) / n + 1) : 0;
-  r->cells = calloc (r->ncells ? r->ncells : 1, sizeof *r->cells);
-  if (!r->cells)
-    return -ENOMEM;
-  for (size_t k = 0; k < r->ncells; k++) {
-    struct ck_cell *c = &r->cells[k];
-    size_t w, p, col;
-    int bug;
-    c->index = (size_t) (first + k * n);
-    ck_matrix_cell_decode (o, c->index, &w, &p, &col, &bug);
-    mx_cell_init (o, r, c, w, p, col, bug);
-  }
-  return 0;
-}
-
-/* XXH3-64 of a file's bytes. */
-static int
-mx_file_hash (const char *path, uint64_t *h, char *errbuf, size_t errlen)
-{
-  XXH3_state_t *st = XXH3_createState ();
-  char buf[65536];
-  FILE *f = fopen (path, "rb");
-  size_t n;
-  int err = 0;
-
-  if (!f || !st) {
-    err = f ? -ENOMEM : -errno;
-    snprintf (errbuf, errlen, "%s: %s", path, strerror (-err));
-    goto out;
-  }
-  XXH3_64bits_reset (st);
-  while ((n = fread (buf, 1, sizeof buf, f)) > 0)
-    XXH3_64bits_update (st, buf, n);
-  if (ferror (f)) {
-    err = -EIO;
-    snprintf (errbuf, errlen, "%s: read error", path);
-  }
-  *h = XXH3_64bits_digest (st);
- out:
-  if (f)
-    fclose (f);
-  XXH3_freeState (st);
-  return err;
-}
-
-/* Names of every workload (from the paths alone); parse and hash those
- * the shard's cells use, one at a time. */
-static int
-mx_workloads (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
-              bool names_only, char *errbuf, size_t errlen)
-{
-  bool *need;
-  int err = 0;
-
-  if (names_only) {
-    r->wl_names = calloc (o->nworkloads, sizeof *r->wl_names);
-    r->wl_hash = calloc (o->nworkloads, sizeof *r->wl_hash);
-    if (!r->wl_names || !r->wl_hash)
-      return -ENOMEM;
-    r->nwl = o->nworkloads;
-    for (size_t i = 0; i < o->nworkloads; i++)
-      if (!(r->wl_names[i] = ck_matrix_wl_name (o->workloads[i])))
-        return -ENOMEM;
-    return 0;
-  }
-  if (!(need = calloc (o->nworkloads, sizeof *need)))
-    return -ENOMEM;
-  for (size_t k = 0; k < r->ncells; k++)
-    need[r->cells[k].wl] = true;
-  for (size_t i = 0; i < o->nworkloads && !err; i++) {
-    struct wl_workload *w;
-    if (!need[i])
-      continue;
-    err = wl_parse_file (o->workloads[i], &w, errbuf, errlen);
-    wl_free (w);
-    if (!err)
-      err = mx_file_hash (o->workloads[i], &r->wl_hash[i], errbuf, errlen);
-  }
-  free (need);
-  return err;
-}
-
-/* ---- the record: OUT/cells.jsonl ---- */
-
-struct mx_resume {
-  const struct ck_matrix_opts *o;
-  struct ck_matrix_result *r;
-  bool *done;
-};
-
-static int
-mx_resume_cell (void *ctx, struct json_object *j, size_t line, char *errbuf,
-                size_t errlen)
-{
-  struct mx_resume *x = ctx;
-  uint64_t n = x->o->shard_count ? x->o->shard_count : 1, h;
-  struct ck_cell c;
-  size_t slot;
-  int err = ck_matrix_partial_cell_parse (j, &c, &h, errbuf, errlen);
-
-  (void) line;
-  if (err)
-    return err;
-  slot = (size_t) ((c.index - x->o->shard_index) / n);
-  if (c.index % n != x->o->shard_index || slot >= x->r->ncells
-      || strcmp (x->r->cells[slot].name, c.name) != 0) {
-    snprintf (errbuf, errlen, "cell %zu (%s) is not a cell of this shard",
-              c.index, c.name);
-    return -EINVAL;
-  }
-  if (x->done[slot]) {
-    snprintf (errbuf, errlen, "cell %zu (%s) is recorded twice", c.index,
-              c.name);
-    return -EINVAL;
-  }
-  if (h != x->r->wl_hash[c.wl]) {
-    snprintf (errbuf, errlen, "cannot resume: workload %s changed since "
-              "cell %s ran (run again without --resume)",
-              x->r->wl_names[c.wl], c.name);
-    return -EINVAL;
-  }
-  /* The log path as this run names it (the same unless OUT moved). */
-  memcpy (c.log, x->r->cells[slot].log, sizeof c.log);
-  x->r->cells[slot] = c;
-  x->done[slot] = true;
-  x->r->resumed++;
-  return 0;
-}
-
-/* Open the record: a fresh one with its header, or (resume) the old one,
- * its header compared with this run's, its cells taken, a torn last line
- * cut off. */
-static int
-mx_record_open (struct mx_shared *sh, bool *done, char *errbuf, size_t errlen)
-{
-  const struct ck_matrix_opts *o = sh->o;
-  char path[4200], why[1024];
-  struct json_object *mine = ck_matrix_partial_header (o, sh->r), *old;
-  struct mx_resume x = { o, sh->r, done };
-  double secs;
-  bool complete;
-  off_t end = 0;
-  int err = 0;
-
-  snprintf (path, sizeof path, "%s/%s", o->out_dir, CK_PARTIAL_FILE);
-  if (o->resume && access (path, F_OK) == 0) {
-    /* The header first: cells of another matrix mean nothing here. */
-    err = ck_matrix_partial_read (path, &old, NULL, NULL, &secs, &complete,
-                                  &end, errbuf, errlen);
-    if (!err && ck_matrix_partial_differ (old, mine, "the record",
-                                          "this run", why, sizeof why)) {
-      snprintf (errbuf, errlen, "%s: cannot resume: this run is another "
-                "matrix: %s", path, why);
-      err = -EINVAL;
-    }
-    if (!err) {
-      struct json_object *s;
-      uint64_t oi = 0, on = 0;
-      if (json_object_object_get_ex (old, "shard", &s)) {
-        struct json_object *v;
-        if (json_object_object_get_ex (s, "index", &v))
-          oi = json_object_get_uint64 (v);
-        if (json_object_object_get_ex (s, "count", &v))
-          on = json_object_get_uint64 (v);
-      }
-      if (oi != o->shard_index || on != (o->shard_count ? o->shard_count : 1)) {
-        snprintf (errbuf, errlen, "%s: cannot resume: it holds shard %"
-                  PRIu64 "/%" PRIu64 ", this run is %" PRIu64 "/%" PRIu64,
-                  path, oi, on, o->shard_index,
-                  o->shard_count ? o->shard_count : 1);
-        err = -EINVAL;
-      }
-    }
-    json_object_put (old);
-    old = NULL;
-    if (!err)
-      err = ck_matrix_partial_read (path, &old, mx_resume_cell, &x, &secs,
-                                    &complete, &end, errbuf, errlen);
-    json_object_put (old);
-    if (!err && (sh->fd = open (path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
-      err = -errno;
-    if (!err && ftruncate (sh->fd, end) < 0)
-      err = -errno;
-  }
-  else {
-    if ((sh->fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND
-                        | O_CLOEXEC, 0666)) < 0)
-      err = -errno;
-    if (!err)
-      err = mx_record_line (sh, mine);
-  }
-  if (err && !errbuf[0])
-    snprintf (errbuf, errlen, "%s: %s", path, strerror (-err));
-  json_object_put (mine);
-  return err;
-}
-
 int
 ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
                char *errbuf, size_t errlen)
@@ -833,17 +499,17 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
   if (!err)
     err = mx_mkdir (dir, errbuf, errlen);
   if (!err)
-    err = mx_workloads (o, r, true, errbuf, errlen);
+    err = ck_matrix_workloads_load (o, r, true, errbuf, errlen);
   if (!err)
-    err = mx_cells (o, r);
+    err = ck_matrix_cells_alloc (o, r);
   if (!err)
-    err = mx_workloads (o, r, false, errbuf, errlen);
+    err = ck_matrix_workloads_load (o, r, false, errbuf, errlen);
   if (!err && (!(th = calloc (jobs, sizeof *th))
                || !(done = calloc (r->ncells + 1, sizeof *done))
                || !(sh.todo = calloc (r->ncells + 1, sizeof *sh.todo))))
     err = -ENOMEM;
   if (!err)
-    err = mx_record_open (&sh, done, errbuf, errlen);
+    err = ck_matrix_record_open (&sh, done, errbuf, errlen);
   if (err)
     goto out;
   for (size_t k = 0; k < r->ncells; k++) {
@@ -890,7 +556,7 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
       struct json_object *e = json_object_new_object ();
       json_object_object_add (e, "kind", json_object_new_string ("end"));
       json_object_object_add (e, "seconds", json_object_new_double (r->seconds));
-      sh.record_err = mx_record_line (&sh, e);
+      sh.record_err = ck_matrix_record_line (&sh, e);
       json_object_put (e);
     }
     if (close (sh.fd) < 0 && !sh.record_err)
