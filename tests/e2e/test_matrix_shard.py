@@ -280,3 +280,23 @@ def test_sharded_matrix_through_gnu_parallel(runs, tmp_path):
     assert m.returncode == 0, m.stdout + m.stderr
     same_report(runs["full"] / "m", tmp_path / "m", runs["full_run"].stdout,
                 m.stdout)
+
+
+def test_bug_switch_matrix_merges_to_the_same_kill_table(tmp_path):
+    # With --bugs the numbering has the switch cells first, then the
+    # baseline; the kill table pairs cells that land in different shards.
+    args = ["--workloads", WL / "fsync-seed.wl", "--persist", "fsync,sync",
+            "--bugs", "no-commit-flush,nojournal-no-parent-sync", "-j", "2"]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    full = fp("matrix", *args, "--out", "m", cwd=tmp_path / "a")
+    assert full.returncode in (0, 1), full.stdout + full.stderr
+    assert "kill table" in full.stdout
+    for i in range(3):
+        s = fp("matrix", *args, "--shard", f"{i}/3", "--out", f"s{i}",
+               cwd=tmp_path / "b")
+        assert s.returncode == 0, s.stdout + s.stderr
+    m = fp("merge", "m", "s0", "s1", "s2", cwd=tmp_path / "b")
+    assert m.returncode == full.returncode, m.stdout + m.stderr
+    same_report(tmp_path / "a" / "m", tmp_path / "b" / "m", full.stdout,
+                m.stdout)
