@@ -1,10 +1,13 @@
 /* cmd_matrix: `flushpoint matrix`, the command-line face of ck_matrix_run()
  * and its reports (checker/matrix/ck_matrix.h).
  *
- * Exit status: 0 every cell ran and was checked (violations in a matrix
- * are results, shown in the tables: nobarrier columns are expected to
- * lose data); 1 a cell could not run or be checked, or a bug switch given
- * with --bugs was caught by no cell; 2 usage error.
+ * Exit status (cli_matrix.c): 0 every cell ran and was checked
+ * (violations in a matrix are results, shown in the tables: nobarrier
+ * columns are expected to lose data) -- unless --expect says which are
+ * expected, when any other, or an expected one gone, is 1; 1 a cell could
+ * not run or be checked, or a bug switch given with --bugs was caught by
+ * no cell; 2 usage error.  A shard (--shard I/N) judges only its cells'
+ * runs: the matrix is judged by `flushpoint merge`.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,18 +16,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ck_matrix.h"
+#include "ck_matrix_ci.h"
+#include "ck_matrix_partial.h"
 #include "commands.h"
 #include "fpfs.h"
 #include "kfs.h"
 
 static const char matrix_usage[] =
-  "Usage: flushpoint matrix [--workloads GLOB] [--persist LIST]\n"
+  "Usage: flushpoint matrix [--workloads GLOB|DIR] [--persist LIST]\n"
   "                         [--mount LIST] [--barrier on,off] [--states LIST]\n"
   "                         [--bugs all|LIST] [--faults random]\n"
   "                         [--fault-seed S] [--jobs N] [--out DIR]\n"
+  "                         [--shard I/N] [--resume] [--expect FILE]\n"
+  "                         [--junit FILE] [--quiet]\n"
   "\n"
   "Run every workload x persist choice x mount column, each cell on its own\n"
   "nbdkit with the recording plugin, and check every crash state of each\n"
@@ -34,8 +42,11 @@ static const char matrix_usage[] =
   "by property.  Writes OUT/index.html (linking one report per cell, with a\n"
   "timeline), OUT/matrix.json, and every cell's log under OUT/logs.\n"
   "\n"
-  "  --workloads GLOB    workload files (default: $FP_WORKLOADS/*.wl, else\n"
-  "                      workloads/*.wl)\n"
+  "  --workloads GLOB|DIR  workload files (default: $FP_WORKLOADS/*.wl, else\n"
+  "                      workloads/*.wl); a directory means DIR/*.wl, e.g.\n"
+  "                      `flushpoint generate` output of any size: only the\n"
+  "                      names are listed up front, each workload is read\n"
+  "                      when a cell of this run needs it\n"
   "  --persist LIST      what `persist` becomes: fsync, fdatasync, sync,\n"
   "                      osync, odsync, none (default fsync,fdatasync,sync,none)\n"
   "  --mount LIST        data modes: ordered, writeback, journal, nojournal\n"
@@ -81,13 +92,31 @@ static const char matrix_usage[] =
   "                      a fault disagreement, an engine-vs-kernel\n"
   "                      disagreement): the matrix.json \"log\" is null\n"
   "  -j, --jobs N        cells in parallel (1)\n"
-  "  --out DIR           output directory (default matrix-out)\n"
-  "  -q, --quiet         no progress bar\n"
+  "  --out DIR           output directory (default matrix-out); every run\n"
+  "                      records each cell as it finishes in DIR/cells.jsonl\n"
+  "  --shard I/N         run only cells I, I+N, I+2N, ... (0 <= I < N) of the\n"
+  "                      matrix, numbered in a fixed order, so the same\n"
+  "                      arguments cut it the same way on every machine;\n"
+  "                      DIR holds the shard's record, logs and cell pages:\n"
+  "                      `flushpoint merge OUT DIR...` makes the reports\n"
+  "  --resume            take the cells DIR/cells.jsonl already holds (a\n"
+  "                      killed run, the same arguments) and run the rest\n"
+  "  --expect FILE       violations expected in these cells or columns (one\n"
+  "                      rule a line: COLUMN, PERSIST COLUMN or WORKLOAD\n"
+  "                      PERSIST COLUMN, shell patterns; # comments): exit 1\n"
+  "                      when a violation appears elsewhere, or a rule's\n"
+  "                      cells violate nothing\n"
+  "  --junit FILE        JUnit XML: a test case per cell, a failure per\n"
+  "                      unexpected violation with its rebuild command\n"
+  "  -q, --quiet         one line per cell as it finishes and the final\n"
+  "                      counts line, no tables (reports are still written)\n"
   "  -h, --help          this text\n"
   "\n"
-  "Exit status: 0 every cell ran and was checked; 1 a cell failed, a\n"
-  "bug switch was caught by no cell, or (--faults random) a cell's runner\n"
-  "and log disagree on the faults that fired; 2 usage error.\n";
+  "Exit status: 0 every cell ran and was checked (without --expect a\n"
+  "violation is a result, not a failure: the last line says so); 1 a cell\n"
+  "failed, a bug switch was caught by no cell, (--faults random) a cell's\n"
+  "runner and log disagree on the faults that fired, or (--expect) a\n"
+  "violation no rule expects, or a rule with no violation; 2 usage error.\n";
 
 enum {
   OPT_WORKLOADS = 256, OPT_PERSIST, OPT_MOUNT, OPT_BARRIER,
@@ -95,7 +124,7 @@ enum {
   OPT_PROFILE, OPT_BUGS, OPT_OUT,
   OPT_DISK, OPT_FAULTS, OPT_FAULT_SEED,
   OPT_FS, OPT_FS_MOUNT, OPT_FS_PERSIST, OPT_FS_STATES, OPT_CELL_TIMEOUT,
-  OPT_KEEP_LOGS,
+  OPT_KEEP_LOGS, OPT_SHARD, OPT_RESUME, OPT_EXPECT, OPT_JUNIT,
 };
 
 static void
@@ -133,6 +162,48 @@ matrix_split (char *buf, char **words, int max)
   return n;
 }
 
+/* "I/N", 0 <= I < N. */
+static int
+matrix_shard_parse (const char *s, uint64_t *i, uint64_t *n)
+{
+  char buf[64], *slash;
+
+  snprintf (buf, sizeof buf, "%s", s);
+  if (!(slash = strchr (buf, '/')))
+    return -EINVAL;
+  *slash = '\0';
+  if (!cli_parse_u64 (buf, i) || !cli_parse_u64 (slash + 1, n) || *n == 0
+      || *i >= *n)
+    return -EINVAL;
+  return 0;
+}
+
+static bool
+matrix_is_dir (const char *path)
+{
+  struct stat st;
+  return stat (path, &st) == 0 && S_ISDIR (st.st_mode);
+}
+
+/* A shard's last line: what it ran, where its record is, what next.  The
+ * matrix is judged at the merge; a shard fails only for its own runs. */
+static int
+matrix_shard_end (const struct ck_matrix_opts *o,
+                  const struct ck_matrix_result *r)
+{
+  struct ck_outcome oc;
+
+  ck_matrix_judge (o, r, NULL, &oc);
+  printf ("shard %" PRIu64 "/%" PRIu64 ": %zu of %zu cells (%zu resumed): "
+          "%zu ok, %zu lost only, %zu VIOLATED, %zu ERR, %zu n/a; record "
+          "%s/%s; then: flushpoint merge OUT DIR... (every shard's "
+          "directory)\n", o->shard_index, o->shard_count, r->ncells,
+          r->ncells_total, r->resumed, oc.ok, oc.lost, oc.violated, oc.err,
+          oc.na, o->out_dir, CK_PARTIAL_FILE);
+  return r->failed_cells || ck_matrix_disagreements (r) ? CLI_EXIT_FAILED
+         : CLI_EXIT_OK;
+}
+
 int
 cmd_matrix (int argc, char **argv)
 {
@@ -158,6 +229,10 @@ cmd_matrix (int argc, char **argv)
     { "fs-states", required_argument, NULL, OPT_FS_STATES },
     { "cell-timeout", required_argument, NULL, OPT_CELL_TIMEOUT },
     { "keep-logs", no_argument, NULL, OPT_KEEP_LOGS },
+    { "shard", required_argument, NULL, OPT_SHARD },
+    { "resume", no_argument, NULL, OPT_RESUME },
+    { "expect", required_argument, NULL, OPT_EXPECT },
+    { "junit", required_argument, NULL, OPT_JUNIT },
     { "jobs", required_argument, NULL, 'j' },
     { "out", required_argument, NULL, OPT_OUT },
     { "quiet", no_argument, NULL, 'q' },
@@ -166,6 +241,9 @@ cmd_matrix (int argc, char **argv)
   };
   const char *cmd = argv[0], *pattern = NULL, *modes = NULL, *barriers = NULL;
   const char *bugs = NULL, *fslist = NULL, *fsmount = NULL;
+  const char *expect = NULL;
+  struct ck_expect rules = { 0 };
+  struct cli_matrix_ci ci = { 0 };
   struct ck_matrix_opts o;
   struct ck_matrix_result r;
   char msg[1024], gbuf[4200], pbuf[256], bbuf[4096];
@@ -230,7 +308,15 @@ cmd_matrix (int argc, char **argv)
       o.cell_timeout_s = (unsigned) v;
       break;
     case OPT_KEEP_LOGS: o.keep_logs = true; break;
-    case 'q': tty = false; break;
+    case OPT_SHARD:
+      if (matrix_shard_parse (optarg, &o.shard_index, &o.shard_count) < 0)
+        return cli_usage_error (cmd, "--shard: '%s' is not I/N with 0 <= I "
+                                "< N (e.g. 0/4)", optarg);
+      break;
+    case OPT_RESUME: o.resume = true; break;
+    case OPT_EXPECT: expect = optarg; break;
+    case OPT_JUNIT: ci.junit = optarg; break;
+    case 'q': tty = false; ci.quiet = true; break;
     case OPT_PERSIST:
       snprintf (pbuf, sizeof pbuf, "%s", optarg);
       np = matrix_split (pbuf, pv, WL_PERSIST__COUNT);
@@ -280,6 +366,13 @@ cmd_matrix (int argc, char **argv)
     return cli_usage_error (cmd, "%s", msg);
   if (cli_check_output_dir (cmd, "--out", o.out_dir) != CLI_EXIT_OK)
     return CLI_EXIT_USAGE;
+  if (o.shard_count > 1 && (expect || ci.junit))
+    return cli_usage_error (cmd, "--expect and --junit judge the whole "
+                            "matrix: give them to flushpoint merge, not to "
+                            "a shard");
+  if (ci.junit && cli_check_output_file (cmd, "--junit", ci.junit)
+      != CLI_EXIT_OK)
+    return CLI_EXIT_USAGE;
   if (fslist) {
     char fb[256], *fv[8];
     snprintf (fb, sizeof fb, "%s", fslist);
@@ -306,6 +399,18 @@ cmd_matrix (int argc, char **argv)
     snprintf (gbuf, sizeof gbuf, "%s/*.wl", dir ? dir : "workloads");
     pattern = gbuf;
   }
+  else if (matrix_is_dir (pattern)) {
+    snprintf (gbuf, sizeof gbuf, "%s/*.wl", pattern);
+    pattern = gbuf;
+  }
+  if (expect) {
+    if ((status = cli_matrix_expect (cmd, expect, &rules)) != CLI_EXIT_OK)
+      goto out;
+    ci.expect = &rules;
+  }
+  /* glob sorts by strcoll, and this program never sets a locale: byte
+   * order, the same on every machine, which the cell numbering (and so
+   * every shard) rests on. */
   if (glob (pattern, 0, NULL, &g) != 0 || g.gl_pathc == 0) {
     status = cli_usage_error (cmd, "--workloads: nothing matches '%s'",
                               pattern);
@@ -339,31 +444,27 @@ cmd_matrix (int argc, char **argv)
   }
   o.progress = matrix_progress;
   o.progress_ctx = &tty;
+  if (ci.quiet || o.shard_count > 1)
+    o.cell_done = cli_matrix_cell_line;
 
   err = ck_matrix_run (&o, &r, msg, sizeof msg);
   if (err) {
     cli_error (cmd, "%s", msg[0] ? msg : strerror (-err));
+    ck_matrix_result_free (&r);
     status = CLI_EXIT_USAGE;
     goto out;
   }
-  ck_matrix_text (stdout, &o, &r);
-  struct json_object *j = ck_matrix_json (&o, &r);
-  snprintf (gbuf, sizeof gbuf, "%s/matrix.json", o.out_dir);
-  if (!j || json_object_to_file_ext (gbuf, j, JSON_C_TO_STRING_PRETTY) < 0) {
-    cli_error (cmd, "%s: cannot write", gbuf);
-    status = CLI_EXIT_FAILED;
-  }
-  json_object_put (j);
-  if (ck_matrix_html (&o, &r, msg, sizeof msg) < 0) {
-    cli_error (cmd, "%s", msg);
-    status = CLI_EXIT_FAILED;
-  }
-  printf ("\nreports: %s/index.html, %s/matrix.json\n", o.out_dir, o.out_dir);
-  if (r.failed_cells || ck_matrix_uncaught (&o, &r) ||
-      ck_matrix_disagreements (&r))
-    status = CLI_EXIT_FAILED;
+  if (r.resumed)
+    fprintf (stderr, "flushpoint: %s: resumed: %zu of %zu cells taken from "
+             "%s/%s, %zu run\n", cmd, r.resumed, r.ncells, o.out_dir,
+             CK_PARTIAL_FILE, r.ncells - r.resumed);
+  if (o.shard_count > 1)
+    status = matrix_shard_end (&o, &r);
+  else
+    status = cli_matrix_finish (cmd, &o, &r, &ci);
   ck_matrix_result_free (&r);
  out:
+  ck_expect_free (&rules);
   globfree (&g);
   return status;
 }

@@ -39,6 +39,7 @@ int cmd_run (int argc, char **argv);          /* cmd_run.c */
 int cmd_probe (int argc, char **argv);        /* cmd_probe.c */
 int cmd_check (int argc, char **argv);        /* cmd_check.c */
 int cmd_matrix (int argc, char **argv);       /* cmd_matrix.c */
+int cmd_merge (int argc, char **argv);        /* cmd_merge.c */
 int cmd_generate (int argc, char **argv);     /* cmd_generate.c */
 int cmd_mkfs (int argc, char **argv);         /* cmd_mkfs.c */
 int cmd_ls (int argc, char **argv);           /* cmd_inspect.c */
@@ -70,5 +71,28 @@ bool cli_same_file (const char *a, const char *b);
  * path. */
 int cli_check_output_file (const char *cmd, const char *opt, const char *path);
 int cli_check_output_dir (const char *cmd, const char *opt, const char *dir);
+
+/* ---- shared by matrix and merge (cli_matrix.c) ---- */
+
+struct ck_matrix_opts;
+struct ck_matrix_result;
+struct ck_cell;
+struct ck_expect;
+/* What the CI options asked for. */
+struct cli_matrix_ci {
+  struct ck_expect *expect;    /* loaded --expect, or NULL */
+  const char *junit;           /* --junit FILE, or NULL */
+  bool quiet;                  /* one line per cell, then the counts */
+};
+/* --expect FILE: load it, or a usage error naming the file and line. */
+int cli_matrix_expect (const char *cmd, const char *path, struct ck_expect *e);
+/* The ck_matrix_opts.cell_done of --quiet: "cell N/T NAME: TEXT". */
+void cli_matrix_cell_line (void *ctx, const struct ck_matrix_result *r,
+                           const struct ck_cell *c, bool resumed);
+/* Reports, JUnit, the unexpected findings and the summary line; returns
+ * the exit status. */
+int cli_matrix_finish (const char *cmd, const struct ck_matrix_opts *o,
+                       const struct ck_matrix_result *r,
+                       const struct cli_matrix_ci *ci);
 
 #endif /* CLI_COMMANDS_H */

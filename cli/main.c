@@ -32,6 +32,7 @@ static const struct cli_command cli_commands[] = {
   { "probe",      "can this machine run ext4, xfs, btrfs under test?", cmd_probe },
   { "check",      "check every crash state of a recorded log",     cmd_check },
   { "matrix",     "run and check workloads x sync calls x mount options", cmd_matrix },
+  { "merge",      "combine the shards of a matrix into its reports", cmd_merge },
   { "replay",     "rebuild the disk image at a point of a log",    cmd_replay },
   { "log dump",   "print a write log's header and every entry",    cmd_log_dump },
   { "log verify", "check every entry of a write log, summarise it", cmd_log_verify },

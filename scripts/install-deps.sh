@@ -5,7 +5,7 @@ set -eu
 PKGS="gcc clang cmake make pkg-config
       nbdkit nbdkit-plugin-dev libnbd-dev libnbd-bin python3-libnbd python3-pytest
       uuid-dev libxxhash-dev libjson-c-dev libclang-rt-14-dev qemu-utils
-      fuse3 e2fsprogs xfsprogs btrfs-progs util-linux procps"
+      fuse3 e2fsprogs xfsprogs btrfs-progs util-linux procps parallel"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

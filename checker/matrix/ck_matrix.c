@@ -6,7 +6,17 @@
  * nbdkit (started by wl_run_nbd, exit-with-parent) and is checked on the
  * worker's thread with one job; its HTML report is written at once, so
  * the per-state results need not be kept.
+ *
+ * Shards and size (ck_matrix_cells.c, ck_matrix_record.c): the cells are
+ * numbered over the whole matrix, and only the shard's are allocated
+ * (shard I of N: numbers I, I+N, I+2N, ...).
+ * No workload is held in memory: the run reads and parses those its
+ * shard uses once up front (a bad one stops the run, as before), hashes
+ * their text, and each cell's child process parses its own again.  A
+ * finished cell is appended to OUT/cells.jsonl (ck_matrix_partial.h) by
+ * one write(2) under sh->lock, which is what --resume and merge read.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,15 +27,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <xxhash.h>
 
 #include "ck_check.h"
 #include "ck_matrix.h"
+#include "ck_matrix_int.h"
+#include "ck_matrix_partial.h"
 #include "ck_report.h"
 #include "kfs.h"
 #include "wl_run.h"
@@ -150,14 +164,6 @@ ck_matrix_add_fs (struct ck_matrix_opts *o, const char *fs, const char *cols,
 
 /* ---- one cell ---- */
 
-struct mx_shared {
-  const struct ck_matrix_opts *o;
-  struct ck_matrix_result *r;
-  struct wl_workload **w;
-  _Atomic size_t next, done;
-  _Atomic unsigned running;
-};
-
 /* Random faults for a cell.  Rates are high enough that a workload of a
  * few dozen requests meets some (a fault that never fires tests nothing),
  * low enough that it gets past its first sync calls; one cell in three
@@ -207,7 +213,7 @@ static void
 mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
 {
   const struct ck_matrix_opts *o = sh->o;
-  const struct wl_workload *w = sh->w[c->wl];
+  struct wl_workload *w = NULL;
   char mount[256], html[4400], err[1024] = "";
   struct wl_run_opts ro;
   struct wl_run_result rr;
@@ -219,6 +225,14 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
   int rc;
 
   clock_gettime (CLOCK_MONOTONIC, &t0);
+  /* The run checked that it parses; it may have changed since. */
+  rc = wl_parse_file (o->workloads[c->wl], &w, err, sizeof err);
+  if (rc < 0) {
+    c->err = rc;
+    snprintf (c->msg, sizeof c->msg, "workload: %s", err);
+    goto out;
+  }
+  unlink (c->log);              /* a killed run's, resumed */
   snprintf (mount, sizeof mount, "%s%s%s", o->cols[c->col].opts,
             c->bug >= 0 ? ",bug=" : "", c->bug >= 0 ? o->bugs[c->bug] : "");
   wl_run_opts_init (&ro);
@@ -286,6 +300,7 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
   }
   ck_check_result_free (&cr);
  out:
+  wl_free (w);
   clock_gettime (CLOCK_MONOTONIC, &t1);
   c->seconds = (double) (t1.tv_sec - t0.tv_sec) +
                (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -326,9 +341,14 @@ mx_run_cell_isolated (struct mx_shared *sh, struct ck_cell *c)
     return;
   }
   fflush (NULL);
+  pid_t parent = getpid ();
   pid = fork ();
   if (pid == 0) {
     close (fds[0]);
+    /* A killed matrix takes its cells with it: an orphan would go on
+     * writing the log a --resume is about to record again. */
+    if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != parent)
+      _exit (4);
     mx_test_abort (c);
     mx_run_cell (sh, c);
     const char *p = (const char *) c;
@@ -406,14 +426,32 @@ mx_run_cell_isolated (struct mx_shared *sh, struct ck_cell *c)
   snprintf (c->msg, sizeof c->msg, "%.*s", (int) sizeof c->msg - 1, big);
 }
 
+static void
+mx_cell_finished (struct mx_shared *sh, struct ck_cell *c)
+{
+  struct json_object *j = ck_matrix_partial_cell (sh->r, c);
+  int err;
+
+  pthread_mutex_lock (&sh->lock);
+  err = j ? ck_matrix_record_line (sh, j) : -ENOMEM;
+  json_object_put (j);
+  if (err && !sh->record_err)
+    sh->record_err = err;
+  if (sh->o->cell_done)
+    sh->o->cell_done (sh->o->cell_done_ctx, sh->r, c, false);
+  pthread_mutex_unlock (&sh->lock);
+}
+
 static void *
 mx_worker (void *arg)
 {
   struct mx_shared *sh = arg;
   size_t i;
 
-  while ((i = atomic_fetch_add (&sh->next, 1)) < sh->r->ncells) {
-    mx_run_cell_isolated (sh, &sh->r->cells[i]);
+  while ((i = atomic_fetch_add (&sh->next, 1)) < sh->ntodo) {
+    struct ck_cell *c = &sh->r->cells[sh->todo[i]];
+    mx_run_cell_isolated (sh, c);
+    mx_cell_finished (sh, c);
     atomic_fetch_add (&sh->done, 1);
   }
   atomic_fetch_sub (&sh->running, 1);
@@ -431,81 +469,28 @@ mx_mkdir (const char *dir, char *errbuf, size_t errlen)
   return -errno;
 }
 
-/* The column a bug switch runs in: the first, or nojournal for the
- * nojournal-* switches (a nojournal bug only shows without a journal). */
-static size_t
-mx_bug_col (const struct ck_matrix_opts *o, size_t bug)
-{
-  if (strncmp (o->bugs[bug], "nojournal-", 10) == 0)
-    for (size_t k = 0; k < o->ncols; k++)
-      if (strncmp (o->cols[k].opts, "nojournal", 9) == 0)
-        return k;
-  return 0;
-}
-
-static void
-mx_cell_init (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
-              struct ck_cell *cell, size_t w, size_t p, size_t col, int bug)
-{
-  cell->wl = w;
-  cell->persist = p;
-  cell->col = col;
-  cell->bug = bug;
-  snprintf (cell->name, sizeof cell->name, "%s--%s--%s%s%s", r->wl_names[w],
-            wl_persist_name (o->persist[p]), o->cols[col].name,
-            bug >= 0 ? "--bug-" : "", bug >= 0 ? o->bugs[bug] : "");
-  snprintf (cell->log, sizeof cell->log, "%s/logs/%s.fpl", o->out_dir,
-            cell->name);
-}
-
-/* Without bugs: workload x persist x column.  With bugs: each switch's
- * cells, then the baseline -- the same cells without any switch -- for
- * every column a switch used, so that a switch counts as caught only
- * where the correct engine passes. */
-static int
-mx_cells (const struct ck_matrix_opts *o, struct ck_matrix_result *r)
-{
-  bool used[CK_MATRIX_MAX_COLS] = { false };
-  size_t wp = o->nworkloads * o->npersist, n = 0, ncol = 0;
-
-  for (size_t b = 0; b < o->nbugs; b++)
-    used[mx_bug_col (o, b)] = true;
-  for (size_t c = 0; c < o->ncols; c++)
-    ncol += used[c];
-  r->ncells = o->nbugs ? (o->nbugs + ncol) * wp : wp * o->ncols;
-  r->cells = calloc (r->ncells ? r->ncells : 1, sizeof *r->cells);
-  if (!r->cells)
-    return -ENOMEM;
-  for (size_t b = 0; b < o->nbugs; b++)
-    for (size_t w = 0; w < o->nworkloads; w++)
-      for (size_t p = 0; p < o->npersist; p++)
-        mx_cell_init (o, r, &r->cells[n++], w, p, mx_bug_col (o, b), (int) b);
-  for (size_t w = 0; w < o->nworkloads; w++)
-    for (size_t p = 0; p < o->npersist; p++)
-      for (size_t c = 0; c < o->ncols; c++)
-        if (!o->nbugs || used[c])
-          mx_cell_init (o, r, &r->cells[n++], w, p, c, -1);
-  return 0;
-}
-
 int
 ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
                char *errbuf, size_t errlen)
 {
-  struct mx_shared sh = { .o = o, .r = r };
+  struct mx_shared sh = { .o = o, .r = r, .fd = -1 };
   char dir[4200];
   pthread_t *th = NULL;
   unsigned jobs = o->jobs ? o->jobs : 1, started = 0;
   struct timespec t0, t1;
+  bool *done = NULL;
   int err = 0;
 
   memset (r, 0, sizeof *r);
+  errbuf[0] = '\0';
   clock_gettime (CLOCK_MONOTONIC, &t0);
+  pthread_mutex_init (&sh.lock, NULL);
   if (!o->nworkloads || !o->npersist || !o->ncols) {
     snprintf (errbuf, errlen, "the matrix is empty (no workloads, persist "
               "choices or mount columns)");
     return -EINVAL;
   }
+  assert (o->shard_index < (o->shard_count ? o->shard_count : 1));
   err = mx_mkdir (o->out_dir, errbuf, errlen);
   snprintf (dir, sizeof dir, "%s/logs", o->out_dir);
   if (!err)
@@ -513,22 +498,27 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
   snprintf (dir, sizeof dir, "%s/cells", o->out_dir);
   if (!err)
     err = mx_mkdir (dir, errbuf, errlen);
-  sh.w = calloc (o->nworkloads, sizeof *sh.w);
-  r->wl_names = calloc (o->nworkloads, sizeof *r->wl_names);
-  r->nwl = r->wl_names ? o->nworkloads : 0;
-  if (!err && (!sh.w || !r->wl_names))
-    err = -ENOMEM;
-  for (size_t i = 0; i < o->nworkloads && !err; i++) {
-    err = wl_parse_file (o->workloads[i], &sh.w[i], errbuf, errlen);
-    if (!err && !(r->wl_names[i] = strdup (sh.w[i]->name)))
-      err = -ENOMEM;
-  }
   if (!err)
-    err = mx_cells (o, r);
-  if (!err && !(th = calloc (jobs, sizeof *th)))
+    err = ck_matrix_workloads_load (o, r, true, errbuf, errlen);
+  if (!err)
+    err = ck_matrix_cells_alloc (o, r);
+  if (!err)
+    err = ck_matrix_workloads_load (o, r, false, errbuf, errlen);
+  if (!err && (!(th = calloc (jobs, sizeof *th))
+               || !(done = calloc (r->ncells + 1, sizeof *done))
+               || !(sh.todo = calloc (r->ncells + 1, sizeof *sh.todo))))
     err = -ENOMEM;
+  if (!err)
+    err = ck_matrix_record_open (&sh, done, errbuf, errlen);
   if (err)
     goto out;
+  for (size_t k = 0; k < r->ncells; k++) {
+    if (!done[k])
+      sh.todo[sh.ntodo++] = k;
+    else if (o->cell_done)
+      o->cell_done (o->cell_done_ctx, r, &r->cells[k], true);
+  }
+  atomic_store (&sh.done, r->ncells - sh.ntodo);
   atomic_store (&sh.running, jobs);
   for (started = 0; started < jobs; started++)
     if (pthread_create (&th[started], NULL, mx_worker, &sh) != 0) {
@@ -560,9 +550,26 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
   clock_gettime (CLOCK_MONOTONIC, &t1);
   r->seconds = (double) (t1.tv_sec - t0.tv_sec) +
                (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
-  for (size_t i = 0; sh.w && i < o->nworkloads; i++)
-    wl_free (sh.w[i]);
-  free (sh.w);
+  if (sh.fd >= 0) {
+    /* Every cell is in: the end line says so (merge wants it). */
+    if (!err && !sh.record_err) {
+      struct json_object *e = json_object_new_object ();
+      json_object_object_add (e, "kind", json_object_new_string ("end"));
+      json_object_object_add (e, "seconds", json_object_new_double (r->seconds));
+      sh.record_err = ck_matrix_record_line (&sh, e);
+      json_object_put (e);
+    }
+    if (close (sh.fd) < 0 && !sh.record_err)
+      sh.record_err = -errno;
+  }
+  if (!err && sh.record_err) {
+    err = sh.record_err;
+    snprintf (errbuf, errlen, "%s/%s: cannot record the cells: %s",
+              o->out_dir, CK_PARTIAL_FILE, strerror (-err));
+  }
+  pthread_mutex_destroy (&sh.lock);
+  free (sh.todo);
+  free (done);
   free (th);
   return err;
 }
@@ -573,6 +580,7 @@ ck_matrix_result_free (struct ck_matrix_result *r)
   for (size_t i = 0; r->wl_names && i < r->nwl; i++)
     free (r->wl_names[i]);
   free (r->wl_names);
+  free (r->wl_hash);
   free (r->cells);
   memset (r, 0, sizeof *r);
 }

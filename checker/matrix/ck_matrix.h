@@ -49,6 +49,9 @@ struct ck_matrix_col {
   char fs[8];                    /* "" (the engine), "ext4", "xfs", "btrfs" */
 };
 
+struct ck_matrix_result;
+struct ck_cell;
+
 struct ck_matrix_opts {
   const char *const *workloads;  /* .wl paths */
   size_t nworkloads;
@@ -83,8 +86,19 @@ struct ck_matrix_opts {
    * the runner and the log disagree on faults, or it is either side of
    * an engine-vs-kernel disagreement row (ck_matrix_prune_logs). */
   bool keep_logs;
+  /* Shards (ck_matrix_partial.h): only the cells whose number is
+   * shard_index modulo shard_count run (0/0 and 0/1: all of them).  Every
+   * run records its cells in OUT/cells.jsonl as they finish; with resume
+   * the cells that file already holds are taken from it, not run again. */
+  uint64_t shard_index, shard_count;
+  bool resume;
   void (*progress) (void *ctx, uint64_t done, uint64_t total);
   void *progress_ctx;
+  /* Each cell once, as its result lands (worker threads, one at a time;
+   * resumed: taken from cells.jsonl, before any cell runs). */
+  void (*cell_done) (void *ctx, const struct ck_matrix_result *r,
+                     const struct ck_cell *c, bool resumed);
+  void *cell_done_ctx;
 };
 
 /* Defaults: every persist choice but osync/odsync; the five README
@@ -102,6 +116,7 @@ int ck_matrix_add_fs (struct ck_matrix_opts *o, const char *fs,
                       const char *cols, char *errbuf, size_t errlen);
 
 struct ck_cell {
+  size_t index;                  /* the cell's number in the whole matrix */
   size_t wl, persist, col;       /* indexes into the options */
   int bug;                       /* index into bugs, -1 for none */
   char name[256];                /* "fsync-seed--fdatasync--writeback" */
@@ -128,10 +143,14 @@ struct ck_cell {
 };
 
 struct ck_matrix_result {
-  struct ck_cell *cells;
+  struct ck_cell *cells;         /* the shard's cells, by number */
   size_t ncells;
+  size_t ncells_total;           /* the whole matrix's; == ncells unsharded */
   char **wl_names;               /* per workload */
   size_t nwl;
+  uint64_t *wl_hash;             /* XXH3-64 of each file's text; 0 when no
+                                    cell of the shard needs it */
+  size_t resumed;                /* cells taken from cells.jsonl */
   uint64_t states, checked;
   size_t failed_cells;
   double seconds;
@@ -149,8 +168,18 @@ void ck_matrix_result_free (struct ck_matrix_result *r);
  * cell's faults[] (plugin fault specs, faults.h). */
 void ck_matrix_cell_faults (uint64_t seed, struct ck_cell *c);
 
+/* The number of cells of the whole matrix, and what cell i is. */
+size_t ck_matrix_cell_count (const struct ck_matrix_opts *o);
+void ck_matrix_cell_decode (const struct ck_matrix_opts *o, size_t i,
+                            size_t *wl, size_t *persist, size_t *col,
+                            int *bug);
+/* A workload's name: its file name without directory and ".wl". */
+char *ck_matrix_wl_name (const char *path);
+
 /* Reports (ck_matrix_report.c). */
 struct json_object;
+/* A cell as the tables show it: "ok", "-mtime", "VIOL data", "ERR". */
+void ck_matrix_cell_text (const struct ck_cell *c, char *buf, size_t len);
 void ck_matrix_text (FILE *out, const struct ck_matrix_opts *o,
                      const struct ck_matrix_result *r);
 struct json_object *ck_matrix_json (const struct ck_matrix_opts *o,
@@ -183,8 +212,37 @@ void ck_agreement_free (struct ck_agreement *a);
 size_t ck_matrix_uncaught (const struct ck_matrix_opts *o,
                            const struct ck_matrix_result *r);
 
+/* Merge (ck_matrix_merge.c): the records (OUT/cells.jsonl) of the shards
+ * in dirs become one result, as if one run had made it in out_dir: the
+ * cells' logs and HTML pages are copied to out_dir/logs and out_dir/cells
+ * (the pages' links to the shard's logs rewritten), then the logs no
+ * report links are removed there unless every shard kept its logs;
+ * out_dir/cells.jsonl then records the whole matrix as shard 0/1.
+ * -EINVAL with errbuf naming the difference when the records do not
+ * belong together (version, options, workloads, shard count), a shard is
+ * given twice, missing or incomplete, or two shards ran a workload of the
+ * same name with different text; -errno when a file cannot be read or
+ * written. */
+struct ck_matrix_merged {
+  struct ck_matrix_opts o;
+  struct ck_matrix_result r;
+  struct json_object *header;    /* the first record's; o's strings */
+  const char **bugs;
+};
+int ck_matrix_merge (const char *out_dir, const char *const *dirs,
+                     size_t ndirs, struct ck_matrix_merged *m, char *errbuf,
+                     size_t errlen);
+void ck_matrix_merged_free (struct ck_matrix_merged *m);
+/* The text report on out (unless !text), OUT/matrix.json, OUT/index.html. */
+int ck_matrix_write_reports (FILE *out, bool text,
+                             const struct ck_matrix_opts *o,
+                             const struct ck_matrix_result *r, char *errbuf,
+                             size_t errlen);
+
 /* Remove the logs no report links (see keep_logs); returns the bytes
- * freed.  ck_matrix_run calls it unless o->keep_logs. */
+ * freed.  ck_matrix_run calls it unless o->keep_logs.  A shard of a
+ * matrix with kernel columns removes none (a cell's twin may be in
+ * another shard: merge decides).  A log already gone counts as removed. */
 uint64_t ck_matrix_prune_logs (const struct ck_matrix_opts *o,
                                struct ck_matrix_result *r);
 

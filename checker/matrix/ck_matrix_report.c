@@ -52,6 +52,12 @@ mr_cell_text (const struct ck_cell *c, char *buf, size_t len)
               : " %" PRIu64 "f", c->faults_fired);
 }
 
+void
+ck_matrix_cell_text (const struct ck_cell *c, char *buf, size_t len)
+{
+  mr_cell_text (c, buf, len);
+}
+
 static const struct ck_cell *
 mr_cell (const struct ck_matrix_opts *o, const struct ck_matrix_result *r,
          size_t w, size_t p, size_t c)
@@ -230,6 +236,10 @@ ck_matrix_prune_logs (const struct ck_matrix_opts *o,
 
   if (keep == NULL)
     return 0;                   /* keep them all */
+  if (nfs && r->ncells != r->ncells_total) {
+    free (keep);
+    return 0;                   /* a shard: a twin may be elsewhere */
+  }
   for (size_t f = 0; f < nfs; f++) {
     struct ck_agreement a;
     if (ck_matrix_agreement (o, r, fss[f], &a) < 0) {
@@ -250,6 +260,8 @@ ck_matrix_prune_logs (const struct ck_matrix_opts *o,
       freed += (uint64_t) st.st_size;
       c->log_removed = true;
     }
+    else if (errno == ENOENT)
+      c->log_removed = true;    /* a shard or an earlier run removed it */
   }
   free (keep);
   return freed;

@@ -17,7 +17,7 @@ BUG_SWITCHES = {
 
 def run_matrix(tmp_path, *args):
     out = tmp_path / "m"
-    r = fp("matrix", "--out", out, "--jobs", "2", "-q",
+    r = fp("matrix", "--out", out, "--jobs", "2",
            "--workloads", str(WL / "*.wl"), *args,
            timeout=1800)   # minutes under ASan
     return r, json.loads((out / "matrix.json").read_text())

@@ -10,7 +10,7 @@ WL = REPO / "workloads"
 
 def matrix(tmp_path, *args):
     out = tmp_path / "m"
-    r = fp("matrix", "--out", out, "--jobs", "2", "-q", *args)
+    r = fp("matrix", "--out", out, "--jobs", "2", *args)
     return r, out
 
 

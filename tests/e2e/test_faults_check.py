@@ -127,7 +127,7 @@ def test_matrix_with_random_faults_keeps_every_promise(tmp_path, seed):
     r = fp("matrix", "--workloads", str(wdir / "*.wl"),
            "--persist", "fsync,fdatasync,sync", "--mount", "ordered,journal",
            "--barrier", "on", "--states", "flush,write", "--faults",
-           "random", "--fault-seed", seed, "--out", out, "-j", "2", "-q")
+           "random", "--fault-seed", seed, "--out", out, "-j", "2")
     assert r.returncode == 0, r.stdout + r.stderr
     j = json.loads((out / "matrix.json").read_text())
     assert j["fault_seed"] == seed

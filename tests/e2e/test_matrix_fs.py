@@ -27,7 +27,7 @@ def _wl_glob(names):
 
 def _matrix(tmp_path, *args, env=None, timeout=1800):
     out = tmp_path / "mx"
-    r = subprocess.run([str(FLUSHPOINT), "matrix", "--out", str(out), "-q",
+    r = subprocess.run([str(FLUSHPOINT), "matrix", "--out", str(out),
                         *map(str, args)], capture_output=True, text=True,
                        timeout=timeout, env=env)
     return r, out
