@@ -3,7 +3,7 @@
 # test.  Only missing packages are installed; apt-get update runs first.
 set -eu
 PKGS="gcc clang cmake make pkg-config
-      nbdkit nbdkit-plugin-dev libnbd-dev libnbd-bin python3-libnbd python3-pytest
+      nbdkit nbdkit-plugin-dev libnbd-dev libnbd-bin python3-libnbd python3-pytest python3-jsonschema
       uuid-dev libxxhash-dev libjson-c-dev libclang-rt-14-dev qemu-utils
       fuse3 e2fsprogs xfsprogs btrfs-progs util-linux procps parallel"
 missing=""

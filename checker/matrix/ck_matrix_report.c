@@ -132,6 +132,13 @@ mr_verdict (uint8_t v)
   return v == CK_V_VIOLATED ? "VIOLATED" : ck_verdict_name (v);
 }
 
+/* The JSON spelling: lower case throughout (docs/REPORT-SCHEMA.md). */
+static const char *
+mr_verdict_json (uint8_t v)
+{
+  return v == CK_V_VIOLATED ? "violated" : ck_verdict_name (v);
+}
+
 /* The kernel twin of engine column col for fs, or SIZE_MAX. */
 static size_t
 mr_twin (const struct ck_matrix_opts *o, size_t col, const char *fs)
@@ -328,8 +335,8 @@ mr_agreement_json (const struct ck_matrix_opts *o,
                                 wl_persist_name (o->persist[e->persist])));
       json_object_object_add (j, "mount", json_object_new_string (o->cols[e->col].opts));
       json_object_object_add (j, "property", json_object_new_string (ck_prop_name (x->prop)));
-      json_object_object_add (j, "engine", json_object_new_string (mr_verdict (e->worst[x->prop])));
-      json_object_object_add (j, "kernel", json_object_new_string (mr_verdict (k->worst[x->prop])));
+      json_object_object_add (j, "engine", json_object_new_string (mr_verdict_json (e->worst[x->prop])));
+      json_object_object_add (j, "kernel", json_object_new_string (mr_verdict_json (k->worst[x->prop])));
       json_object_object_add (j, "engine_state", json_object_new_string (e->recipe[x->prop]));
       json_object_object_add (j, "kernel_state", json_object_new_string (k->recipe[x->prop]));
       json_object_object_add (j, "engine_log", json_object_new_string (e->log));
@@ -521,8 +528,7 @@ ck_matrix_json (const struct ck_matrix_opts *o, const struct ck_matrix_result *r
     for (int p = 0; p < CK_P__COUNT; p++) {
       struct json_object *v = json_object_new_object ();
       json_object_object_add (v, "verdict", json_object_new_string (
-                                c->worst[p] == CK_V_VIOLATED ? "violated"
-                                : ck_verdict_name (c->worst[p])));
+                                mr_verdict_json (c->worst[p])));
       json_object_object_add (v, "held", json_object_new_uint64 (c->per_prop[p][CK_V_HELD]));
       json_object_object_add (v, "lost", json_object_new_uint64 (c->per_prop[p][CK_V_LOST]));
       json_object_object_add (v, "violated", json_object_new_uint64 (c->per_prop[p][CK_V_VIOLATED]));

@@ -71,7 +71,7 @@ def test_agreement_table_engine_vs_ext4(tmp_path):
         assert keys <= set(row), row
         assert row["engine"] != row["kernel"]
         assert row["unsafe"] == (row["engine"] == "held" and
-                                 row["kernel"] in ("lost", "VIOLATED"))
+                                 row["kernel"] in ("lost", "violated"))
     unsafe = [x["unsafe"] for x in j["agreement"]]
     assert unsafe == sorted(unsafe, reverse=True), "unsafe rows come first"
     fs_cells = [c for c in j["cells"] if c["fs"] == "ext4"]

@@ -99,3 +99,31 @@ def test_schemas_reject_broken_reports(tmp_path):
     b = copy.deepcopy(good); b["surprise"] = 1; broken.append(b)
     for b in broken:
         assert _errors(v, b), json.dumps(b)[:300]
+
+
+def test_matrix_report_as_the_main_job_writes_it(tmp_path):
+    # The main job's matrix (scripts/main-job.sh) on a few workloads: every
+    # mount column, the persist choices, and -- where the machine can --
+    # the ext4 column with its agreement table; then the same through
+    # --shard and merge, which must give a report of the same shape.
+    r = fp("probe", "ext4", timeout=60)
+    fs = (["--fs", "engine,ext4", "--fs-mount", "ordered+barrier",
+           "--fs-persist", "fsync,fdatasync", "--fs-states", "flush"]
+          if r.returncode == 0 else [])
+    wl = str(REPO / "workloads" / "a*.wl")
+    out = tmp_path / "m"
+    r = fp("matrix", "--jobs", "2", "--out", out, "--workloads", wl, *fs,
+           timeout=1800)
+    assert r.returncode == 0, r.stdout + r.stderr
+    j = json.loads((out / "matrix.json").read_text())
+    v = _validator("matrix-report-v1.json")
+    assert _errors(v, j) == []
+    if fs:
+        assert "ext4" in j["agreement_summary"]
+    for k, b in (("cells", None), ("agreement_summary", None)):
+        bad = copy.deepcopy(j)
+        if k == "cells":
+            bad["cells"][0]["properties"]["data"]["verdict"] = "VIOLATED"
+        else:
+            bad["agreement_summary"] = {"ext4": {"verdicts": -1}}
+        assert _errors(v, bad)
