@@ -159,6 +159,24 @@ struct ck_matrix_result {
 
 /* 0 when the matrix ran (cells that failed say so in their err), -errno
  * when it could not start (bad options, unreadable workload, out dir). */
+/* The answer first (ck_matrix_answer.c): what each sync call guaranteed,
+ * in words, then where fsync and fdatasync differ.  A difference is one
+ * property of one workload under one engine column with barriers whose
+ * worst verdicts differ; worse_cell is the side that lost it. */
+struct ck_answer_diff {
+  size_t fsync_cell, fdatasync_cell;
+  int prop;
+  size_t worse_cell;
+};
+/* Every difference, the first max into out; returns how many there are. */
+size_t ck_matrix_answer_diffs (const struct ck_matrix_opts *o,
+                               const struct ck_matrix_result *r,
+                               struct ck_answer_diff *out, size_t max);
+void ck_matrix_answer_text (FILE *out, const struct ck_matrix_opts *o,
+                            const struct ck_matrix_result *r);
+int ck_matrix_answer_html (FILE *out, const struct ck_matrix_opts *o,
+                           const struct ck_matrix_result *r);
+
 int ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
                    char *errbuf, size_t errlen);
 void ck_matrix_result_free (struct ck_matrix_result *r);

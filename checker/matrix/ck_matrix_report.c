@@ -258,6 +258,13 @@ ck_matrix_prune_logs (const struct ck_matrix_opts *o,
       keep[a.rows[i].engine_cell] = keep[a.rows[i].fs_cell] = true;
     ck_agreement_free (&a);
   }
+  /* The answer's rebuild commands (the first ones it shows). */
+  {
+    struct ck_answer_diff d[40];
+    size_t n = ck_matrix_answer_diffs (o, r, d, 40);
+    for (size_t i = 0; i < n && i < 40; i++)
+      keep[d[i].worse_cell] = true;
+  }
   for (size_t i = 0; i < r->ncells; i++) {
     struct ck_cell *c = &r->cells[i];
     struct stat st;
@@ -404,6 +411,7 @@ ck_matrix_text (FILE *out, const struct ck_matrix_opts *o,
            ck_profile_name (o->profile));
   fputs ("cells: ok = every promise held; -PROPS = lost, not promised; "
          "VIOL PROPS = a promise broken; ERR = could not run or check\n", out);
+  ck_matrix_answer_text (out, o, r);
   if (!o->nbugs) {
     for (size_t p = 0; p < o->npersist; p++) {
       int width[CK_MATRIX_MAX_COLS];
@@ -612,6 +620,7 @@ ck_matrix_html (const struct ck_matrix_opts *o,
            "Each cell links to its report with a timeline of writes, "
            "flushes, marks and state verdicts.</p>\n", r->ncells, r->checked,
            r->seconds);
+  ck_matrix_answer_html (f, o, r);
   for (size_t p = 0; p < o->npersist && !o->nbugs; p++) {
     fprintf (f, "<h2>persist %s</h2>\n<table><tr><th>workload</th>",
              wl_persist_name (o->persist[p]));
