@@ -11,9 +11,10 @@
  * "states":{...counts},"properties":{"data":{"held":n,"lost":n,
  * "violated":n},...},"violations":n,"results":[per state, only those with
  * findings unless all_states]} -- every recipe with its replay command.
- * HTML: the same table, a timeline of the log (writes, flushes, marks,
- * and a dot per crash state coloured by its verdict), and the grouped
- * findings.  One self-contained file, no scripts.
+ * HTML: the same table, a timeline of the log (where writes landed on
+ * the device against log position, flushes, marks, and each crash
+ * state's verdict; zoomable with a few lines of inline JavaScript), and
+ * the grouped findings.  One self-contained file, no external assets.
  */
 #ifndef CK_REPORT_H
 #define CK_REPORT_H
@@ -37,6 +38,9 @@ void ck_report_text (FILE *out, const struct ck_check_result *r,
                      const struct ck_report_opts *o);
 struct json_object *ck_report_json (const struct ck_check_result *r,
                                     const struct ck_report_opts *o);
+/* The timeline section alone (ck_report_timeline.c); reads the log. */
+int ck_report_timeline (FILE *out, const struct ck_check_result *r,
+                        const char *log_path, char *errbuf, size_t errlen);
 /* Reads the log again for the timeline.  0 or -errno (errbuf says). */
 int ck_report_html (FILE *out, const struct ck_check_result *r,
                     const struct ck_report_opts *o, char *errbuf,
