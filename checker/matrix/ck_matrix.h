@@ -176,6 +176,10 @@ void ck_matrix_answer_text (FILE *out, const struct ck_matrix_opts *o,
                             const struct ck_matrix_result *r);
 int ck_matrix_answer_html (FILE *out, const struct ck_matrix_opts *o,
                            const struct ck_matrix_result *r);
+/* index.html's plots: verdicts per property across the matrix, and crash
+ * states per second cell by cell. */
+void ck_matrix_plots_html (FILE *out, const struct ck_matrix_opts *o,
+                           const struct ck_matrix_result *r);
 
 int ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
                    char *errbuf, size_t errlen);

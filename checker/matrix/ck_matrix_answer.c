@@ -4,7 +4,8 @@
  * columns without barriers and one per kernel file system; and every cell
  * pair where fsync and fdatasync differ, with the first state where the
  * property was lost and the command that rebuilds it.  Text for the
- * terminal, HTML for index.html; both come from mx_answer_build. */
+ * terminal; index.html shows the same text, then two plots (verdicts per
+ * property, crash states per second per cell). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,4 +309,94 @@ ck_matrix_answer_html (FILE *out, const struct ck_matrix_opts *o,
   fputs ("</pre></section>\n", out);
   free (buf);
   return 0;
+}
+
+/* ---- plots for index.html ---- */
+
+/* Per property and persist choice, a stacked bar of the engine's cells
+ * with barriers: held green, lost amber, violated red. */
+static void
+mx_plot_verdicts (FILE *out, const struct ck_matrix_opts *o,
+                  const struct ck_matrix_result *r)
+{
+  const unsigned bw = 220, bh = 14, lx = 70;
+  unsigned width = lx + (unsigned) o->npersist * (bw + 20);
+  unsigned height = 24 + CK_P__COUNT * (bh + 6);
+
+  fprintf (out, "<h2>Verdicts per property</h2>\n<p>Cells of the engine's "
+           "columns with barriers in which each property held (green), was "
+           "lost without a promise (amber) or was violated (red).</p>\n"
+           "<svg id='fp-verdicts' xmlns='http://www.w3.org/2000/svg' "
+           "width='%u' height='%u' font-family='sans-serif' "
+           "font-size='11'>\n", width, height);
+  for (size_t p = 0; p < o->npersist; p++)
+    fprintf (out, "<text x='%u' y='12'>%s</text>\n",
+             lx + (unsigned) p * (bw + 20), mx_call (o, p));
+  for (int prop = 0; prop < CK_P__COUNT; prop++) {
+    unsigned y = 20 + (unsigned) prop * (bh + 6);
+    fprintf (out, "<text x='0' y='%u'>%s</text>\n", y + bh - 3,
+             ck_prop_name (prop));
+    for (size_t p = 0; p < o->npersist; p++) {
+      static const char *const col[] = { "#3a3", "#e90", "#d22" };
+      static const int v[] = { CK_V_HELD, CK_V_LOST, CK_V_VIOLATED };
+      struct mx_tally t;
+      double x = lx + (double) p * (bw + 20);
+      mx_tally (o, r, p, prop, MX_BARRIER, NULL, &t);
+      for (int k = 0; k < 3 && t.cells; k++) {
+        double w = (double) bw * (double) t.v[v[k]] / (double) t.cells;
+        if (w <= 0)
+          continue;
+        fprintf (out, "<rect class='fp-bar fp-bar-%s' x='%.1f' y='%u' "
+                 "width='%.1f' height='%u' fill='%s'><title>%s, %s: %" PRIu64
+                 " of %" PRIu64 " cells %s</title></rect>\n",
+                 ck_verdict_name (v[k]), x, y, w, bh, col[k],
+                 ck_prop_name (prop), mx_call (o, p), t.v[v[k]], t.cells,
+                 ck_verdict_name (v[k]));
+        x += w;
+      }
+    }
+  }
+  fputs ("</svg>\n", out);
+}
+
+/* Crash states per second, cell by cell in the order they are numbered:
+ * where the time of the run went. */
+static void
+mx_plot_rate (FILE *out, const struct ck_matrix_result *r)
+{
+  const unsigned h = 120, x0 = 50;
+  double most = 1;
+  unsigned bw = r->ncells > 600 ? 1 : r->ncells > 200 ? 2 : 4;
+
+  for (size_t i = 0; i < r->ncells; i++)
+    if (r->cells[i].seconds > 0
+        && r->cells[i].checked / r->cells[i].seconds > most)
+      most = (double) r->cells[i].checked / r->cells[i].seconds;
+  fprintf (out, "<h2>Crash states per second, per cell</h2>\n<p>Each bar is "
+           "one cell, in matrix order; its height is the states it checked "
+           "per second (the highest: %.0f). Hover for the cell, its states "
+           "and its time.</p>\n<svg id='fp-rate' xmlns='http://www.w3.org/"
+           "2000/svg' width='%u' height='%u' font-family='sans-serif' "
+           "font-size='10'>\n<text x='0' y='10'>%.0f/s</text><text x='0' "
+           "y='%u'>0</text>\n", most, x0 + (unsigned) r->ncells * bw + 10,
+           h + 10, most, h);
+  for (size_t i = 0; i < r->ncells; i++) {
+    const struct ck_cell *c = &r->cells[i];
+    double rate = c->seconds > 0 ? (double) c->checked / c->seconds : 0;
+    double bar = h * rate / most;
+    fprintf (out, "<rect class='fp-rate' x='%u' y='%.1f' width='%u' "
+             "height='%.1f' fill='#48c'><title>%s: %" PRIu64 " states in "
+             "%.2f s</title></rect>\n", x0 + (unsigned) i * bw, h - bar, bw,
+             bar, c->name, c->checked, c->seconds);
+  }
+  fputs ("</svg>\n", out);
+}
+
+void
+ck_matrix_plots_html (FILE *out, const struct ck_matrix_opts *o,
+                      const struct ck_matrix_result *r)
+{
+  if (!o->nbugs)
+    mx_plot_verdicts (out, o, r);
+  mx_plot_rate (out, r);
 }

@@ -621,6 +621,7 @@ ck_matrix_html (const struct ck_matrix_opts *o,
            "flushes, marks and state verdicts.</p>\n", r->ncells, r->checked,
            r->seconds);
   ck_matrix_answer_html (f, o, r);
+  ck_matrix_plots_html (f, o, r);
   for (size_t p = 0; p < o->npersist && !o->nbugs; p++) {
     fprintf (f, "<h2>persist %s</h2>\n<table><tr><th>workload</th>",
              wl_persist_name (o->persist[p]));

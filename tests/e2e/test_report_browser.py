@@ -81,3 +81,7 @@ def test_matrix_page_opens_with_the_answer(tmp_path):
     dom = _browser("--dump-dom", (out / "index.html").as_uri())
     assert dom.index('id="answer"') < dom.index("<h2>persist fsync")
     assert "Where fsync and fdatasync differ" in dom
+    # The plots: a verdict bar per property, a rate bar per cell.
+    assert dom.index('id="fp-verdicts"') < dom.index("<h2>persist fsync")
+    assert 'class="fp-bar fp-bar-lost"' in dom   # fdatasync's mtime and mode
+    assert dom.count('class="fp-rate"') == 10    # 1 workload x 2 x 5 columns
