@@ -200,15 +200,18 @@ ext4_forget (handle_t *h, bool is_metadata, uint64_t blk)
     }
     return 0;
   }
-  /* __ext4_forget.  A cached copy is dropped from the journal and revoked
-   * (jbd_forget), whatever the block held.  Without one, only a metadata
-   * block outside data=journal needs its revoke record (jbd_revoke):
-   * the kernel skips the revoke under data=journal and for plain data
-   * blocks, which were never logged.  (Unlike the kernel, jbd_forget
-   * revokes even under data=journal: a revoke of a freed block is safe.) */
-  if (b)
-    ret = jbd_forget (h->h_jh, b);
-  else if (is_metadata && fs->s_opts.data != FPFS_DATA_JOURNAL)
+  /* __ext4_forget (Linux 4.10): "Never use the revoke function if we are
+   * doing full data journaling: there is no need to ... Otherwise, only
+   * skip the revoke on un-journaled data blocks."  So under data=journal,
+   * and for data blocks of an inode whose data is not journaled, a cached
+   * copy is only dropped from the journal (jbd2_journal_forget); otherwise
+   * the block is revoked (jbd2_journal_revoke, which forgets a cached copy
+   * too).  Every block handed here as data belongs to a regular file, and
+   * ext4_should_journal_data() is false for those outside data=journal.
+   * (Until issue 10's deviation 11 a cached copy was always revoked.) */
+  if (fs->s_opts.data == FPFS_DATA_JOURNAL || !is_metadata)
+    ret = b ? jbd_forget_norevoke (h->h_jh, b) : 0;
+  else
     ret = jbd_revoke (h->h_jh, blk);
   buf_put (b);
   return handle_check (h, ret);

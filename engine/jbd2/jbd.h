@@ -143,6 +143,9 @@ int jbd_dirty_metadata (struct jbd_handle *h, struct buf *b);
 /* The metadata block was freed in this handle: drop it from the journal
  * and write a revoke record so recovery never replays older copies. */
 int jbd_forget (struct jbd_handle *h, struct buf *b);
+/* jbd2_journal_forget as the kernel names it: drop b from the journal,
+ * no revoke record (data=journal, and unjournaled data blocks). */
+int jbd_forget_norevoke (struct jbd_handle *h, struct buf *b);
 int jbd_revoke (struct jbd_handle *h, uint64_t blocknr);
 /* Ordered data: the running transaction must write ji's data before its
  * commit block (jbd2_journal_inode_add_write). */

@@ -482,6 +482,15 @@ jbd_forget (struct jbd_handle *h, struct buf *b)
   return jbd_insert_revoke (h, b->b_blocknr);
 }
 
+int
+jbd_forget_norevoke (struct jbd_handle *h, struct buf *b)
+{
+  if (is_handle_aborted (h))
+    return -EROFS;
+  jbd_journal_forget (h, b);
+  return 0;
+}
+
 /* jbd2_journal_revoke: a cached, journaled copy is forgotten too, so that
  * it is neither logged nor checkpointed over the freed block. */
 int
