@@ -481,6 +481,22 @@ ck_model_block_known (const struct ck_model *m, const struct ck_mfile *f,
   return false;
 }
 
+/* The cut block as the recovered file shows it: up to its size rsize,
+ * zeroes after.  False when the file does not reach past the cut. */
+static bool
+md_cut_view (const struct ck_cut *c, uint64_t b, uint64_t to, uint64_t rsize,
+             uint8_t blk[4096])
+{
+  uint64_t len;
+
+  if (c->block != b || c->seq > to || rsize <= c->size)
+    return false;
+  len = rsize - b * 4096 < 4096 ? rsize - b * 4096 : 4096;
+  memcpy (blk, c->bytes, len);
+  memset (blk + len, 0, 4096 - len);
+  return true;
+}
+
 const struct ck_cut *
 ck_model_cut_match (const struct ck_model *m, const struct ck_mfile *f,
                     uint64_t b, uint64_t to, uint64_t rsize, uint64_t h)
@@ -488,16 +504,23 @@ ck_model_cut_match (const struct ck_model *m, const struct ck_mfile *f,
   uint8_t blk[4096];
 
   (void) m;
-  for (size_t i = f->ncuts; i-- > 0; ) {
-    const struct ck_cut *c = &f->cuts[i];
-    if (c->block != b || c->seq > to || rsize <= c->size)
-      continue;
-    /* The recovered file shows the block up to its size, zeroes after. */
-    uint64_t len = rsize - b * 4096 < 4096 ? rsize - b * 4096 : 4096;
-    memcpy (blk, c->bytes, len);
-    memset (blk + len, 0, 4096 - len);
-    if (XXH3_64bits (blk, 4096) == h)
-      return c;
-  }
+  for (size_t i = f->ncuts; i-- > 0; )
+    if (md_cut_view (&f->cuts[i], b, to, rsize, blk)
+        && XXH3_64bits (blk, 4096) == h)
+      return &f->cuts[i];
+  return NULL;
+}
+
+const struct ck_cut *
+ck_model_cut_sector (const struct ck_model *m, const struct ck_mfile *f,
+                     uint64_t b, unsigned s, uint64_t to, uint64_t rsize,
+                     uint64_t h)
+{
+  uint8_t blk[4096];
+
+  for (size_t i = f->ncuts; s < m->spb && i-- > 0; )
+    if (md_cut_view (&f->cuts[i], b, to, rsize, blk)
+        && XXH3_64bits (blk + s * m->ss, m->ss) == h)
+      return &f->cuts[i];
   return NULL;
 }

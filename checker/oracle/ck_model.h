@@ -160,6 +160,12 @@ const struct ck_cut *ck_model_cut_match (const struct ck_model *m,
                                          const struct ck_mfile *f, uint64_t b,
                                          uint64_t to, uint64_t rsize,
                                          uint64_t h);
+/* The same for sector s of block b (torn states mix values sector by
+ * sector). */
+const struct ck_cut *ck_model_cut_sector (const struct ck_model *m,
+                                          const struct ck_mfile *f,
+                                          uint64_t b, unsigned s, uint64_t to,
+                                          uint64_t rsize, uint64_t h);
 
 /* What a block that failed a rule holds, when the model can tell
  * (ck_model_find.c).  Only for findings: the first call builds an index of

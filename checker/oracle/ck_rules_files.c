@@ -88,15 +88,20 @@ rl_hash_file (struct rl *r, const struct ck_vnode *n, bool all, uint64_t *nb)
   return err;
 }
 
-/* Torn states: does every sector of block b hold one of its candidates? */
+/* Torn states: does every sector of block b hold one of its candidates?
+ * With cut non-NULL a sector may also be the block as a truncate cut it
+ * (ck_model_cut_sector); *cut is then the cut used, if one was. */
 static bool
 rl_sectors_ok (struct rl *r, const struct ck_vnode *n,
-               const struct ck_mfile *f, uint64_t b, uint64_t from)
+               const struct ck_mfile *f, uint64_t b, uint64_t from,
+               const struct ck_cut **cut)
 {
   uint32_t ss = ck_model_sector_size (r->m);
   uint8_t blk[4096] = { 0 };
   long got;
 
+  if (cut)
+    *cut = NULL;
   if (!r->ro->torn)
     return false;
   got = r->rd->pread (r->rd->ctx, n->path, blk,
@@ -104,11 +109,31 @@ rl_sectors_ok (struct rl *r, const struct ck_vnode *n,
                                                    : 4096, b * 4096);
   if (got < 0)
     return false;
-  for (unsigned s = 0; s < 4096 / ss; s++)
-    if (!ck_model_sector_ok (r->m, f, b, s, from, r->E,
-                             XXH3_64bits (blk + s * ss, ss)))
+  for (unsigned s = 0; s < 4096 / ss; s++) {
+    uint64_t h = XXH3_64bits (blk + s * ss, ss);
+    const struct ck_cut *c;
+    if (ck_model_sector_ok (r->m, f, b, s, from, r->E, h))
+      continue;
+    if (!cut || !(c = ck_model_cut_sector (r->m, f, b, s, r->E, n->st.size,
+                                           h)))
       return false;
+    *cut = c;
+  }
   return true;
+}
+
+/* Old bytes past a truncate point (ck_model_cut_match): block b as a
+ * truncate cut it, whole or, in torn states, sector by sector. */
+static const struct ck_cut *
+rl_cut (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
+        uint64_t b, uint64_t from)
+{
+  const struct ck_cut *c = ck_model_cut_match (r->m, f, b, r->E, n->st.size,
+                                               r->h[b]);
+
+  if (!c && !rl_sectors_ok (r, n, f, b, from, &c))
+    c = NULL;
+  return c;
 }
 
 /* ---- blocks a sync did not cover although it returned 0 ---- */
@@ -225,12 +250,11 @@ rl_stale (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
   for (uint64_t b = 0; b < nb && !err; b++) {
     if (!r->hashed[b] || r->flagged[b] ||
         ck_model_block_ok (r->m, f, b, 0, r->E, r->h[b]) ||
-        rl_sectors_ok (r, n, f, b, 0))
+        rl_sectors_ok (r, n, f, b, 0, NULL))
       continue;
     if (++bad > RL_PER_FILE)
       continue;
-    const struct ck_cut *c = ck_model_cut_match (r->m, f, b, r->E,
-                                                 n->st.size, r->h[b]);
+    const struct ck_cut *c = rl_cut (r, n, f, b, 0);
     if (c) {
       err = rl_stale_cut (r, n, b, c);
       continue;
@@ -281,7 +305,7 @@ rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
                       lo, hi);
   for (uint64_t b = 0; !err && b < (s0 + 4095) / 4096 && b < nb; b++) {
     if (ck_model_block_ok (r->m, f, b, A, r->E, r->h[b]) ||
-        rl_sectors_ok (r, n, f, b, A))
+        rl_sectors_ok (r, n, f, b, A, NULL))
       continue;
     r->flagged[b] = 1;
     if (rl_unknown (p, n->id, b)) {
@@ -302,8 +326,7 @@ rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
                              fail && fail->err[0] ? fail->err : "an error");
       continue;
     }
-    const struct ck_cut *c = ck_model_cut_match (r->m, f, b, r->E, sz,
-                                                 r->h[b]);
+    const struct ck_cut *c = rl_cut (r, n, f, b, A);
     if (c) {                 /* not data: old bytes past a truncate point */
       if (++cut <= RL_PER_FILE)
         err = rl_stale_cut (r, n, b, c);
