@@ -32,6 +32,7 @@ enum {
 /* ---- the subcommands ---- */
 int cmd_log_dump (int argc, char **argv);     /* cmd_log.c */
 int cmd_log_verify (int argc, char **argv);   /* cmd_log.c */
+int cmd_log_promises (int argc, char **argv); /* cmd_log_promises.c */
 int cmd_replay (int argc, char **argv);       /* cmd_replay.c */
 int cmd_run (int argc, char **argv);          /* cmd_run.c */
 int cmd_probe (int argc, char **argv);        /* cmd_probe.c */

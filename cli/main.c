@@ -35,6 +35,8 @@ static const struct cli_command cli_commands[] = {
   { "replay",     "rebuild the disk image at a point of a log",    cmd_replay },
   { "log dump",   "print a write log's header and every entry",    cmd_log_dump },
   { "log verify", "check every entry of a write log, summarise it", cmd_log_verify },
+  { "log promises", "what each sync call promised (block hashes, entries)",
+    cmd_log_promises },
   { "generate",   "write every bounded workload of 1..N steps",    cmd_generate },
   { "mkfs",       "make an fpfs file system on an image or NBD export", cmd_mkfs },
   { "ls",         "list the files of an image (read-only, after recovery)", cmd_ls },

@@ -3,7 +3,7 @@ import pytest
 
 from cli_common import fp
 
-COMMANDS = ["log dump", "log verify", "replay"]
+COMMANDS = ["log dump", "log verify", "log promises", "replay"]
 
 
 def test_help_lists_every_command():
