@@ -10,7 +10,8 @@
  * dropped with fpfs_crash (nothing more is written, not even to the
  * overlay) and the overlay is thrown away.
  *
- *   ls IMAGE [PATH] [-R] [-l] [--json] [--hash]   list, like ls -1 / -l
+ *   ls IMAGE [PATH] [-R] [-l] [--json] [--hash[=blocks]]
+ *                                                  list, like ls -1 / -l
  *   cat IMAGE PATH...                              file contents to stdout
  *   fsck IMAGE [--no-recover]                      fpfs_fsck, after recovery
  *
@@ -18,7 +19,10 @@
  * same tree give the same text whatever their on-disk directory order.
  * `--hash` adds the XXH3-64 (seed 0) of each regular file's contents, the
  * hash the oracle and `log dump` use, so a script can compare a whole tree
- * without reading it file by file.
+ * without reading it file by file.  `--hash=blocks` gives instead each
+ * file's per-4 KiB block hashes in the oracle's own encoding (blocks.h),
+ * the lines `log promises` prints for a sync's mark: an image and a mark
+ * compare with diff.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +33,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <json-c/json.h>
-#include <xxhash.h>
 
+#include "blocks.h"
 #include "commands.h"
 #include "fpfs.h"
 
@@ -99,8 +103,11 @@ inspect_open (struct inspect *in, const char *cmd, const char *image,
 
 /* ---- ls ---- */
 
+enum ls_hash { LS_HASH_NONE = 0, LS_HASH_FILE, LS_HASH_BLOCKS };
+
 struct ls_opts {
-  bool lo_recursive, lo_long, lo_json, lo_hash;
+  bool lo_recursive, lo_long, lo_json;
+  enum ls_hash lo_hash;
 };
 
 struct ls_names {
@@ -139,49 +146,6 @@ static int
 ls_cmp (const void *a, const void *b)
 {
   return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-/* XXH3-64 of the whole file at path, read through the engine. */
-static int
-ls_hash (struct fpfs *fs, const char *path, uint64_t size, uint64_t *out)
-{
-  XXH3_state_t *st = XXH3_createState ();
-  uint8_t *buf = malloc (INSPECT_CHUNK);
-  uint64_t off = 0;
-  int fd = -1, ret = 0;
-
-  if (!st || !buf) {
-    ret = -ENOMEM;
-    goto out;
-  }
-  XXH3_64bits_reset (st);
-  fd = fpfs_open (fs, path, O_RDONLY, 0);
-  if (fd < 0) {
-    ret = fd;
-    goto out;
-  }
-  while (off < size) {
-    size_t want = size - off < INSPECT_CHUNK ? (size_t) (size - off)
-                                             : INSPECT_CHUNK;
-    ssize_t got = fpfs_pread (fs, fd, buf, want, off);
-    if (got < 0) {
-      ret = (int) got;
-      goto out;
-    }
-    if (got == 0) {
-      ret = -EIO;               /* shorter than its size: say so */
-      goto out;
-    }
-    XXH3_64bits_update (st, buf, (size_t) got);
-    off += (uint64_t) got;
-  }
-  *out = XXH3_64bits_digest (st);
-out:
-  if (fd >= 0)
-    fpfs_close (fs, fd);
-  free (buf);
-  XXH3_freeState (st);
-  return ret;
 }
 
 static const char *
@@ -234,6 +198,7 @@ ls_print (struct inspect *in, const struct ls_opts *o, const char *path,
   struct fpfs_stat st;
   uint64_t h = 0;
   bool hashed = false;
+  json_object *blocks = NULL;
   int ret = fpfs_stat (in->in_fs, path, &st);
 
   if (ret < 0) {
@@ -243,13 +208,16 @@ ls_print (struct inspect *in, const struct ls_opts *o, const char *path,
     return ret;
   }
   if (o->lo_hash && S_ISREG (st.mode)) {
-    ret = ls_hash (in->in_fs, path, st.size, &h);
+    if (o->lo_hash == LS_HASH_BLOCKS)
+      ret = cli_blocks_of_file (in->in_fs, path, st.size, &blocks);
+    else
+      ret = cli_hash_file (in->in_fs, path, st.size, &h);
     if (ret < 0) {
       cli_error (in->in_cmd, "%s: %s: read: %s", in->in_image, path,
                  strerror (-ret));
       return ret;
     }
-    hashed = true;
+    hashed = o->lo_hash == LS_HASH_FILE;
   }
   if (o->lo_json) {
     json_object *j = json_object_new_object ();
@@ -269,6 +237,11 @@ ls_print (struct inspect *in, const struct ls_opts *o, const char *path,
       snprintf (hex, sizeof hex, "%016" PRIx64, h);
       json_object_object_add (j, "xxh3", json_object_new_string (hex));
     }
+    if (blocks) {
+      json_object_object_add (j, "block_start", json_object_new_int (0));
+      json_object_object_add (j, "blocks", blocks);
+      blocks = NULL;
+    }
     puts (json_object_to_json_string_ext (j, JSON_C_TO_STRING_PLAIN |
                                           JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put (j);
@@ -279,11 +252,14 @@ ls_print (struct inspect *in, const struct ls_opts *o, const char *path,
     printf ("%s %3" PRIu32 " %10" PRIu64 " ", mode, st.nlink, st.size);
     if (hashed)
       printf ("%016" PRIx64 " ", h);
-    else if (o->lo_hash)
+    else if (o->lo_hash == LS_HASH_FILE)
       printf ("%-16s ", "-");
     printf ("%s\n", name);
   } else
     printf ("%s\n", name);
+  if (blocks && !o->lo_json)
+    cli_blocks_print (stdout, "  ", blocks, 0);
+  json_object_put (blocks);
   return 0;
 }
 
@@ -330,7 +306,7 @@ out:
 }
 
 static const char ls_usage[] =
-  "Usage: flushpoint ls IMAGE [PATH] [-R] [-l | --json] [--hash]\n"
+  "Usage: flushpoint ls IMAGE [PATH] [-R] [-l | --json] [--hash[=blocks]]\n"
   "                     [--mount OPTS]\n"
   "\n"
   "List a directory (default /) of an fpfs image, sorted by name.  The image\n"
@@ -345,6 +321,13 @@ static const char ls_usage[] =
   "                   ino, mode, nlink, size, mtime [sec, nsec], xxh3\n"
   "  --hash           add the XXH3-64 (seed 0) of each regular file's\n"
   "                   contents, as 16 hex digits\n"
+  "  --hash=blocks    instead, each regular file's 4 KiB block hashes as\n"
+  "                   the oracle marks record them: XXH3-64 of the bytes\n"
+  "                   within the size, one line a block under the name\n"
+  "                   (\"  block N HEX\", \"  blocks A-B zeroes\"), or with\n"
+  "                   --json \"block_start\" and \"blocks\" (16 hex digits,\n"
+  "                   or a count of zero blocks); compare with the lines\n"
+  "                   `flushpoint log promises LOG` prints for a sync\n"
   "  --mount OPTS     mount options (e.g. nojournal), as for `run --mount`\n"
   "  -h, --help       this text\n"
   "\n"
@@ -359,7 +342,7 @@ cmd_ls (int argc, char **argv)
     { "recursive", no_argument,       NULL, 'R' },
     { "long",      no_argument,       NULL, 'l' },
     { "json",      no_argument,       NULL, OPT_JSON },
-    { "hash",      no_argument,       NULL, OPT_HASH },
+    { "hash",      optional_argument, NULL, OPT_HASH },
     { "mount",     required_argument, NULL, OPT_MOUNT },
     { "help",      no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -375,7 +358,15 @@ cmd_ls (int argc, char **argv)
     case 'R': o.lo_recursive = true; break;
     case 'l': o.lo_long = true; break;
     case OPT_JSON: o.lo_json = true; break;
-    case OPT_HASH: o.lo_hash = true; break;
+    case OPT_HASH:
+      if (!optarg || strcmp (optarg, "file") == 0)
+        o.lo_hash = LS_HASH_FILE;
+      else if (strcmp (optarg, "blocks") == 0)
+        o.lo_hash = LS_HASH_BLOCKS;
+      else
+        return cli_usage_error (cmd, "--hash=%s: expected --hash or "
+                                "--hash=blocks", optarg);
+      break;
     case OPT_MOUNT: mount = optarg; break;
     case 'h':
       fputs (ls_usage, stdout);

@@ -34,6 +34,7 @@ int cmd_log_dump (int argc, char **argv);     /* cmd_log.c */
 int cmd_log_verify (int argc, char **argv);   /* cmd_log.c */
 int cmd_log_export (int argc, char **argv);   /* cmd_log_dmlw.c */
 int cmd_log_import (int argc, char **argv);   /* cmd_log_dmlw.c */
+int cmd_log_promises (int argc, char **argv); /* cmd_log_promises.c */
 int cmd_replay (int argc, char **argv);       /* cmd_replay.c */
 int cmd_run (int argc, char **argv);          /* cmd_run.c */
 int cmd_probe (int argc, char **argv);        /* cmd_probe.c */

@@ -38,6 +38,8 @@ static const struct cli_command cli_commands[] = {
   { "log verify", "check every entry of a write log, summarise it", cmd_log_verify },
   { "log export", "write a log as a dm-log-writes log (for xfstests)", cmd_log_export },
   { "log import", "make a log from a dm-log-writes log", cmd_log_import },
+  { "log promises", "what each sync call promised (block hashes, entries)",
+    cmd_log_promises },
   { "generate",   "write every bounded workload of 1..N steps",    cmd_generate },
   { "mkfs",       "make an fpfs file system on an image or NBD export", cmd_mkfs },
   { "ls",         "list the files of an image (read-only, after recovery)", cmd_ls },

@@ -286,6 +286,34 @@ ck_md_blocks (struct ck_model *m, struct ck_mfile *f, struct wl_mfile *c,
   return err;
 }
 
+/* Before a truncate inside a block with data: remember the block as it
+ * stands, the bytes the cut zeroes may come back (ck_model_cut_match). */
+static int
+md_cut (struct ck_mfile *f, struct wl_mfile *c, const struct ck_op *op,
+        uint64_t size)
+{
+  uint64_t b = size / 4096, idx;
+  struct ck_cut *cut;
+
+  if (size % 4096 == 0 || size >= c->f_size || wl_model_block_is_zero (c, b))
+    return 0;
+  if (ck_md_grow ((void **) &f->cuts, &f->capcuts, f->ncuts, sizeof *f->cuts))
+    return -ENOMEM;
+  cut = &f->cuts[f->ncuts];
+  if (!(cut->bytes = malloc (4096)))
+    return -ENOMEM;
+  wl_model_block (c, b, cut->bytes);
+  cut->seq = op->before_seq;
+  cut->block = b;
+  cut->size = size;
+  cut->op = (uint32_t) op->index;
+  cut->vop = CK_MODEL_NO_OP;
+  if (ck_map_get (&f->blocks, b, 0, &idx) && f->hist[idx].n)
+    cut->vop = f->hist[idx].v[f->hist[idx].n - 1].op;
+  f->ncuts++;
+  return 0;
+}
+
 int
 ck_md_truncate (struct ck_model *m, struct ck_mfile *f, const struct ck_op *op,
              uint64_t size)
@@ -296,6 +324,7 @@ ck_md_truncate (struct ck_model *m, struct ck_mfile *f, const struct ck_op *op,
   int err;
 
   if ((err = wl_model_get (&m->content, f->id.ino, f->id.gen, &c)) < 0 ||
+      (err = md_cut (f, c, op, size)) < 0 ||
       (err = wl_model_truncate (c, size)) < 0)
     return err;
   for (size_t i = 0; i < f->blocks.cap && !err; i++)
@@ -450,4 +479,48 @@ ck_model_block_known (const struct ck_model *m, const struct ck_mfile *f,
     if (hs->v[i].h != m->zero4k)
       return true;
   return false;
+}
+
+/* The cut block as the recovered file shows it: up to its size rsize,
+ * zeroes after.  False when the file does not reach past the cut. */
+static bool
+md_cut_view (const struct ck_cut *c, uint64_t b, uint64_t to, uint64_t rsize,
+             uint8_t blk[4096])
+{
+  uint64_t len;
+
+  if (c->block != b || c->seq > to || rsize <= c->size)
+    return false;
+  len = rsize - b * 4096 < 4096 ? rsize - b * 4096 : 4096;
+  memcpy (blk, c->bytes, len);
+  memset (blk + len, 0, 4096 - len);
+  return true;
+}
+
+const struct ck_cut *
+ck_model_cut_match (const struct ck_model *m, const struct ck_mfile *f,
+                    uint64_t b, uint64_t to, uint64_t rsize, uint64_t h)
+{
+  uint8_t blk[4096];
+
+  (void) m;
+  for (size_t i = f->ncuts; i-- > 0; )
+    if (md_cut_view (&f->cuts[i], b, to, rsize, blk)
+        && XXH3_64bits (blk, 4096) == h)
+      return &f->cuts[i];
+  return NULL;
+}
+
+const struct ck_cut *
+ck_model_cut_sector (const struct ck_model *m, const struct ck_mfile *f,
+                     uint64_t b, unsigned s, uint64_t to, uint64_t rsize,
+                     uint64_t h)
+{
+  uint8_t blk[4096];
+
+  for (size_t i = f->ncuts; s < m->spb && i-- > 0; )
+    if (md_cut_view (&f->cuts[i], b, to, rsize, blk)
+        && XXH3_64bits (blk + s * m->ss, m->ss) == h)
+      return &f->cuts[i];
+  return NULL;
 }

@@ -80,6 +80,17 @@ struct ck_hist {
   uint32_t n, cap;
 };
 
+/* A truncate to a size inside a block (not a multiple of 4 KiB): the block
+ * as it stood before the cut zeroed its tail. */
+struct ck_cut {
+  uint64_t seq;            /* the truncate's before-mark */
+  uint64_t block;
+  uint64_t size;           /* the size it cut the file to */
+  uint32_t op;             /* the truncate */
+  uint32_t vop;            /* the op that wrote the value it cut */
+  uint8_t *bytes;          /* 4096: the block before the cut */
+};
+
 struct ck_mfile {
   struct ck_id id;
   bool is_dir;
@@ -90,6 +101,8 @@ struct ck_mfile {
   size_t nhist, caphist;
   uint64_t cur_size, cur_nlink;
   uint32_t cur_mode;
+  struct ck_cut *cuts;     /* in log order */
+  size_t ncuts, capcuts;
 };
 
 struct ck_dval {
@@ -131,5 +144,58 @@ uint64_t ck_model_zero_sector (const struct ck_model *m);
 /* Did the file's block b hold anything but zeroes at or before `to`? */
 bool ck_model_block_known (const struct ck_model *m, const struct ck_mfile *f,
                            uint64_t b, uint64_t to);
+
+/* Old bytes past a truncate point (false alarm 3 of issue 11).  A
+ * truncate inside a block zeroes the block's tail in the page cache
+ * (ext4_truncate -> ext4_block_truncate_page -> ext4_block_zero_page_range,
+ * fs/ext4/inode.c, Linux 4.10), and only in data=ordered does it tie that
+ * block to the running transaction (ext4_jbd2_inode_add_write): under
+ * data=writeback and nojournal the new size may reach the disk before the
+ * zeroed block, and when the file grows again the bytes the truncate cut
+ * off are back.  Is h (a block hash of the recovered file, bytes past its
+ * size rsize as zeroes) block b as it stood before a cut made at or before
+ * `to`, seen up to rsize, and does rsize reach past the cut?  The cut, or
+ * NULL. */
+const struct ck_cut *ck_model_cut_match (const struct ck_model *m,
+                                         const struct ck_mfile *f, uint64_t b,
+                                         uint64_t to, uint64_t rsize,
+                                         uint64_t h);
+/* The same for sector s of block b (torn states mix values sector by
+ * sector). */
+const struct ck_cut *ck_model_cut_sector (const struct ck_model *m,
+                                          const struct ck_mfile *f,
+                                          uint64_t b, unsigned s, uint64_t to,
+                                          uint64_t rsize, uint64_t h);
+
+/* What a block that failed a rule holds, when the model can tell
+ * (ck_model_find.c).  Only for findings: the first call builds an index of
+ * every value of every block of every file (once per model, under a lock,
+ * so worker threads may share the model). */
+enum ck_holds_kind {
+  CK_HOLDS_UNKNOWN = 0,    /* no value the workload wrote anywhere */
+  CK_HOLDS_ZEROES,
+  CK_HOLDS_EARLIER,        /* a value of this block set at or before `to`
+                              (next_op replaced it) */
+  CK_HOLDS_LATER,          /* a value of this block set after `to` */
+  CK_HOLDS_MOVED,          /* a value of another block of this file */
+  CK_HOLDS_OTHER,          /* a value of a block of another file */
+};
+#define CK_MODEL_NO_OP UINT32_MAX
+
+struct ck_holds {
+  enum ck_holds_kind kind;
+  struct ck_id id;         /* MOVED, OTHER: the file; else f's */
+  uint64_t block;          /* the block whose value it is */
+  uint32_t op;             /* the op that wrote that value */
+  uint32_t next_op;        /* EARLIER: the op that replaced it, or
+                              CK_MODEL_NO_OP */
+};
+
+/* h: the 4 KiB hash of block b of f in the recovered state; to: the crash
+ * point.  0, or -ENOMEM (out->kind is then UNKNOWN). */
+int ck_model_holds (const struct ck_model *m, const struct ck_mfile *f,
+                    uint64_t b, uint64_t h, uint64_t to, struct ck_holds *out);
+/* A path that named file id (the one it has now if any), or NULL. */
+const char *ck_model_path (const struct ck_model *m, struct ck_id id);
 
 #endif /* CK_MODEL_H */

@@ -4,8 +4,18 @@
 #ifndef CK_MODEL_INT_H
 #define CK_MODEL_INT_H
 
+#include <pthread.h>
+
 #include "ck_model.h"
 #include "wl_model.h"
+
+/* One value of one block, for looking a hash up (ck_model_find.c). */
+struct ck_hent {
+  uint64_t h;
+  uint64_t block;
+  uint32_t file;               /* index into files */
+  uint32_t val;                /* index into that block's history */
+};
 
 struct ck_name {
   char *path;
@@ -28,6 +38,12 @@ struct ck_model {
   uint64_t *sec;               /* sector hash pool */
   size_t nsec, capsec;
   struct wl_model content;     /* build time only */
+  /* The one part of a built model that changes: the hash index, built on
+   * the first ck_model_holds, under idx_lock; read-only afterwards. */
+  pthread_mutex_t idx_lock;
+  struct ck_hent *idx;         /* sorted by h, zero values left out */
+  size_t nidx;
+  bool idx_built;
   char *err;
   size_t errlen;
 };
@@ -55,5 +71,6 @@ int ck_md_blocks (struct ck_model *m, struct ck_mfile *f, struct wl_mfile *c,
 int ck_md_truncate (struct ck_model *m, struct ck_mfile *f,
                     const struct ck_op *op, uint64_t size);
 int ck_md_write (struct ck_model *m, struct ck_mfile *f, const struct ck_op *op);
+void ck_md_index_free (struct ck_model *m);   /* ck_model_find.c */
 
 #endif /* CK_MODEL_INT_H */

@@ -342,6 +342,7 @@ ck_model_build (const struct ck_oracle *o, uint32_t sector_size,
   m->zerosec = XXH3_64bits (zero, sector_size);
   m->err = errbuf;
   m->errlen = errlen;
+  pthread_mutex_init (&m->idx_lock, NULL);
   if (!ck_md_file (m, CK_ROOT, true, true))
     err = -ENOMEM;
   for (size_t i = 0; i < o->nops && !err; i++) {
@@ -381,6 +382,9 @@ ck_model_free (struct ck_model *m)
       free (f->hist[k].v);
     free (f->hist);
     free (f->ev);
+    for (size_t k = 0; k < f->ncuts; k++)
+      free (f->cuts[k].bytes);
+    free (f->cuts);
     ck_map_free (&f->blocks);
   }
   for (size_t i = 0; i < m->ndents; i++) {
@@ -390,6 +394,8 @@ ck_model_free (struct ck_model *m)
   for (size_t i = 0; i < m->nnames; i++)
     free (m->names[i].path);
   wl_model_free (&m->content);
+  ck_md_index_free (m);
+  pthread_mutex_destroy (&m->idx_lock);
   ck_map_free (&m->ids);
   ck_map_free (&m->dmap);
   ck_map_free (&m->nmap);

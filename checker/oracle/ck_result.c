@@ -68,48 +68,119 @@ ck_result_held (struct ck_state_result *r, enum ck_prop p)
   r->checks++;
 }
 
+/* One fact per (property, path, block) for the properties that hold one
+ * value per file or entry; see ck_result.h. */
+static bool
+ck_result_keyed (enum ck_prop p, uint64_t block)
+{
+  switch (p) {
+  case CK_P_SIZE: case CK_P_MTIME: case CK_P_MODE: case CK_P_NLINK:
+  case CK_P_DIRENT:
+    return true;
+  case CK_P_DATA: case CK_P_STALE:
+    return block != CK_NO_BLOCK;
+  default:
+    return false;
+  }
+}
+
+/* A kept finding about the same thing as the new one, or NULL. */
+static struct ck_finding *
+ck_result_same (struct ck_state_result *r, enum ck_prop p, bool violation,
+                bool after_error, const char *path, uint64_t block,
+                uint32_t sync_op, const char *msg)
+{
+  const char *pa = path ? path : "";
+
+  for (size_t i = 0; i < r->nf; i++) {
+    struct ck_finding *f = &r->f[i];
+    if (f->prop != p || f->block != block || strcmp (f->path, pa) != 0)
+      continue;
+    if (ck_result_keyed (p, block))
+      return f;
+    if (f->violation == violation && f->after_error == after_error &&
+        f->sync_op == sync_op && strcmp (f->msg, msg) == 0)
+      return f;
+  }
+  return NULL;
+}
+
+/* Has the state kept a finding of property p with this verdict? */
+static bool
+ck_result_shows (const struct ck_state_result *r, enum ck_prop p,
+                 bool violation)
+{
+  for (size_t i = 0; i < r->nf; i++)
+    if (r->f[i].prop == p && r->f[i].violation == violation)
+      return true;
+  return false;
+}
+
+static void
+ck_finding_clear (struct ck_finding *f)
+{
+  free (f->path);
+  free (f->msg);
+  free (f->since);
+  memset (f, 0, sizeof *f);
+}
+
 static int
 ck_result_vadd (struct ck_state_result *r, enum ck_prop p, bool violation,
-                bool after_error, const char *path, uint32_t sync_op,
-                const char *since, const char *fmt, va_list ap)
+                bool after_error, const char *path, uint64_t block,
+                uint32_t sync_op, const char *since, const char *fmt,
+                va_list ap)
 {
   enum ck_verdict v = violation ? CK_V_VIOLATED : CK_V_LOST;
-  struct ck_finding *f;
-  int n;
+  struct ck_finding nf, *f;
+  char *msg = NULL;
 
   if (r->v[p] < v)
     r->v[p] = v;
   r->checks++;
-  if (r->nf >= CK_FINDINGS_MAX) {
+  if (vasprintf (&msg, fmt, ap) < 0)
+    return -ENOMEM;
+  f = ck_result_same (r, p, violation, after_error, path, block, sync_op, msg);
+  if (f && (f->violation || !violation)) {
+    free (msg);                /* the kept one is as bad: it stays */
+    return 0;
+  }
+  /* Past the cap a finding is kept only if it is the first of its
+   * property and verdict, so every count in the table has one. */
+  if (!f && r->nf >= CK_FINDINGS_MAX && ck_result_shows (r, p, violation)) {
+    free (msg);
     r->more++;
+    return 0;
+  }
+  memset (&nf, 0, sizeof nf);
+  nf.prop = p;
+  nf.violation = violation;
+  nf.sync_op = sync_op;
+  nf.after_error = after_error;
+  nf.block = block;
+  nf.msg = msg;
+  nf.path = strdup (path ? path : "");
+  nf.since = since ? strdup (since) : NULL;
+  if (!nf.path || (since && !nf.since)) {
+    ck_finding_clear (&nf);
+    return -ENOMEM;
+  }
+  if (f) {                     /* a violation replaces a lost finding */
+    ck_finding_clear (f);
+    *f = nf;
     return 0;
   }
   if (r->nf == r->capf) {
     size_t cap = r->capf ? r->capf * 2 : 4;
-    struct ck_finding *nf = realloc (r->f, cap * sizeof *nf);
-    if (!nf)
+    struct ck_finding *nv = realloc (r->f, cap * sizeof *nv);
+    if (!nv) {
+      ck_finding_clear (&nf);
       return -ENOMEM;
-    r->f = nf;
+    }
+    r->f = nv;
     r->capf = cap;
   }
-  f = &r->f[r->nf];
-  memset (f, 0, sizeof *f);
-  f->prop = p;
-  f->violation = violation;
-  f->sync_op = sync_op;
-  f->after_error = after_error;
-  f->path = strdup (path ? path : "");
-  f->since = since ? strdup (since) : NULL;
-  n = vasprintf (&f->msg, fmt, ap);
-  if (n < 0)
-    f->msg = NULL;
-  if (!f->path || !f->msg || (since && !f->since)) {
-    free (f->path);
-    free (f->msg);
-    free (f->since);
-    return -ENOMEM;
-  }
-  r->nf++;
+  r->f[r->nf++] = nf;
   return 0;
 }
 
@@ -122,7 +193,8 @@ ck_result_add (struct ck_state_result *r, enum ck_prop p, bool violation,
   int err;
 
   va_start (ap, fmt);
-  err = ck_result_vadd (r, p, violation, false, path, sync_op, since, fmt, ap);
+  err = ck_result_vadd (r, p, violation, false, path, CK_NO_BLOCK, sync_op,
+                        since, fmt, ap);
   va_end (ap);
   return err;
 }
@@ -136,7 +208,24 @@ ck_result_add_after_error (struct ck_state_result *r, enum ck_prop p,
   int err;
 
   va_start (ap, fmt);
-  err = ck_result_vadd (r, p, false, true, path, sync_op, since, fmt, ap);
+  err = ck_result_vadd (r, p, false, true, path, CK_NO_BLOCK, sync_op, since,
+                        fmt, ap);
+  va_end (ap);
+  return err;
+}
+
+int
+ck_result_add_block (struct ck_state_result *r, enum ck_prop p,
+                     bool violation, bool after_error, const char *path,
+                     uint64_t block, uint32_t sync_op, const char *since,
+                     const char *fmt, ...)
+{
+  va_list ap;
+  int err;
+
+  va_start (ap, fmt);
+  err = ck_result_vadd (r, p, violation && !after_error, after_error, path,
+                        block, sync_op, since, fmt, ap);
   va_end (ap);
   return err;
 }

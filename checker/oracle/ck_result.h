@@ -18,8 +18,18 @@
  *             a posix fsync'd file's name, stale data under writeback):
  *             shown in the report, not a failure
  *   violated  a promise was broken: a failure
- * Findings carry the evidence; at most CK_FINDINGS_MAX per state are kept
- * (the rest are counted).
+ * Findings carry the evidence.  One state reports each fact once: a
+ * finding is about one thing -- a block of a file (data, stale: its path
+ * and block number), one attribute of a file (size, mode, nlink, mtime:
+ * its path), one directory entry (dirent: its path) -- and a second
+ * finding about the same thing (the same entry reached through a file's
+ * own-name promise and its directory's, a mode broken against an fsync and
+ * seen by a later fdatasync) is folded into the first, keeping the worse
+ * verdict.  Other findings (fsck, "and N more blocks like it") are folded
+ * only when identical.  At most CK_FINDINGS_MAX are kept per state, except
+ * that every (property, verdict) a state has keeps at least one finding,
+ * so the report's findings account for every count in its table; the rest
+ * are counted in `more`.
  */
 #ifndef CK_RESULT_H
 #define CK_RESULT_H
@@ -42,6 +52,7 @@ enum ck_verdict {
 
 #define CK_FINDINGS_MAX 32u
 #define CK_NO_OP        UINT32_MAX
+#define CK_NO_BLOCK     UINT64_MAX
 
 const char *ck_prop_name (enum ck_prop p);        /* "data", ... */
 const char *ck_verdict_name (enum ck_verdict v);  /* "held", ... */
@@ -50,6 +61,8 @@ struct ck_finding {
   enum ck_prop prop;
   bool violation;              /* false: lost, not promised / allowed */
   char *path;                  /* the file or directory concerned */
+  uint64_t block;              /* the file block (data, stale), else
+                                  CK_NO_BLOCK */
   char *msg;
   uint32_t sync_op;            /* the op whose sync made the promise */
   char *since;                 /* the ops since that sync that touched it */
@@ -72,7 +85,8 @@ struct ck_state_result {
   uint8_t v[CK_P__COUNT];      /* enum ck_verdict */
   struct ck_finding *f;
   size_t nf, capf;
-  size_t more;                 /* findings past CK_FINDINGS_MAX */
+  size_t more;                 /* findings past CK_FINDINGS_MAX, not kept
+                                  (folded duplicates are not counted) */
   uint64_t checks;             /* comparisons made */
   bool no_fs;                  /* fsck-only check: recovery found no file
                                   system (ck_check.c decides whether that
@@ -95,6 +109,13 @@ int ck_result_add_after_error (struct ck_state_result *r, enum ck_prop p,
                                const char *path, uint32_t sync_op,
                                const char *since, const char *fmt, ...)
   __attribute__ ((format (printf, 6, 7)));
+/* The same about one block of a file (data, stale): findings about the
+ * same block of the same path fold into one. */
+int ck_result_add_block (struct ck_state_result *r, enum ck_prop p,
+                         bool violation, bool after_error, const char *path,
+                         uint64_t block, uint32_t sync_op, const char *since,
+                         const char *fmt, ...)
+  __attribute__ ((format (printf, 9, 10)));
 bool ck_result_violated (const struct ck_state_result *r);
 /* Drop the findings and verdicts; keep index, epoch, recipe. */
 void ck_result_forget (struct ck_state_result *r);

@@ -194,10 +194,12 @@ ck_rl_since (struct rl *r, const struct ck_mfile *f, const struct ck_dirent *d,
 
 int
 ck_rl_find (struct rl *r, enum ck_prop p, bool violation, const char *path,
-         const struct rl_promise *pr, const struct ck_mfile *f,
-         const struct ck_dirent *d, const char *fmt, ...)
+            uint64_t block, const struct rl_promise *pr,
+            const struct ck_mfile *f, const struct ck_dirent *d,
+            const char *fmt, ...)
 {
   char *since = pr ? ck_rl_since (r, f, d, ck_rl_after (pr)) : NULL;
+  uint32_t op = pr ? (uint32_t) pr->op->index : CK_NO_OP;
   char msg[1024];
   va_list ap;
   int err;
@@ -208,21 +210,17 @@ ck_rl_find (struct rl *r, enum ck_prop p, bool violation, const char *path,
   /* Without a journal a failed metadata write leaves a half-done update
    * that only fsck repairs (and the error was the workload's to see):
    * Linux behaviour, shown apart from broken promises (CHECKER.md 6a). */
-  if (violation && r->ro->fsck_allowed && ck_rl_after_write_fault (r)) {
-    err = ck_result_add_after_error (r->res, p, path,
-                                     pr ? (uint32_t) pr->op->index : CK_NO_OP,
-                                     since, "%s (no journal: the device "
-                                     "failed a write at log entry %" PRIu64
-                                     ", and a half-done metadata update is "
-                                     "what fsck repairs)", msg,
-                                     r->o->first_write_fault);
-    free (since);
-    return err;
-  }
-  err = ck_result_add (r->res, p, violation, path,
-                       pr ? (uint32_t) pr->op->index : CK_NO_OP,
-                       since ? since : pr ? "no operation touched it since" : NULL,
-                       "%s", msg);
+  if (violation && r->ro->fsck_allowed && ck_rl_after_write_fault (r))
+    err = ck_result_add_block (r->res, p, false, true, path, block, op, since,
+                               "%s (no journal: the device failed a write "
+                               "at log entry %" PRIu64 ", and a half-done "
+                               "metadata update is what fsck repairs)", msg,
+                               r->o->first_write_fault);
+  else
+    err = ck_result_add_block (r->res, p, violation, false, path, block, op,
+                               since ? since : pr
+                               ? "no operation touched it since" : NULL,
+                               "%s", msg);
   free (since);
   return err;
 }

@@ -31,8 +31,12 @@
  *   stale  every block of every file the model knows holds zeroes or a
  *          value the file had there at or before E; under data=writeback
  *          and nojournal a stale block is "lost" (allowed), else violated;
- *          a big file no sync promised is sampled (RL_STALE_MAX blocks)
+ *          a big file no sync promised is sampled (RL_STALE_MAX blocks);
+ *          the bytes a truncate inside a block cut off, back up to a
+ *          larger recovered size, are stale, not data (ck_model_cut_match:
+ *          ext4 orders the zeroed block only in data=ordered)
  * A block that fails the data rule is reported once, as data, not stale.
+ * A finding about a block says what it holds (ck_rules_holds.c).
  */
 #ifndef CK_RULES_H
 #define CK_RULES_H

@@ -88,15 +88,20 @@ rl_hash_file (struct rl *r, const struct ck_vnode *n, bool all, uint64_t *nb)
   return err;
 }
 
-/* Torn states: does every sector of block b hold one of its candidates? */
+/* Torn states: does every sector of block b hold one of its candidates?
+ * With cut non-NULL a sector may also be the block as a truncate cut it
+ * (ck_model_cut_sector); *cut is then the cut used, if one was. */
 static bool
 rl_sectors_ok (struct rl *r, const struct ck_vnode *n,
-               const struct ck_mfile *f, uint64_t b, uint64_t from)
+               const struct ck_mfile *f, uint64_t b, uint64_t from,
+               const struct ck_cut **cut)
 {
   uint32_t ss = ck_model_sector_size (r->m);
   uint8_t blk[4096] = { 0 };
   long got;
 
+  if (cut)
+    *cut = NULL;
   if (!r->ro->torn)
     return false;
   got = r->rd->pread (r->rd->ctx, n->path, blk,
@@ -104,11 +109,31 @@ rl_sectors_ok (struct rl *r, const struct ck_vnode *n,
                                                    : 4096, b * 4096);
   if (got < 0)
     return false;
-  for (unsigned s = 0; s < 4096 / ss; s++)
-    if (!ck_model_sector_ok (r->m, f, b, s, from, r->E,
-                             XXH3_64bits (blk + s * ss, ss)))
+  for (unsigned s = 0; s < 4096 / ss; s++) {
+    uint64_t h = XXH3_64bits (blk + s * ss, ss);
+    const struct ck_cut *c;
+    if (ck_model_sector_ok (r->m, f, b, s, from, r->E, h))
+      continue;
+    if (!cut || !(c = ck_model_cut_sector (r->m, f, b, s, r->E, n->st.size,
+                                           h)))
       return false;
+    *cut = c;
+  }
   return true;
+}
+
+/* Old bytes past a truncate point (ck_model_cut_match): block b as a
+ * truncate cut it, whole or, in torn states, sector by sector. */
+static const struct ck_cut *
+rl_cut (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
+        uint64_t b, uint64_t from)
+{
+  const struct ck_cut *c = ck_model_cut_match (r->m, f, b, r->E, n->st.size,
+                                               r->h[b]);
+
+  if (!c && !rl_sectors_ok (r, n, f, b, from, &c))
+    c = NULL;
+  return c;
 }
 
 /* ---- blocks a sync did not cover although it returned 0 ---- */
@@ -152,6 +177,101 @@ rl_failed_sync (const struct rl *r, size_t before)
   return NULL;
 }
 
+/* ---- stale blocks ---- */
+
+/* One stale block: a violation under data=ordered and data=journal; under
+ * writeback and nojournal "lost" ("allowed: the mount does not order
+ * data").  Stale data after a failed write: in data=ordered, jbd2 commits
+ * the metadata of a transaction even when its ordered data write failed
+ * (the kernel aborts only with data_err=abort), so a file may point at a
+ * block whose write never happened -- Linux behaviour, shown as "lost"
+ * once the device has failed a write at or before the crash point. */
+static int
+rl_stale_add (struct rl *r, const struct ck_vnode *n, uint64_t b,
+              const char *what)
+{
+  bool faulted = !r->ro->stale_allowed && ck_rl_after_write_fault (r);
+
+  if (faulted)
+    return ck_result_add_block (r->res, CK_P_STALE, false, true, n->path, b,
+                                CK_NO_OP, NULL, "block %" PRIu64 " (bytes %"
+                                PRIu64 "-%" PRIu64 ") %s, after the device "
+                                "failed a write (log entry %" PRIu64 "): "
+                                "ordered mode commits the metadata even when "
+                                "its data write fails (Linux behaviour)", b,
+                                b * 4096, b * 4096 + 4095, what,
+                                r->o->first_write_fault);
+  return ck_result_add_block (r->res, CK_P_STALE, !r->ro->stale_allowed,
+                              false, n->path, b, CK_NO_OP, NULL, "block %"
+                              PRIu64 " (bytes %" PRIu64 "-%" PRIu64 ") %s%s",
+                              b, b * 4096, b * 4096 + 4095, what,
+                              r->ro->stale_allowed ? " (allowed: the mount "
+                              "does not order data)" : "");
+}
+
+/* The count of stale blocks past the RL_PER_FILE reported one by one. */
+static int
+rl_stale_more (struct rl *r, const struct ck_vnode *n, uint64_t more)
+{
+  bool faulted = !r->ro->stale_allowed && ck_rl_after_write_fault (r);
+
+  return ck_result_add_block (r->res, CK_P_STALE, !r->ro->stale_allowed,
+                              faulted, n->path, CK_NO_BLOCK, CK_NO_OP, NULL,
+                              "and %" PRIu64 " more blocks like it", more);
+}
+
+/* Old bytes past a truncate point (ck_model_cut_match): stale data, which
+ * only data=ordered (and data=journal, which journals the zeroed block)
+ * forbids. */
+static int
+rl_stale_cut (struct rl *r, const struct ck_vnode *n, uint64_t b,
+              const struct ck_cut *c)
+{
+  char what[768];
+  const char *vt = c->vop < r->o->nops ? r->o->ops[c->vop].wop->text : "?";
+
+  snprintf (what, sizeof what, "holds, up to the file's size %" PRIu64 ", "
+            "the bytes op %u (`%s`) wrote there, past the point %" PRIu64
+            " where op %u (`%s`) cut the file: ext4 ties the zeroed "
+            "partial block to the truncate's transaction only in "
+            "data=ordered (ext4_block_truncate_page -> "
+            "ext4_jbd2_inode_add_write)", n->st.size, c->vop, vt, c->size,
+            c->op, r->o->ops[c->op].wop->text);
+  return rl_stale_add (r, n, b, what);
+}
+
+static int
+rl_stale (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
+          uint64_t nb)
+{
+  uint64_t bad = 0;
+  int err = 0;
+
+  for (uint64_t b = 0; b < nb && !err; b++) {
+    if (!r->hashed[b] || r->flagged[b] ||
+        ck_model_block_ok (r->m, f, b, 0, r->E, r->h[b]) ||
+        rl_sectors_ok (r, n, f, b, 0, NULL))
+      continue;
+    if (++bad > RL_PER_FILE)
+      continue;
+    const struct ck_cut *c = rl_cut (r, n, f, b, 0);
+    if (c) {
+      err = rl_stale_cut (r, n, b, c);
+      continue;
+    }
+    char what[640], holds[512];
+    ck_rl_holds (r, f, b, r->h[b], holds, sizeof holds);
+    snprintf (what, sizeof what, "holds bytes this file never had there%s",
+              holds);
+    err = rl_stale_add (r, n, b, what);
+  }
+  if (!err && bad > RL_PER_FILE)
+    err = rl_stale_more (r, n, bad - RL_PER_FILE);
+  if (!err && !bad)
+    ck_result_held (r->res, CK_P_STALE);
+  return err;
+}
+
 /* ---- data, size ---- */
 
 static int
@@ -160,6 +280,7 @@ rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
 {
   const struct rl_promise *p = &rec->data;
   uint64_t A = ck_rl_after (p), s0 = 0, sz = n->st.size, bad = 0, unknown = 0;
+  uint64_t cut = 0;
   int64_t lo, hi;
   int err = 0;
 
@@ -173,26 +294,26 @@ rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
   if ((int64_t) sz >= lo && (int64_t) sz <= hi)
     ck_result_held (r->res, CK_P_SIZE);
   else if (lo == hi)
-    err = ck_rl_find (r, CK_P_SIZE, true, n->path, p, f, NULL,
+    err = ck_rl_find (r, CK_P_SIZE, true, n->path, CK_NO_BLOCK, p, f, NULL,
                       "size %" PRIu64 ", but op %zu (`%s`) made %" PRIu64
                       " durable", sz, p->op->index, rl_optext (p), s0);
   else
-    err = ck_rl_find (r, CK_P_SIZE, true, n->path, p, f, NULL,
+    err = ck_rl_find (r, CK_P_SIZE, true, n->path, CK_NO_BLOCK, p, f, NULL,
                       "size %" PRIu64 ", but since op %zu (`%s`) made %"
                       PRIu64 " durable it was only ever between %" PRId64
                       " and %" PRId64, sz, p->op->index, rl_optext (p), s0,
                       lo, hi);
   for (uint64_t b = 0; !err && b < (s0 + 4095) / 4096 && b < nb; b++) {
     if (ck_model_block_ok (r->m, f, b, A, r->E, r->h[b]) ||
-        rl_sectors_ok (r, n, f, b, A))
+        rl_sectors_ok (r, n, f, b, A, NULL))
       continue;
     r->flagged[b] = 1;
     if (rl_unknown (p, n->id, b)) {
       /* fsyncgate: shown as Linux behaviour, not as a broken promise. */
       const struct ck_op *fail = rl_failed_sync (r, p->op->index);
       if (++unknown <= RL_PER_FILE)
-        err = ck_result_add_after_error (r->res, CK_P_DATA, n->path,
-                             (uint32_t) p->op->index, NULL,
+        err = ck_result_add_block (r->res, CK_P_DATA, false, true, n->path,
+                             b, (uint32_t) p->op->index, NULL,
                              "block %" PRIu64 " (bytes %" PRIu64 "-%" PRIu64
                              ") is lost although op %zu (`%s`) returned 0: "
                              "its writeback had failed before (op %zd `%s` "
@@ -205,16 +326,27 @@ rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
                              fail && fail->err[0] ? fail->err : "an error");
       continue;
     }
-    if (++bad <= RL_PER_FILE)
-      err = ck_rl_find (r, CK_P_DATA, true, n->path, p, f, NULL,
+    const struct ck_cut *c = rl_cut (r, n, f, b, A);
+    if (c) {                 /* not data: old bytes past a truncate point */
+      if (++cut <= RL_PER_FILE)
+        err = rl_stale_cut (r, n, b, c);
+      continue;
+    }
+    if (++bad <= RL_PER_FILE) {
+      char holds[512];
+      ck_rl_holds (r, f, b, r->h[b], holds, sizeof holds);
+      err = ck_rl_find (r, CK_P_DATA, true, n->path, b, p, f, NULL,
                         "block %" PRIu64 " (bytes %" PRIu64 "-%" PRIu64 ") "
                         "holds neither what op %zu (`%s`) made durable nor a "
-                        "value written since", b, b * 4096, b * 4096 + 4095,
-                        p->op->index, rl_optext (p));
+                        "value written since%s", b, b * 4096, b * 4096 + 4095,
+                        p->op->index, rl_optext (p), holds);
+    }
   }
   if (!err && bad > RL_PER_FILE)
-    err = ck_rl_find (r, CK_P_DATA, true, n->path, p, f, NULL,
+    err = ck_rl_find (r, CK_P_DATA, true, n->path, CK_NO_BLOCK, p, f, NULL,
                       "and %" PRIu64 " more blocks like it", bad - RL_PER_FILE);
+  if (!err && cut > RL_PER_FILE)
+    err = rl_stale_more (r, n, cut - RL_PER_FILE);
   if (!err && unknown > RL_PER_FILE)
     err = ck_result_add_after_error (r->res, CK_P_DATA, n->path,
                                      (uint32_t) p->op->index, NULL,
@@ -259,7 +391,8 @@ rl_meta (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
     if (n->st.mode == mode || ck_rl_event_set (r, f, CK_EV_MODE, A, n->st.mode))
       ck_result_held (r->res, CK_P_MODE);
     else
-      err = ck_rl_find (r, CK_P_MODE, promised, n->path, p, f, NULL,
+      err = ck_rl_find (r, CK_P_MODE, promised, n->path, CK_NO_BLOCK, p, f,
+                        NULL,
                         "mode %o, but op %zu (`%s`) %s mode %o", n->st.mode,
                         p->op->index, rl_optext (p), why, (unsigned) mode);
   }
@@ -268,7 +401,8 @@ rl_meta (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
         ck_rl_event_set (r, f, CK_EV_NLINK, A, n->st.nlink))
       ck_result_held (r->res, CK_P_NLINK);
     else
-      err = ck_rl_find (r, CK_P_NLINK, promised, n->path, p, f, NULL,
+      err = ck_rl_find (r, CK_P_NLINK, promised, n->path, CK_NO_BLOCK, p, f,
+                        NULL,
                         "nlink %u, but op %zu (`%s`) %s nlink %" PRIu64,
                         n->st.nlink, p->op->index, rl_optext (p), why, nlink);
   }
@@ -279,7 +413,8 @@ rl_meta (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
     if (mok && cok)
       ck_result_held (r->res, CK_P_MTIME);
     else
-      err = ck_rl_find (r, CK_P_MTIME, promised, n->path, p, f, NULL,
+      err = ck_rl_find (r, CK_P_MTIME, promised, n->path, CK_NO_BLOCK, p, f,
+                        NULL,
                         "%s %" PRId64 ".%09u, but op %zu (`%s`) %s %"
                         PRId64 ".%09u", mok ? "ctime" : "mtime",
                         mok ? n->st.ctime.sec : n->st.mtime.sec,
@@ -287,58 +422,6 @@ rl_meta (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
                         p->op->index, rl_optext (p), why, mok ? cs : ms,
                         mok ? cn : mn);
   }
-  return err;
-}
-
-/* ---- stale blocks ---- */
-
-/* Stale data after a failed write: in data=ordered, jbd2 commits the
- * metadata of a transaction even when its ordered data write failed (the
- * kernel aborts only with data_err=abort), so a file may point at a block
- * whose write never happened.  Linux behaviour, shown as "lost" once the
- * device has failed a write at or before the crash point. */
-static int
-rl_stale (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
-          uint64_t nb)
-{
-  bool faulted = !r->ro->stale_allowed && ck_rl_after_write_fault (r);
-  bool allowed = r->ro->stale_allowed || faulted;
-  uint64_t bad = 0;
-  int err = 0;
-
-  for (uint64_t b = 0; b < nb && !err; b++) {
-    if (!r->hashed[b] || r->flagged[b] ||
-        ck_model_block_ok (r->m, f, b, 0, r->E, r->h[b]) ||
-        rl_sectors_ok (r, n, f, b, 0))
-      continue;
-    if (++bad > RL_PER_FILE)
-      continue;
-    if (faulted)
-      err = ck_result_add_after_error (r->res, CK_P_STALE, n->path, CK_NO_OP,
-                           NULL, "block %" PRIu64 " (bytes %" PRIu64 "-%"
-                           PRIu64 ") holds bytes this file never had there, "
-                           "after the device failed a write (log entry %"
-                           PRIu64 "): ordered mode commits the metadata even "
-                           "when its data write fails (Linux behaviour)", b,
-                           b * 4096, b * 4096 + 4095,
-                           r->o->first_write_fault);
-    else
-      err = ck_result_add (r->res, CK_P_STALE, !allowed, n->path, CK_NO_OP,
-                           NULL, "block %" PRIu64 " (bytes %" PRIu64 "-%"
-                           PRIu64 ") holds bytes this file never had there%s",
-                           b, b * 4096, b * 4096 + 4095, allowed
-                           ? " (allowed: the mount does not order data)" : "");
-  }
-  if (!err && bad > RL_PER_FILE && faulted)
-    err = ck_result_add_after_error (r->res, CK_P_STALE, n->path, CK_NO_OP,
-                                     NULL, "and %" PRIu64 " more blocks like it",
-                                     bad - RL_PER_FILE);
-  else if (!err && bad > RL_PER_FILE)
-    err = ck_result_add (r->res, CK_P_STALE, !allowed, n->path, CK_NO_OP, NULL,
-                         "and %" PRIu64 " more blocks like it",
-                         bad - RL_PER_FILE);
-  if (!err && !bad)
-    ck_result_held (r->res, CK_P_STALE);
   return err;
 }
 

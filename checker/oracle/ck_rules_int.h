@@ -52,10 +52,13 @@ int ck_rl_promises (struct rl *r);
 uint64_t ck_rl_after (const struct rl_promise *p);
 char *ck_rl_since (struct rl *r, const struct ck_mfile *f,
                    const struct ck_dirent *d, uint64_t A);
+/* A finding about path (block: the file block it is about, or
+ * CK_NO_BLOCK), with the promise pr that it breaks and the ops since. */
 int ck_rl_find (struct rl *r, enum ck_prop p, bool violation, const char *path,
-                const struct rl_promise *pr, const struct ck_mfile *f,
-                const struct ck_dirent *d, const char *fmt, ...)
-  __attribute__ ((format (printf, 8, 9)));
+                uint64_t block, const struct rl_promise *pr,
+                const struct ck_mfile *f, const struct ck_dirent *d,
+                const char *fmt, ...)
+  __attribute__ ((format (printf, 9, 10)));
 bool ck_rl_events (struct rl *r, const struct ck_mfile *f, enum ck_ev_kind k,
                    uint64_t A, int64_t *lo, int64_t *hi, bool *any);
 bool ck_rl_event_set (struct rl *r, const struct ck_mfile *f,
@@ -64,6 +67,11 @@ bool ck_rl_event_set (struct rl *r, const struct ck_mfile *f,
 /* Has the device failed a write (a FAILED FAULT entry for a WRITE, TRIM or
  * ZERO) at or before the crash point? */
 bool ck_rl_after_write_fault (const struct rl *r);
+
+/* ck_rules_holds.c: "; it holds ..." for the finding about block b of f,
+ * whose recovered hash is h. */
+void ck_rl_holds (struct rl *r, const struct ck_mfile *f, uint64_t b,
+                  uint64_t h, char *buf, size_t len);
 
 /* ck_rules_files.c */
 int ck_rl_files (struct rl *r);      /* data, size, metadata, stale */

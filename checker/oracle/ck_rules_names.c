@@ -87,7 +87,8 @@ rn_entry (struct rl *r, const struct ck_vnode *dn, struct ck_id dir_id,
    * clears the entry.  Lost, not a broken promise (CHECKER.md). */
   bool unatomic = replaced && r->ro->fsck_allowed;
   if (ck_id_eq (got, CK_ID_NONE))
-    return ck_rl_find (r, CK_P_DIRENT, promised && !unatomic, path, p, f, d,
+    return ck_rl_find (r, CK_P_DIRENT, promised && !unatomic, path,
+                       CK_NO_BLOCK, p, f, d,
                        "%s is gone%s; it named inode %" PRIu64 " (gen %u) "
                        "when op %zu (`%s`) returned%s", path,
                        dn ? "" : " with its directory", want.ino, want.gen,
@@ -96,7 +97,7 @@ rn_entry (struct rl *r, const struct ck_vnode *dn, struct ck_id dir_id,
                          "it is not atomic across a crash (allowed)"
                        : ", and a rename over it must leave the old or the "
                          "new file, never nothing");
-  return ck_rl_find (r, CK_P_DIRENT, promised, path, p, f, d,
+  return ck_rl_find (r, CK_P_DIRENT, promised, path, CK_NO_BLOCK, p, f, d,
                      "%s names inode %" PRIu64 " (gen %u), but op %zu (`%s`) "
                      "saw inode %" PRIu64 " (gen %u) there, and no later op "
                      "put that one there", path, got.ino, got.gen,
@@ -182,7 +183,8 @@ rn_dir (struct rl *r, const struct rl_rec *rec)
       err = -ENOMEM;
       break;
     }
-    err = ck_rl_find (r, CK_P_DIRENT, rec->ents_promised, path, p, NULL, d,
+    err = ck_rl_find (r, CK_P_DIRENT, rec->ents_promised, path, CK_NO_BLOCK,
+                      p, NULL, d,
                       "%s (inode %" PRIu64 ") is there, but op %zu (`%s`) "
                       "saw no such entry and no later op made it", path,
                       got.ino, p->op->index, p->op->wop->text);

@@ -9,8 +9,12 @@
  * that rebuilds its image, the promise, and the ops since.
  * JSON (version 1): {"version","log","uuid","workload","mount","profile",
  * "states":{...counts},"properties":{"data":{"held":n,"lost":n,
- * "violated":n},...},"violations":n,"results":[per state, only those with
+ * "violated":n},...},"violations":n,"groups":[the grouped findings, each
+ * with "states" and "first_state"],"results":[per state, only those with
  * findings unless all_states]} -- every recipe with its replay command.
+ * Counts agree: a state counted under (property, verdict) in the table has
+ * a finding of that property and verdict (ck_result keeps one), and a
+ * group's "states" counts each state once.
  * HTML: the same table, a timeline of the log (where writes landed on
  * the device against log position, flushes, marks, and each crash
  * state's verdict; zoomable with a few lines of inline JavaScript), and

@@ -14,6 +14,8 @@ rj_finding (const struct ck_check_result *r, const struct ck_finding *f)
   json_object_object_add (j, "verdict", json_object_new_string (
                             f->violation ? "violated" : "lost"));
   json_object_object_add (j, "path", json_object_new_string (f->path));
+  if (f->block != CK_NO_BLOCK)
+    json_object_object_add (j, "block", json_object_new_uint64 (f->block));
   json_object_object_add (j, "message", json_object_new_string (f->msg));
   if (f->sync_op != CK_NO_OP && f->sync_op < r->oracle->nops) {
     json_object_object_add (j, "promised_by_op", json_object_new_int64 (f->sync_op));
@@ -25,6 +27,29 @@ rj_finding (const struct ck_check_result *r, const struct ck_finding *f)
   if (f->after_error)
     json_object_object_add (j, "after_error", json_object_new_boolean (1));
   return j;
+}
+
+/* The findings grouped as the text and HTML reports show them: one per
+ * distinct (property, verdict, path, promise, message), with the number
+ * of states that showed it and the first of them. */
+static struct json_object *
+rj_groups (const struct ck_check_result *r)
+{
+  struct json_object *a = json_object_new_array ();
+  struct ck_group *g = NULL;
+  size_t ng = 0;
+
+  if (ck_report_groups (r, true, &g, &ng) < 0)
+    return a;
+  for (size_t i = 0; i < ng; i++) {
+    struct json_object *x = rj_finding (r, g[i].f);
+    json_object_object_add (x, "states", json_object_new_uint64 (g[i].states));
+    json_object_object_add (x, "first_state",
+                            json_object_new_uint64 (g[i].s->index));
+    json_object_array_add (a, x);
+  }
+  free (g);
+  return a;
 }
 
 static struct json_object *
@@ -126,6 +151,7 @@ ck_report_json (const struct ck_check_result *r, const struct ck_report_opts *o)
                             json_object_new_uint64 (or->end_doubt_blocks));
     json_object_object_add (j, "faults", f);
   }
+  json_object_object_add (j, "groups", rj_groups (r));
   for (size_t i = 0; i < r->nstates; i++)
     if (o->all_states || r->states[i].nf)
       json_object_array_add (res, rj_state (r, o, &r->states[i]));

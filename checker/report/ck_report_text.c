@@ -51,6 +51,7 @@ ck_report_groups (const struct ck_check_result *r, bool lost,
 {
   struct ck_map map = { 0 };
   struct ck_group *g = NULL;
+  const struct ck_state_result **last = NULL;  /* per group: its latest state */
   size_t ng = 0, cap = 0;
   int err = 0;
 
@@ -63,25 +64,34 @@ ck_report_groups (const struct ck_check_result *r, bool lost,
         continue;
       key = rt_key (f);
       if (ck_map_get (&map, key, 0, &idx)) {
-        /* Count a state once per group. */
-        if (g[idx].s != s)
+        /* Count a state once per group, however many of its findings
+         * fall in it (states come in order: the latest is enough). */
+        if (last[idx] != s)
           g[idx].states++;
+        last[idx] = s;
         continue;
       }
       if (ng == cap) {
         cap = cap ? cap * 2 : 16;
         struct ck_group *ngp = realloc (g, cap * sizeof *g);
-        if (!ngp) {
+        if (ngp)
+          g = ngp;
+        const struct ck_state_result **nl = ngp ? realloc (last, cap
+                                                           * sizeof *nl)
+                                                : NULL;
+        if (!nl) {
           err = -ENOMEM;
           break;
         }
-        g = ngp;
+        last = nl;
       }
       err = ck_map_put (&map, key, 0, ng);
+      last[ng] = s;
       g[ng++] = (struct ck_group) { f, s, 1 };
     }
   }
   ck_map_free (&map);
+  free (last);
   if (err) {
     free (g);
     return err;
@@ -209,6 +219,25 @@ rt_group (FILE *out, const struct ck_check_result *r,
   }
 }
 
+/* Findings a state counted but did not keep (past CK_FINDINGS_MAX; every
+ * property and verdict of a state still has one above). */
+static void
+rt_not_kept (FILE *out, const struct ck_check_result *r)
+{
+  uint64_t more = 0, states = 0;
+
+  for (size_t i = 0; i < r->nstates; i++) {
+    more += r->states[i].more;
+    states += r->states[i].more > 0;
+  }
+  if (more)
+    fprintf (out, "\n(%" PRIu64 " more finding%s in %" PRIu64 " state%s: "
+             "at most %u are kept a state, and each property and verdict "
+             "of a state keeps one; --json FILE counts them per state as "
+             "findings_not_kept)\n", more, more == 1 ? "" : "s", states,
+             states == 1 ? "" : "s", CK_FINDINGS_MAX);
+}
+
 void
 ck_report_text (FILE *out, const struct ck_check_result *r,
                 const struct ck_report_opts *o)
@@ -238,6 +267,7 @@ ck_report_text (FILE *out, const struct ck_check_result *r,
                listed - shown);
   }
   free (g);
+  rt_not_kept (out, r);
   if (o->all_states)
     for (size_t i = 0; i < r->nstates; i++) {
       char rec[512];

@@ -86,7 +86,9 @@ ext4_orphan_del (handle_t *h, struct fs_inode *inode)
 }
 
 /* ext4_block_truncate_page: zero the tail of the block holding EOF, so a
- * later extension reads zeroes there. */
+ * later extension reads zeroes there.  1 when it dirtied a page (the
+ * caller then orders it, as ext4_block_zero_page_range does), 0 when
+ * there was nothing to zero, or -errno. */
 static int
 ext4_block_truncate_page (struct fs_inode *inode, uint64_t size)
 {
@@ -112,9 +114,10 @@ ext4_block_truncate_page (struct fs_inode *inode, uint64_t size)
       return ret;
   }
   memset (pg->pg_data + off, 0, FS_BLOCK_SIZE - off);
-  if (pg->pg_flags & (PG_MAPPED | PG_DELAY))
-    set_page_dirty (pg);
-  return 0;
+  if (!(pg->pg_flags & (PG_MAPPED | PG_DELAY)))
+    return 0;
+  set_page_dirty (pg);
+  return 1;
 }
 
 int
@@ -123,18 +126,25 @@ ext4_truncate (struct fs_inode *inode)
   struct fpfs *fs = inode->i_fs;
   uint64_t last = (inode->i_size + FS_BLOCK_SIZE - 1) >> FS_BLOCK_BITS;
   handle_t *h;
-  int ret, err;
+  int ret, err, zeroed;
 
   FS_TRACE (fs, "ext4_truncate_enter", "dev %s ino %u blocks %" PRIu64,
             fs->s_devname, inode->i_ino, inode->i_blocks);
   ext4_discard_preallocations (inode);
-  ret = ext4_block_truncate_page (inode, inode->i_size);
-  if (ret < 0)
-    return ret;
+  zeroed = ext4_block_truncate_page (inode, inode->i_size);
+  if (zeroed < 0)
+    return zeroed;
   ret = ext4_journal_start (fs, "truncate", TRUNC_CREDITS, &h);
   if (ret < 0)
     return ret;
-  if (inode->i_nlink)
+  /* __ext4_block_zero_page_range: in data=ordered the zeroed block joins
+   * the transaction's ordered data (ext4_jbd2_inode_add_write), so the
+   * commit that records the new size writes it first -- otherwise a later
+   * extension could show the bytes the truncate cut off.  Writeback and
+   * nojournal do not order it. */
+  if (zeroed > 0 && ext4_should_order_data (fs) && ext4_handle_valid (h))
+    ret = jbd_file_inode (h->h_jh, &inode->i_jinode);
+  if (ret == 0 && inode->i_nlink)
     ret = ext4_orphan_add (h, inode);
   if (ret == 0 && ext4_should_journal_data (fs))
     ret = ext4_journalled_zero_tail (h, inode, inode->i_size);

@@ -3,7 +3,8 @@ import pytest
 
 from cli_common import fp
 
-COMMANDS = ["log dump", "log verify", "log export", "log import", "replay"]
+COMMANDS = ["log dump", "log verify", "log export", "log import",
+            "log promises", "replay"]
 
 
 def test_help_lists_every_command():
