@@ -12,6 +12,7 @@
 
 #include "ck_matrix.h"
 #include "ck_recipe.h"
+#include "ck_report.h"
 
 /* How one persist choice did on one property over a set of columns. */
 enum mx_status { MX_NONE, MX_KEPT, MX_LOST, MX_BROKE };
@@ -299,13 +300,7 @@ ck_matrix_answer_html (FILE *out, const struct ck_matrix_opts *o,
     return -1;
   }
   fputs ("<section id='answer'><h2>The answer</h2><pre>", out);
-  for (size_t i = 0; i < len; i++)
-    switch (buf[i]) {
-    case '<': fputs ("&lt;", out); break;
-    case '>': fputs ("&gt;", out); break;
-    case '&': fputs ("&amp;", out); break;
-    default: fputc (buf[i], out);
-    }
+  ck_html_esc (out, buf);
   fputs ("</pre></section>\n", out);
   free (buf);
   return 0;

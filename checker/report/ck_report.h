@@ -42,6 +42,8 @@ void ck_report_text (FILE *out, const struct ck_check_result *r,
                      const struct ck_report_opts *o);
 struct json_object *ck_report_json (const struct ck_check_result *r,
                                     const struct ck_report_opts *o);
+/* s with <, >, &, " and ' escaped for HTML text and attributes. */
+void ck_html_esc (FILE *out, const char *s);
 /* The timeline section alone (ck_report_timeline.c); reads the log. */
 int ck_report_timeline (FILE *out, const struct ck_check_result *r,
                         const char *log_path, char *errbuf, size_t errlen);

@@ -8,8 +8,8 @@
 
 #include "ck_report.h"
 
-static void
-rh_esc (FILE *out, const char *s)
+void
+ck_html_esc (FILE *out, const char *s)
 {
   for (; *s; s++)
     switch (*s) {
@@ -17,6 +17,7 @@ rh_esc (FILE *out, const char *s)
     case '>': fputs ("&gt;", out); break;
     case '&': fputs ("&amp;", out); break;
     case '"': fputs ("&quot;", out); break;
+    case '\'': fputs ("&#39;", out); break;
     default: fputc (*s, out);
     }
 }
@@ -41,31 +42,31 @@ rh_groups (FILE *out, const struct ck_check_result *r,
              ? "viol" : "lost", f->violation ? "VIOLATION"
              : f->after_error ? "LOST AFTER ERROR" : "lost",
              ck_prop_name (f->prop));
-    rh_esc (out, f->path);
+    ck_html_esc (out, f->path);
     fputs ("</code>: ", out);
-    rh_esc (out, f->msg);
+    ck_html_esc (out, f->msg);
     fprintf (out, "<br>in %zu state%s; first: state %" PRIu64 " (%s, ",
              g[i].states, g[i].states == 1 ? "" : "s", g[i].s->index,
              ck_kind_name (g[i].s->recipe.kind));
-    rh_esc (out, rec);
+    ck_html_esc (out, rec);
     fputs (")", out);
     if (f->sync_op != CK_NO_OP && f->sync_op < r->oracle->nops) {
       fprintf (out, "<br>%s op %u <code>", f->violation || f->after_error
                ? "promised by" : "as of (not a promise)", f->sync_op);
-      rh_esc (out, r->oracle->ops[f->sync_op].wop->text);
+      ck_html_esc (out, r->oracle->ops[f->sync_op].wop->text);
       fputs ("</code>", out);
     }
     if (f->since) {
       fputs ("<br>since then: ", out);
-      rh_esc (out, f->since);
+      ck_html_esc (out, f->since);
     }
     fputs ("<br>rebuild: <code>", out);
-    rh_esc (out, cmd ? cmd : "");
+    ck_html_esc (out, cmd ? cmd : "");
     fputs ("</code>", out);
     free (cmd);
     if ((cmd = ck_report_inspect (r, img)) != NULL) {
       fputs ("<br>inspect (as root, after the rebuild):<pre>", out);
-      rh_esc (out, cmd);
+      ck_html_esc (out, cmd);
       fputs ("</pre>", out);
       free (cmd);
     }
@@ -84,19 +85,19 @@ ck_report_html (FILE *out, const struct ck_check_result *r,
   fplog_uuid_format (r->hdr.uuid, uuid);
   fputs ("<!DOCTYPE html>\n<html><head><meta charset='utf-8'>\n<title>"
          "flushpoint check: ", out);
-  rh_esc (out, r->oracle->workload ? r->oracle->workload : o->log_path);
+  ck_html_esc (out, r->oracle->workload ? r->oracle->workload : o->log_path);
   fputs ("</title>\n<style>body{font-family:sans-serif;margin:2em}"
          "td,th{padding:2px 10px;text-align:right}"
          ".viol{border-left:4px solid #d22;padding:4px 8px;margin:6px 0}"
          ".lost{border-left:4px solid #e90;padding:4px 8px;margin:6px 0}"
          "code{background:#f4f4f4}</style></head><body>\n", out);
   fputs ("<h1>flushpoint check: ", out);
-  rh_esc (out, r->oracle->workload ? r->oracle->workload : "?");
+  ck_html_esc (out, r->oracle->workload ? r->oracle->workload : "?");
   fprintf (out, " &mdash; %s</h1>\n<p>log <code>", r->violated ? "FAIL" : "ok");
-  rh_esc (out, o->log_path);
+  ck_html_esc (out, o->log_path);
   fprintf (out, "</code> (%s), persist %s, mount <code>", uuid,
            r->oracle->persist ? r->oracle->persist : "?");
-  rh_esc (out, r->mount);
+  ck_html_esc (out, r->mount);
   fprintf (out, "</code>, profile %s.<br>%zu crash states (flush %" PRIu64
            ", write %" PRIu64 ", epoch %" PRIu64 ", torn %" PRIu64 "), %"
            PRIu64 " checked, %" PRIu64 " violating a promise.</p>\n",

@@ -41,20 +41,6 @@ struct tl {
   uint64_t j_off, j_len;       /* the journal, bytes; j_len 0: unknown */
 };
 
-static void
-tl_esc (FILE *out, const char *s)
-{
-  for (; *s; s++)
-    switch (*s) {
-    case '<': fputs ("&lt;", out); break;
-    case '>': fputs ("&gt;", out); break;
-    case '&': fputs ("&amp;", out); break;
-    case '"': fputs ("&quot;", out); break;
-    case '\'': fputs ("&#39;", out); break;
-    default: fputc (*s, out);
-    }
-}
-
 static uint32_t
 tl_be32 (const uint8_t *p)
 {
@@ -241,7 +227,7 @@ tl_plot (FILE *out, const struct tl *t, const struct ck_check_result *r)
     fprintf (out, "<text class='fp-label' x='%" PRIu64 "' y='%u' "
              "font-size='9' fill='#175' transform-origin='0 0'>",
              op->after_seq / t->per, TL_MARK_Y + (labels % 2 ? 34 : 24));
-    tl_esc (out, op->sync_call);
+    ck_html_esc (out, op->sync_call);
     fprintf (out, " %zu</text>\n", i);
     labels++;
   }
