@@ -355,7 +355,9 @@ mx_plot_verdicts (FILE *out, const struct ck_matrix_opts *o,
 }
 
 /* Crash states per second, cell by cell in the order they are numbered:
- * where the time of the run went. */
+ * where the time of the run went.  In <section class='timing'>: the one
+ * part of index.html that depends on the run's timing (two runs, or a
+ * merge and the unsharded run, agree on everything else). */
 static void
 mx_plot_rate (FILE *out, const struct ck_matrix_result *r)
 {
@@ -367,7 +369,8 @@ mx_plot_rate (FILE *out, const struct ck_matrix_result *r)
     if (r->cells[i].seconds > 0
         && r->cells[i].checked / r->cells[i].seconds > most)
       most = (double) r->cells[i].checked / r->cells[i].seconds;
-  fprintf (out, "<h2>Crash states per second, per cell</h2>\n<p>Each bar is "
+  fprintf (out, "<section class='timing'>"
+           "<h2>Crash states per second, per cell</h2>\n<p>Each bar is "
            "one cell, in matrix order; its height is the states it checked "
            "per second (the highest: %.0f). Hover for the cell, its states "
            "and its time.</p>\n<svg id='fp-rate' xmlns='http://www.w3.org/"
@@ -384,7 +387,7 @@ mx_plot_rate (FILE *out, const struct ck_matrix_result *r)
              "%.2f s</title></rect>\n", x0 + (unsigned) i * bw, h - bar, bw,
              bar, c->name, c->checked, c->seconds);
   }
-  fputs ("</svg>\n", out);
+  fputs ("</svg></section>\n", out);
 }
 
 void
