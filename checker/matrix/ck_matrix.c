@@ -1,11 +1,14 @@
 /* ck_matrix: run and check every cell of a test matrix (ck_matrix.h).
  *
- * Threads: `jobs` workers take cells in number order from an atomic
- * counter; a cell's result slot is written only by the worker that took
- * it and read after all are joined.  Each cell records through its own
- * nbdkit (started by wl_run_nbd, exit-with-parent) and is checked on the
- * worker's thread with one job; its HTML report is written at once, so
- * the per-state results need not be kept.
+ * Processes: one single-threaded supervisor (mx_supervise) keeps `jobs`
+ * cells running, each in a child process of its own, started in number
+ * order; a child sends its result slot back through a pipe.  The
+ * supervisor has no other thread, so a fork never copies a lock another
+ * thread holds (with worker threads that each forked, a child could
+ * start with ASan's allocator lock or a stdio lock taken, and hang).
+ * Each cell records through its own nbdkit (started by wl_run_nbd,
+ * exit-with-parent) and is checked in its child with one job; its HTML
+ * report is written at once, so the per-state results need not be kept.
  *
  * Shards and size (ck_matrix_cells.c, ck_matrix_record.c): the cells are
  * numbered over the whole matrix, and only the shard's are allocated
@@ -14,16 +17,14 @@
  * shard uses once up front (a bad one stops the run, as before), hashes
  * their text, and each cell's child process parses its own again.  A
  * finished cell is appended to OUT/cells.jsonl (ck_matrix_partial.h) by
- * one write(2) under sh->lock, which is what --resume and merge read.
+ * one write(2), which is what --resume and merge read.
  */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,29 +321,48 @@ mx_test_abort (const struct ck_cell *c)
     sleep (3600);
 }
 
-/* Run the cell in a child process; its result comes back through a pipe
- * as the struct itself (plain data).  Anything else -- a signal, an exit
- * without a result, the time limit -- makes the cell ERR with the reason
- * and the commands that rebuild it, and the matrix goes on. */
-static void
-mx_run_cell_isolated (struct mx_shared *sh, struct ck_cell *c)
-{
+/* One running cell: its child process, the read end of the pipe its
+ * result comes back through (the struct itself, plain data) and how much
+ * of it has come. */
+struct mx_child {
+  struct ck_cell *c;
+  pid_t pid;                     /* 0: the slot is free */
+  int fd;
+  size_t have;
+  struct timespec t0;
   struct ck_cell got;
-  struct timespec t0, t1;
-  int fds[2], st = 0;
-  size_t have = 0;
-  bool timed_out = false;
-  pid_t pid;
+};
 
-  clock_gettime (CLOCK_MONOTONIC, &t0);
+static double
+mx_since (const struct timespec *t0)
+{
+  struct timespec t1;
+  clock_gettime (CLOCK_MONOTONIC, &t1);
+  return (double) (t1.tv_sec - t0->tv_sec) +
+         (double) (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Fork the cell's child.  The parent has no other thread when it forks
+ * (ck_matrix_run is a single-threaded supervisor), so the child inherits
+ * no lock held by someone else: a fork from one of several threads
+ * deadlocked a child on ASan's allocator lock taken by a sibling thread.
+ * Returns 0, or fills c->err/msg and returns the error. */
+static int
+mx_cell_start (struct mx_shared *sh, struct ck_cell *c, struct mx_child *ch)
+{
+  int fds[2];
+
+  memset (ch, 0, sizeof *ch);
+  ch->c = c;
+  clock_gettime (CLOCK_MONOTONIC, &ch->t0);
   if (pipe2 (fds, O_CLOEXEC) < 0) {
     c->err = -errno;
     snprintf (c->msg, sizeof c->msg, "pipe: %s", strerror (errno));
-    return;
+    return c->err;
   }
   fflush (NULL);
   pid_t parent = getpid ();
-  pid = fork ();
+  pid_t pid = fork ();
   if (pid == 0) {
     close (fds[0]);
     /* A killed matrix takes its cells with it: an orphan would go on
@@ -365,45 +385,51 @@ mx_run_cell_isolated (struct mx_shared *sh, struct ck_cell *c)
     c->err = -errno;
     snprintf (c->msg, sizeof c->msg, "fork: %s", strerror (errno));
     close (fds[0]);
-    return;
+    return c->err;
   }
+  ch->pid = pid;
+  ch->fd = fds[0];
+  return 0;
+}
+
+/* Read what the child has sent; true once it is all in or the pipe is
+ * closed (the child is done, one way or another). */
+static bool
+mx_cell_read (struct mx_child *ch)
+{
   for (;;) {
-    struct pollfd pf = { fds[0], POLLIN, 0 };
-    int ms = -1;
-    if (sh->o->cell_timeout_s) {
-      clock_gettime (CLOCK_MONOTONIC, &t1);
-      double left = sh->o->cell_timeout_s
-                    - ((double) (t1.tv_sec - t0.tv_sec)
-                       + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
-      ms = left <= 0 ? 0 : (int) (left * 1000) + 1;
-    }
-    int pr = poll (&pf, 1, ms);
-    if (pr < 0 && errno == EINTR)
-      continue;
-    if (pr == 0) {
-      timed_out = true;
-      kill (pid, SIGKILL);
-      break;
-    }
-    ssize_t k = read (fds[0], (char *) &got + have, sizeof got - have);
+    ssize_t k = read (ch->fd, (char *) &ch->got + ch->have,
+                      sizeof ch->got - ch->have);
     if (k < 0 && errno == EINTR)
       continue;
     if (k <= 0)
-      break;
-    have += (size_t) k;
-    if (have == sizeof got)
-      break;
+      return true;
+    ch->have += (size_t) k;
+    return ch->have == sizeof ch->got;
   }
-  close (fds[0]);
-  while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+}
+
+/* The child is done or out of time: reap it and fill the cell.  Anything
+ * but a whole result -- a signal, an exit without a result, the time
+ * limit -- makes the cell ERR with the reason and the commands that
+ * rebuild it, and the matrix goes on. */
+static void
+mx_cell_reap (struct mx_shared *sh, struct mx_child *ch, bool timed_out)
+{
+  struct ck_cell *c = ch->c;
+  int st = 0;
+
+  if (timed_out)
+    kill (ch->pid, SIGKILL);
+  close (ch->fd);
+  while (waitpid (ch->pid, &st, 0) < 0 && errno == EINTR)
     ;
-  if (have == sizeof got && !timed_out) {
-    *c = got;
+  ch->pid = 0;
+  if (ch->have == sizeof ch->got && !timed_out) {
+    *c = ch->got;
     return;
   }
-  clock_gettime (CLOCK_MONOTONIC, &t1);
-  c->seconds = (double) (t1.tv_sec - t0.tv_sec) +
-               (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  c->seconds = mx_since (&ch->t0);
   c->err = timed_out ? -ETIMEDOUT : -ECHILD;
   char how[64];
   if (timed_out)
@@ -432,30 +458,88 @@ mx_cell_finished (struct mx_shared *sh, struct ck_cell *c)
   struct json_object *j = ck_matrix_partial_cell (sh->r, c);
   int err;
 
-  pthread_mutex_lock (&sh->lock);
   err = j ? ck_matrix_record_line (sh, j) : -ENOMEM;
   json_object_put (j);
   if (err && !sh->record_err)
     sh->record_err = err;
   if (sh->o->cell_done)
     sh->o->cell_done (sh->o->cell_done_ctx, sh->r, c, false);
-  pthread_mutex_unlock (&sh->lock);
+  sh->done++;
 }
 
-static void *
-mx_worker (void *arg)
+/* Keep `jobs` cells running, in number order, until all are done: poll
+ * their pipes, enforce --cell-timeout, and report progress every 200 ms. */
+static int
+mx_supervise (struct mx_shared *sh, unsigned jobs)
 {
-  struct mx_shared *sh = arg;
-  size_t i;
+  const struct ck_matrix_opts *o = sh->o;
+  struct mx_child *run = calloc (jobs, sizeof *run);
+  struct pollfd *pf = calloc (jobs, sizeof *pf);
+  size_t next = 0;
+  unsigned nrun = 0;
+  struct timespec shown = { 0, 0 };
 
-  while ((i = atomic_fetch_add (&sh->next, 1)) < sh->ntodo) {
-    struct ck_cell *c = &sh->r->cells[sh->todo[i]];
-    mx_run_cell_isolated (sh, c);
-    mx_cell_finished (sh, c);
-    atomic_fetch_add (&sh->done, 1);
+  if (!run || !pf) {
+    free (run);
+    free (pf);
+    return -ENOMEM;
   }
-  atomic_fetch_sub (&sh->running, 1);
-  return NULL;
+  for (;;) {
+    for (unsigned s = 0; s < jobs && next < sh->ntodo; s++) {
+      if (run[s].pid)
+        continue;
+      struct ck_cell *c = &sh->r->cells[sh->todo[next++]];
+      if (mx_cell_start (sh, c, &run[s]) == 0)
+        nrun++;
+      else
+        mx_cell_finished (sh, c);
+    }
+    if (o->progress && (nrun == 0 || mx_since (&shown) >= 0.2)) {
+      o->progress (o->progress_ctx, sh->done, sh->r->ncells);
+      clock_gettime (CLOCK_MONOTONIC, &shown);
+    }
+    if (nrun == 0 && next == sh->ntodo)
+      break;
+    if (nrun == 0)
+      continue;                  /* every start failed: try the next */
+    int ms = 200;
+    for (unsigned s = 0; s < jobs; s++) {
+      pf[s] = (struct pollfd) { run[s].pid ? run[s].fd : -1, POLLIN, 0 };
+      if (run[s].pid && o->cell_timeout_s) {
+        double left = o->cell_timeout_s - mx_since (&run[s].t0);
+        int l = left <= 0 ? 0 : (int) (left * 1000) + 1;
+        if (l < ms)
+          ms = l;
+      }
+    }
+    if (poll (pf, jobs, ms) < 0 && errno != EINTR) {
+      int err = -errno;
+      for (unsigned s = 0; s < jobs; s++)
+        if (run[s].pid) {
+          mx_cell_reap (sh, &run[s], true);
+          mx_cell_finished (sh, run[s].c);
+        }
+      free (run);
+      free (pf);
+      return err;
+    }
+    for (unsigned s = 0; s < jobs; s++) {
+      if (!run[s].pid)
+        continue;
+      bool over = o->cell_timeout_s
+                  && mx_since (&run[s].t0) >= o->cell_timeout_s;
+      bool in = (pf[s].revents & (POLLIN | POLLHUP | POLLERR))
+                && mx_cell_read (&run[s]);
+      if (in || over) {
+        mx_cell_reap (sh, &run[s], over && !in);
+        mx_cell_finished (sh, run[s].c);
+        nrun--;
+      }
+    }
+  }
+  free (run);
+  free (pf);
+  return 0;
 }
 
 /* ---- the matrix ---- */
@@ -475,8 +559,7 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
 {
   struct mx_shared sh = { .o = o, .r = r, .fd = -1 };
   char dir[4200];
-  pthread_t *th = NULL;
-  unsigned jobs = o->jobs ? o->jobs : 1, started = 0;
+  unsigned jobs = o->jobs ? o->jobs : 1;
   struct timespec t0, t1;
   bool *done = NULL;
   int err = 0;
@@ -484,7 +567,6 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
   memset (r, 0, sizeof *r);
   errbuf[0] = '\0';
   clock_gettime (CLOCK_MONOTONIC, &t0);
-  pthread_mutex_init (&sh.lock, NULL);
   if (!o->nworkloads || !o->npersist || !o->ncols) {
     snprintf (errbuf, errlen, "the matrix is empty (no workloads, persist "
               "choices or mount columns)");
@@ -504,8 +586,7 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
     err = ck_matrix_cells_alloc (o, r);
   if (!err)
     err = ck_matrix_workloads_load (o, r, false, errbuf, errlen);
-  if (!err && (!(th = calloc (jobs, sizeof *th))
-               || !(done = calloc (r->ncells + 1, sizeof *done))
+  if (!err && (!(done = calloc (r->ncells + 1, sizeof *done))
                || !(sh.todo = calloc (r->ncells + 1, sizeof *sh.todo))))
     err = -ENOMEM;
   if (!err)
@@ -518,27 +599,12 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
     else if (o->cell_done)
       o->cell_done (o->cell_done_ctx, r, &r->cells[k], true);
   }
-  atomic_store (&sh.done, r->ncells - sh.ntodo);
-  atomic_store (&sh.running, jobs);
-  for (started = 0; started < jobs; started++)
-    if (pthread_create (&th[started], NULL, mx_worker, &sh) != 0) {
-      atomic_fetch_sub (&sh.running, jobs - started);
-      break;
-    }
-  while (atomic_load (&sh.running) > 0) {
-    struct timespec nap = { 0, 200 * 1000 * 1000 };
-    if (o->progress)
-      o->progress (o->progress_ctx, atomic_load (&sh.done), r->ncells);
-    nanosleep (&nap, NULL);
-  }
-  for (unsigned i = 0; i < started; i++)
-    pthread_join (th[i], NULL);
-  if (o->progress)
-    o->progress (o->progress_ctx, atomic_load (&sh.done), r->ncells);
-  if (started == 0) {
-    snprintf (errbuf, errlen, "cannot start a worker thread");
-    err = -EAGAIN;
-  }
+  sh.done = r->ncells - sh.ntodo;
+  if (sh.ntodo && jobs > sh.ntodo)
+    jobs = (unsigned) sh.ntodo;
+  err = mx_supervise (&sh, jobs);
+  if (err)
+    snprintf (errbuf, errlen, "poll: %s", strerror (-err));
   for (size_t i = 0; i < r->ncells; i++) {
     r->states += r->cells[i].states;
     r->checked += r->cells[i].checked;
@@ -567,10 +633,8 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
     snprintf (errbuf, errlen, "%s/%s: cannot record the cells: %s",
               o->out_dir, CK_PARTIAL_FILE, strerror (-err));
   }
-  pthread_mutex_destroy (&sh.lock);
   free (sh.todo);
   free (done);
-  free (th);
   return err;
 }
 

@@ -7,7 +7,8 @@
  * starts its own nbdkit with the recording plugin (exit-with-parent, a
  * private socket), writes OUT/logs/CELL.fpl, and the cell is checked with
  * ck_check_run (one job: the cells themselves run in parallel, up to
- * `jobs` at a time, each on a thread of its own).  Cells are numbered in
+ * `jobs` at a time, each in a child process of its own forked by one
+ * single-threaded supervisor).  Cells are numbered in
  * a fixed order (bug, workload, persist, column) and results land by
  * number, so output does not depend on `jobs`.
  *
@@ -94,7 +95,7 @@ struct ck_matrix_opts {
   bool resume;
   void (*progress) (void *ctx, uint64_t done, uint64_t total);
   void *progress_ctx;
-  /* Each cell once, as its result lands (worker threads, one at a time;
+  /* Each cell once, as its result lands (from the supervisor, one at a time;
    * resumed: taken from cells.jsonl, before any cell runs). */
   void (*cell_done) (void *ctx, const struct ck_matrix_result *r,
                      const struct ck_cell *c, bool resumed);

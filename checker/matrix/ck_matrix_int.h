@@ -1,14 +1,12 @@
 /* ck_matrix_int: what the files of ck_matrix_run share (not an API).
  *
- *   ck_matrix.c         options, one cell (in a child), the workers, the run
+ *   ck_matrix.c         options, one cell (in a child), the supervisor, the run
  *   ck_matrix_cells.c   the cell numbering and the workloads a shard reads
  *   ck_matrix_record.c  OUT/cells.jsonl as the run writes and resumes it
  */
 #ifndef CK_MATRIX_INT_H
 #define CK_MATRIX_INT_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "ck_matrix.h"
@@ -20,9 +18,7 @@ struct mx_shared {
   struct ck_matrix_result *r;
   size_t *todo;                  /* slots of r->cells still to run */
   size_t ntodo;
-  _Atomic size_t next, done;
-  _Atomic unsigned running;
-  pthread_mutex_t lock;          /* the record and cell_done */
+  size_t done;                   /* cells finished, resumed ones too */
   int fd;                        /* OUT/cells.jsonl, O_APPEND */
   int record_err;                /* the first failed append, sticky */
 };

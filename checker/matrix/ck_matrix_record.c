@@ -2,9 +2,10 @@
  * it back (format in ck_matrix_partial.h; shared state in
  * ck_matrix_int.h).
  *
- * Lines are appended with one write(2) each under sh->lock (O_APPEND), so
- * a killed run leaves whole lines and at most one torn last line, which
- * the reader skips and a resume cuts off before appending.
+ * Lines are appended with one write(2) each (O_APPEND) by the
+ * supervisor alone, so a killed run leaves whole lines and at most one
+ * torn last line, which the reader skips and a resume cuts off before
+ * appending.
  */
 #include <errno.h>
 #include <fcntl.h>

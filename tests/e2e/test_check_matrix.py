@@ -113,3 +113,37 @@ def test_matrix_out_dir_is_checked_first(tmp_path):
         r = fp("matrix", "--out", out, "--workloads", tmp_path / "none-*.wl")
         assert r.returncode == 2
         assert f"matrix: --out {out}: {why}" in r.stderr
+
+
+def test_matrix_supervisor_never_has_a_second_thread(tmp_path):
+    """The matrix process forks every cell.  A fork from a process with
+    other threads can copy a lock another thread holds into the child
+    (ASan's allocator lock did: CI stop 20 hung a cell child in calloc), so
+    the supervisor must stay single-threaded for its whole life.  Sample
+    its thread count while the cells run."""
+    import subprocess
+    import time
+    from cli_common import FLUSHPOINT
+    p = subprocess.Popen(
+        [str(FLUSHPOINT), "matrix", "--out", str(tmp_path / "m"),
+         "--jobs", "2", "--workloads", str(WL / "fsync-seed.wl"),
+         "--persist", "fsync,fdatasync"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    most, samples = 0, 0
+    task = f"/proc/{p.pid}/task"
+    children = 0
+    while p.poll() is None:
+        try:
+            import os
+            most = max(most, len(os.listdir(task)))
+            kids = open(f"{task}/{p.pid}/children").read().split()
+            children = max(children, len(kids))
+            samples += 1
+        except OSError:
+            pass
+        time.sleep(0.02)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, out.decode() + err.decode()
+    assert samples > 0
+    assert children >= 1          # it did fork cells while sampled
+    assert most == 1, f"the matrix process had {most} threads"
