@@ -239,6 +239,53 @@ ck_result_violated (const struct ck_state_result *r)
   return false;
 }
 
+static char *
+ck_strdup_or_null (const char *s, bool *fail)
+{
+  char *d;
+
+  if (s == NULL)
+    return NULL;
+  if ((d = strdup (s)) == NULL)
+    *fail = true;
+  return d;
+}
+
+int
+ck_result_copy_verdicts (struct ck_state_result *dst,
+                         const struct ck_state_result *src)
+{
+  bool fail = false;
+
+  ck_result_forget (dst);
+  if (src->nf > dst->capf) {
+    struct ck_finding *f = realloc (dst->f, src->nf * sizeof *f);
+    if (f == NULL)
+      return -ENOMEM;
+    dst->f = f;
+    dst->capf = src->nf;
+  }
+  for (size_t i = 0; i < src->nf; i++) {
+    struct ck_finding *d = &dst->f[i];
+    *d = src->f[i];
+    d->path = ck_strdup_or_null (src->f[i].path, &fail);
+    d->msg = ck_strdup_or_null (src->f[i].msg, &fail);
+    d->since = ck_strdup_or_null (src->f[i].since, &fail);
+    dst->nf = i + 1;
+  }
+  if (fail) {
+    ck_result_forget (dst);
+    return -ENOMEM;
+  }
+  memcpy (dst->v, src->v, sizeof dst->v);
+  dst->status = src->status;
+  dst->more = src->more;
+  dst->checks = src->checks;
+  dst->no_fs = src->no_fs;
+  dst->by_epoch = src->by_epoch;
+  return 0;
+}
+
 void
 ck_result_move (struct ck_state_result *dst, struct ck_state_result *src)
 {

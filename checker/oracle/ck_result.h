@@ -91,6 +91,11 @@ struct ck_state_result {
   bool no_fs;                  /* fsck-only check: recovery found no file
                                   system (ck_check.c decides whether that
                                   is "before mkfs" or damage) */
+  bool by_epoch;               /* the rules used the state's epoch, not
+                                  only the marks before its crash point
+                                  (the stale rule's sample is seeded by
+                                  it): the read-set cache may not reuse
+                                  this result in another epoch */
 };
 
 void ck_result_init (struct ck_state_result *r);
@@ -119,6 +124,11 @@ int ck_result_add_block (struct ck_state_result *r, enum ck_prop p,
 bool ck_result_violated (const struct ck_state_result *r);
 /* Drop the findings and verdicts; keep index, epoch, recipe. */
 void ck_result_forget (struct ck_state_result *r);
+/* Make dst's verdicts and findings (and status, checks, no_fs, by_epoch)
+ * a copy of src's; dst keeps its index, epoch and recipe.  0 or -ENOMEM
+ * (dst then holds no findings). */
+int ck_result_copy_verdicts (struct ck_state_result *dst,
+                             const struct ck_state_result *src);
 /* Move the contents of src into dst (dst freed first); src is reset. */
 void ck_result_move (struct ck_state_result *dst, struct ck_state_result *src);
 

@@ -49,7 +49,7 @@ rl_hash_range (struct rl *r, const struct ck_vnode *n, uint64_t b0,
 /* Hash the blocks of node n the checks need into r->h: all of them when a
  * sync promised the file's data (or the file is small), else -- for the
  * stale rule alone -- its first and last RL_RUN blocks and runs at places
- * seeded by the crash point and the inode, RL_STALE_MAX blocks in all, so
+ * seeded by the state's epoch and the inode, RL_STALE_MAX blocks in all, so
  * that a state's cost does not grow with the size of files nobody synced. */
 static int
 rl_hash_file (struct rl *r, const struct ck_vnode *n, bool all, uint64_t *nb)
@@ -77,7 +77,11 @@ rl_hash_file (struct rl *r, const struct ck_vnode *n, bool all, uint64_t *nb)
   if (all || *nb <= RL_STALE_MAX)
     return rl_hash_range (r, n, 0, *nb);
   struct ck_rng g;
-  ck_rng_seed (&g, r->E, n->id.ino * 31 + n->id.gen);
+  /* Seeded by the state's epoch, not its crash point: the states of one
+   * epoch sample the same places (the read-set cache can then reuse a
+   * judgment across them, ck_check.c), the epochs of a log other ones. */
+  r->res->by_epoch = true;
+  ck_rng_seed (&g, r->res->epoch, n->id.ino * 31 + n->id.gen);
   err = rl_hash_range (r, n, 0, RL_RUN);
   if (!err)
     err = rl_hash_range (r, n, *nb - RL_RUN, *nb);

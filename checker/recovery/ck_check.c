@@ -7,6 +7,33 @@
  * is written by exactly one worker (its claimer) and read only after
  * every worker has been joined.  Everything else (reader, builder,
  * mounted engine, view) belongs to one worker.
+ *
+ * The read-set cache (ck_memo below; on with the other fast paths, off
+ * with FP_NO_FASTPATH=1).  Judging a state with the engine -- journal
+ * recovery, the walk of the recovered tree, the rules, fsck -- is a
+ * deterministic function of two things: the bytes it reads from the
+ * state's image, and the oracle marks at or before the state's `end` (the
+ * rules compare `end` only with mark seqs: ck_model.h, "Time is the
+ * log").  The judgment runs over a watch device (bdev_watch.c) that
+ * records every 4 KiB block whose image bytes it could have depended on
+ * (read, or partly written, before any whole-block write).  The next
+ * state this worker claims is given the same result, without being built
+ * or judged, when
+ *   - no MARK and no FAULT entry came between the two states (the same
+ *     marks; a FAULT could change what the rules accept),
+ *   - the rules of the first did not use its epoch (the stale rule's
+ *     sample of a big unsynced file is seeded by it:
+ *     ck_state_result.by_epoch), or both states are of the same epoch,
+ *   - and the two images differ in no recorded block.  The blocks where
+ *     they can differ are covered by: every WRITE, TRIM and ZERO fed since
+ *     the first state, and the writes either state drops or tears.
+ * Then the second judgment would read the same bytes at every step, take
+ * the same path and reach the same verdicts and findings.  The first
+ * state stays the reference until a state misses; the miss is judged in
+ * full and becomes the reference.  Kernel recovery is not watched (the
+ * loop device reads the image outside the engine) and never cached.
+ * tests/e2e/test_check_fastpath.py checks every bundled workload with the
+ * cache and without and compares every state.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +65,7 @@ struct ck_shared {
   uint64_t nslots;
   _Atomic uint64_t next;
   _Atomic uint64_t done;
+  _Atomic uint64_t memo_hits;  /* states judged by the read-set cache */
   _Atomic unsigned running;
   _Atomic int error;
   _Atomic bool fsck_ran;
@@ -46,9 +74,31 @@ struct ck_shared {
   char errmsg[1024];
 };
 
+/* One worker's read-set cache: its reference state and what changed. */
+struct ck_memo {
+  bool valid;                  /* ref holds a reusable judgment */
+  struct ck_state_result ref;  /* its verdicts and findings */
+  uint64_t epoch;              /* its epoch */
+  uint64_t *seen;              /* blocks its judgment depended on, sorted */
+  size_t nseen;
+  struct ck_range *dirty;      /* byte ranges [first, last] that may differ */
+  size_t ndirty, capdirty;
+  struct ck_memo_write {       /* the current epoch's writes, by seq */
+    uint64_t seq, off, len;
+  } *ew;
+  size_t new, capew;
+  struct fpfs_bdev *watch;     /* over the builder's top overlay */
+  uint64_t hits;
+};
+
+/* Past this many changed ranges the reference is dropped: a state that
+ * far away would almost never match. */
+#define CK_MEMO_MAX_DIRTY 4096u
+
 struct ck_worker {
   struct ck_shared *sh;
   struct ck_build *b;
+  struct ck_memo memo;         /* o->fastpath, engine recovery only */
   struct ck_kernel *k;         /* sh->kernel: this worker's loop + mount */
   struct fpfs_scan_cache *scan; /* o->fastpath: recovery's scan cache */
   pthread_t thread;
@@ -199,6 +249,174 @@ ck_judge_kernel (struct ck_worker *w, const struct ck_state *st,
   return ck_judge_fsck (sh, rc, why, res);
 }
 
+/* ---- the read-set cache (the comment at the top) ---- */
+
+static void
+ck_memo_free (struct ck_memo *m)
+{
+  ck_result_free (&m->ref);
+  free (m->seen);
+  free (m->dirty);
+  free (m->ew);
+  fpfs_bdev_close (m->watch);
+  memset (m, 0, sizeof *m);
+}
+
+static void
+ck_memo_drop (struct ck_memo *m)
+{
+  m->valid = false;
+  m->ndirty = 0;
+}
+
+static void
+ck_memo_dirty (struct ck_memo *m, uint64_t off, uint64_t len)
+{
+  if (!m->valid || len == 0)
+    return;
+  if (m->ndirty == m->capdirty) {
+    size_t cap = m->capdirty ? m->capdirty * 2 : 64;
+    struct ck_range *v;
+    if (cap > CK_MEMO_MAX_DIRTY
+        || !(v = realloc (m->dirty, cap * sizeof *v))) {
+      ck_memo_drop (m);
+      return;
+    }
+    m->dirty = v;
+    m->capdirty = cap;
+  }
+  m->dirty[m->ndirty++] = (struct ck_range) { off, off + len - 1 };
+}
+
+/* The entry fed: what it changes, and the epoch's write list. */
+static void
+ck_memo_entry (struct ck_memo *m, const struct fplog_entry *e)
+{
+  switch (e->type) {
+  case FPLOG_WRITE: case FPLOG_TRIM: case FPLOG_ZERO:
+    ck_memo_dirty (m, e->offset, e->length);
+    if (m->new == m->capew) {
+      size_t cap = m->capew ? m->capew * 2 : 256;
+      struct ck_memo_write *v = realloc (m->ew, cap * sizeof *v);
+      if (!v) {
+        ck_memo_drop (m);
+        m->new = 0;             /* lookups of earlier writes now fail */
+        return;
+      }
+      m->ew = v;
+      m->capew = cap;
+    }
+    m->ew[m->new++] = (struct ck_memo_write) { e->seq, e->offset, e->length };
+    break;
+  case FPLOG_FLUSH:
+    m->new = 0;                 /* drops and tears stay in one epoch */
+    break;
+  default:                      /* MARK, FAULT: another rule context */
+    ck_memo_drop (m);
+    break;
+  }
+}
+
+/* The range of write seq of the current epoch; false if not found. */
+static bool
+ck_memo_write_range (const struct ck_memo *m, uint64_t seq, uint64_t *off,
+                     uint64_t *len)
+{
+  size_t lo = 0, hi = m->new;
+
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (m->ew[mid].seq < seq)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo == m->new || m->ew[lo].seq != seq)
+    return false;
+  *off = m->ew[lo].off;
+  *len = m->ew[lo].len;
+  return true;
+}
+
+/* Did the reference's judgment depend on any byte of [first, last]? */
+static bool
+ck_memo_seen (const struct ck_memo *m, uint64_t first, uint64_t last)
+{
+  uint64_t b0 = first / 4096, b1 = last / 4096;
+  size_t lo = 0, hi = m->nseen;
+
+  while (lo < hi) {             /* the first seen block >= b0 */
+    size_t mid = lo + (hi - lo) / 2;
+    if (m->seen[mid] < b0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < m->nseen && m->seen[lo] <= b1;
+}
+
+/* The drops and the tear of r, as changed ranges: true when each was
+ * found in the epoch (so they can be tested or recorded), else false. */
+static bool
+ck_memo_recipe_ranges (struct ck_memo *m, const struct ck_recipe *r,
+                       bool record, bool *hit)
+{
+  uint64_t off, len;
+
+  for (size_t i = 0; i <= r->ndrop; i++) {
+    uint64_t seq;
+    if (i < r->ndrop)
+      seq = r->drop[i];
+    else if (r->torn)
+      seq = r->tear_seq;
+    else
+      break;
+    if (!ck_memo_write_range (m, seq, &off, &len))
+      return false;
+    if (record)
+      ck_memo_dirty (m, off, len);
+    else if (len && ck_memo_seen (m, off, off + len - 1))
+      *hit = true;
+  }
+  return true;
+}
+
+/* May st take the reference's result? */
+static bool
+ck_memo_matches (struct ck_memo *m, const struct ck_state *st)
+{
+  bool seen = false;
+
+  if (!m->valid || (m->ref.by_epoch && m->epoch != st->epoch))
+    return false;
+  if (!ck_memo_recipe_ranges (m, &st->recipe, false, &seen) || seen)
+    return false;
+  for (size_t i = 0; i < m->ndirty; i++)
+    if (ck_memo_seen (m, m->dirty[i].first, m->dirty[i].last))
+      return false;
+  return true;
+}
+
+/* st was judged in full over the watch: make it the reference.  Any
+ * failure only leaves the cache empty. */
+static void
+ck_memo_set (struct ck_memo *m, const struct ck_state *st,
+             const struct ck_state_result *res)
+{
+  ck_memo_drop (m);
+  free (m->seen);
+  m->seen = NULL;
+  m->nseen = 0;
+  if (fpfs_bdev_watch_seen (m->watch, &m->seen, &m->nseen) < 0
+      || ck_result_copy_verdicts (&m->ref, res) < 0)
+    return;
+  m->epoch = st->epoch;
+  m->valid = true;
+  /* Its own drops and tear differ from any state that keeps them. */
+  if (!ck_memo_recipe_ranges (m, &st->recipe, true, NULL))
+    ck_memo_drop (m);
+}
+
 static int
 ck_w_entry (void *ctx, const struct fplog_entry *e)
 {
@@ -206,6 +424,7 @@ ck_w_entry (void *ctx, const struct fplog_entry *e)
 
   if (atomic_load (&w->sh->error))
     return -ECANCELED;
+  ck_memo_entry (&w->memo, e);
   return ck_build_entry (w->b, e, w->err, sizeof w->err);
 }
 
@@ -238,12 +457,31 @@ ck_w_state (void *ctx, const struct ck_state *st)
   if (!sh->oracle->fsck_only && (sh->oracle->ready_seq == CK_NO_SEQ ||
                                  st->recipe.end < sh->oracle->ready_seq))
     res->status = CK_STATE_SKIPPED;
+  else if (w->scan && ck_memo_matches (&w->memo, st)) {
+    if ((err = ck_result_copy_verdicts (res, &w->memo.ref)) < 0)
+      return err;
+    w->memo.hits++;
+  }
   else {
     err = ck_build_state (w->b, &st->recipe, &bd, w->err, sizeof w->err);
     if (err)
       return err;
-    err = sh->kernel ? ck_judge_kernel (w, st, bd, res)
-                     : ck_judge (w, st, bd, res);
+    if (w->scan && !sh->kernel) {
+      struct ck_memo *m = &w->memo;
+      if (m->watch && fpfs_bdev_watch_lower (m->watch) != bd) {
+        fpfs_bdev_close (m->watch);
+        m->watch = NULL;
+      }
+      if (!m->watch && (err = fpfs_bdev_watch_open (bd, &m->watch)) < 0)
+        return err;
+      fpfs_bdev_watch_reset (m->watch);
+      err = ck_judge (w, st, m->watch, res);
+      if (!err)
+        ck_memo_set (m, st, res);
+    }
+    else
+      err = sh->kernel ? ck_judge_kernel (w, st, bd, res)
+                       : ck_judge (w, st, bd, res);
     ck_build_state_done (w->b);
     if (err)
       return err;
@@ -280,6 +518,8 @@ ck_worker_main (void *arg)
   }
   fplog_reader_close (rd);
   ck_kernel_close (w->k);
+  atomic_fetch_add (&sh->memo_hits, w->memo.hits);
+  ck_memo_free (&w->memo);
   fpfs_scan_cache_free (w->scan);
   ck_build_close (w->b);
   pthread_mutex_lock (&sh->lock);
@@ -538,6 +778,7 @@ ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
     goto out;
   }
   res->fsck_ran = atomic_load (&sh.fsck_ran);
+  res->memo_hits = atomic_load (&sh.memo_hits);
   ck_summarise (res);
   if (res->oracle->fsck_only && !res->checked && res->nstates) {
     snprintf (errbuf, errlen, "%s: no oracle marks, so fsck only; but none "

@@ -93,6 +93,9 @@ struct ck_check_result {
    * own count in its end mark ("runner and checker agree"). */
   bool faults_disagree;
   double seconds;
+  /* States given the result of an earlier one by the read-set cache
+   * (ck_check.c); depends on jobs, like seconds. */
+  uint64_t memo_hits;
 };
 
 /* A check fails (exit 1) when a state violates a promise, or when the

@@ -166,9 +166,10 @@ rt_header (FILE *out, const struct ck_check_result *r,
     fprintf (out, "           %" PRIu64 " epochs had more drop subsets than "
              "--max-per-epoch: sampled\n", w->capped_epochs);
   fprintf (out, "checked:   %" PRIu64 " states in %.2f s (%.0f states/s, %u "
-           "job%s)%s\n", r->checked, r->seconds,
+           "job%s, %" PRIu64 " by the read-set cache)%s\n", r->checked,
+           r->seconds,
            r->seconds > 0 ? (double) r->checked / r->seconds : 0.0, o->jobs,
-           o->jobs == 1 ? "" : "s",
+           o->jobs == 1 ? "" : "s", r->memo_hits,
            r->fsck_ran ? "" : "; fsck: not available in this engine yet, "
            "recovery checked only");
 }

@@ -98,6 +98,16 @@ int fpfs_bdev_nbd_command_open (char **argv, struct fpfs_bdev **out,
  * reset is independent of the device size.  The overlay does not own lower. */
 int fpfs_bdev_overlay_open (struct fpfs_bdev *lower, struct fpfs_bdev **out);
 void fpfs_bdev_overlay_reset (struct fpfs_bdev *overlay);  /* drop all writes */
+/* Watch (bdev_watch.c): passes every request to lower and records, per
+ * 4 KiB block, whether what the caller got can depend on lower's bytes
+ * there (read, or partly written, before any whole-block write).  seen:
+ * those blocks since the last reset, sorted, malloc'd (-ENOMEM if the
+ * record could not be kept).  The watch does not own lower. */
+int fpfs_bdev_watch_open (struct fpfs_bdev *lower, struct fpfs_bdev **out);
+struct fpfs_bdev *fpfs_bdev_watch_lower (const struct fpfs_bdev *watch);
+void fpfs_bdev_watch_reset (struct fpfs_bdev *watch);
+int fpfs_bdev_watch_seen (const struct fpfs_bdev *watch, uint64_t **blocks,
+                          size_t *n);
 
 /* ------------------------------------------------------------------ */
 /* Tracepoints                                                          */

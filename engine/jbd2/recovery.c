@@ -22,6 +22,17 @@
  * region, and a descriptor that does not parse ends the scan.  Garbage
  * never crashes and never replays: at worst nothing is replayed.
  *
+ * PASS_SCAN reads a transaction's blocks for its checksum only once it has
+ * found the transaction's commit block (scan_defer): the walk itself needs
+ * only the descriptor, revoke and commit blocks, and the checksum is fed
+ * the same blocks in the same log order as if each had been read on the
+ * way.  So a transaction that never committed has its data blocks read by
+ * no pass, and the checker's read-set cache (ck_check.c) can tell that a
+ * crash state differing from another only there recovers the same way.
+ * (The kernel's do_one_pass reads them on the way, in calc_chksums, with
+ * JBD2_FEATURE_COMPAT_CHECKSUM; the outcome differs only if such a read
+ * fails, which the checker's in-memory images never do.)
+ *
  * FPFS_BUG_REPLAY_UNCOMMITTED: the transaction at the end of the log is
  * replayed too when its commit block is missing or invalid, as long as a
  * descriptor of it parsed and its blocks lie within the log.
@@ -148,6 +159,44 @@ jbd_replay_block (struct journal *j, struct recovery_info *info,
   return 0;
 }
 
+/* PASS_SCAN: log blocks of the current transaction waiting to be fed to
+ * its checksum, in log order. */
+struct scan_defer {
+  uint32_t *blk;
+  size_t n, cap;
+};
+
+static int
+scan_defer_add (struct scan_defer *d, uint32_t logblk)
+{
+  if (d->n == d->cap) {
+    size_t cap = d->cap ? d->cap * 2 : 64;
+    uint32_t *v = realloc (d->blk, cap * sizeof *v);
+    if (v == NULL)
+      return -ENOMEM;
+    d->blk = v;
+    d->cap = cap;
+  }
+  d->blk[d->n++] = logblk;
+  return 0;
+}
+
+/* The commit block is here: read the deferred blocks and feed them. */
+static int
+scan_defer_feed (struct journal *j, struct scan_defer *d,
+                 struct jbd_scan_tx *stx, struct jbd_commit_csum *cs,
+                 struct recovery_info *info)
+{
+  for (size_t i = 0; i < d->n; i++) {
+    int ret = jbd_read_log_block (j, d->blk[i], info->data, info);
+    if (ret < 0)
+      return ret;
+    jbd_scan_tx_add (stx, cs, info->data);
+  }
+  d->n = 0;
+  return 0;
+}
+
 /* do_one_pass */
 static int
 jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
@@ -157,6 +206,7 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
   struct jbd_tag *tags;
   struct jbd_commit_csum cs = { NULL };
   struct jbd_scan_tx stx;       /* PASS_SCAN: the scan cache */
+  struct scan_defer defer = { NULL, 0, 0 };
   tid_t next_commit_ID = sb->s_sequence;
   uint32_t next_log_block = sb->s_start, steps = 0;
   bool has_desc = false;        /* the current transaction had one */
@@ -182,6 +232,7 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
     /* A log never holds more blocks than it has. */
     if (steps++ >= limit)
       break;
+    uint32_t this_block = next_log_block;
     ret = jbd_read_log_block (j, next_log_block, info->block, info);
     if (ret < 0)
       goto out;
@@ -195,20 +246,23 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
           || steps + ntags > limit)
         break;    /* later passes stop here only under the replay bug */
       has_desc = true;
-      if (pass == PASS_SCAN)
-        jbd_scan_tx_add (&stx, &cs, info->block);
+      if (pass == PASS_SCAN && (ret = scan_defer_add (&defer, this_block)) < 0)
+        goto out;
       for (uint32_t i = 0; i < ntags; i++) {
         uint32_t logblk = next_log_block;
         next_log_block = jbd_wrap (j, next_log_block + 1);
         steps++;
         if (pass == PASS_REVOKE)
           continue;
+        if (pass == PASS_SCAN) {
+          if ((ret = scan_defer_add (&defer, logblk)) < 0)
+            goto out;
+          continue;
+        }
         ret = jbd_read_log_block (j, logblk, info->data, info);
         if (ret < 0)
           goto out;
-        if (pass == PASS_SCAN)
-          jbd_scan_tx_add (&stx, &cs, info->data);
-        else {
+        {
           ret = jbd_replay_block (j, info, &tags[i], next_commit_ID);
           if (ret < 0) {
             snprintf (info->errbuf, info->errlen,
@@ -222,6 +276,8 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
     }
     if (type == JBD_COMMIT_BLOCK) {
       if (pass == PASS_SCAN) {
+        if ((ret = scan_defer_feed (j, &defer, &stx, &cs, info)) < 0)
+          goto out;
         if (!jbd_scan_tx_commit (&stx, &cs, info->block))
           break;                /* not committed: the log ends here */
         jbd_scan_tx_end (&stx);
@@ -239,8 +295,8 @@ jbd_do_one_pass (struct journal *j, const struct jbd_sb *sb,
     if (type == JBD_REVOKE_BLOCK) {
       if (!jbd_parse_revoke (j, info->block, &count))
         break;
-      if (pass == PASS_SCAN)
-        jbd_scan_tx_add (&stx, &cs, info->block);
+      if (pass == PASS_SCAN && (ret = scan_defer_add (&defer, this_block)) < 0)
+        goto out;
       if (pass == PASS_REVOKE)
         for (uint32_t i = 0; i < count; i++) {
           uint64_t blk = jbd_get_be64 (info->block + JBD_REVOKE_HEADER_SIZE
@@ -265,6 +321,7 @@ out:
   if (cs.state)
     jbd_csum_free (&cs);
   jbd_scan_tx_end (&stx);
+  free (defer.blk);
   free (tags);
   return ret;
 }

@@ -1,9 +1,9 @@
-"""The checker's fast paths (the journal scan cache, ...) keep every
-verdict: every bundled workload, under mount options whose recovery
-differs (data=journal, ordered, and journal bug switches that break
-recovery), is checked with them on and with them off (FP_NO_FASTPATH=1),
-and the two results must agree state by state: the same states, recipes,
-verdicts and findings."""
+"""The checker's fast paths (the journal scan cache, the read-set cache)
+keep every verdict: every bundled workload, under mount options whose
+recovery differs (data=journal, ordered, and journal bug switches that
+break recovery) and under two that lose data, is checked with them on
+and with them off (FP_NO_FASTPATH=1), and the two results must agree
+state by state: the same states, recipes, verdicts and findings."""
 import json
 import os
 import subprocess
@@ -20,10 +20,16 @@ WORKLOADS = [w for w in sorted((REPO / "workloads").glob("*.wl"))
              if not w.stem.startswith("large-file")]
 if os.environ.get("FP_SANITIZE") == "1":
     WORKLOADS = WORKLOADS[::3]
-# Two mounts keep this test near two minutes; the correct engine's cells
-# run with the fast paths on in every other test of the suite.
+# Mounts whose recovery differs, two of them broken by journal bug
+# switches, and two that lose data (so that the read-set cache must carry
+# violated and lost verdicts and their findings); the correct engine's
+# cells run with the fast paths on in every other test of the suite.
 MOUNTS = ["data=ordered,bug=replay-uncommitted",
-          "data=journal,bug=checkpoint-before-commit"]
+          "data=journal,bug=checkpoint-before-commit",
+          "data=ordered,nobarrier",
+          "data=writeback"]
+# Torn states too: a tear changes part of a block.
+STATES = "flush,write,epoch,torn"
 
 
 def check(log, out, fastpath):
@@ -32,7 +38,7 @@ def check(log, out, fastpath):
     if not fastpath:
         env["FP_NO_FASTPATH"] = "1"
     r = subprocess.run([str(FLUSHPOINT), "check", str(log), "-q",
-                        "--states", "flush,write,epoch", "--all-states",
+                        "--states", STATES, "--all-states",
                         "--json", str(out)],
                        capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode in (0, 1), r.stdout + r.stderr
