@@ -446,7 +446,11 @@ wl_exec_op (struct wl_runner *r, size_t i, struct wl_outcome *out)
     default: return 0;   /* none; osync/odsync acted on the writes */
     }
   case WL_OP_SLEEP:
+    if (r->r_o->sleep_hook)
+      r->r_o->sleep_hook (r->r_o->sleep_ctx, true);
     out->o_result = WL_SYS (r, sleep, op->sleep_ns);
+    if (r->r_o->sleep_hook)
+      r->r_o->sleep_hook (r->r_o->sleep_ctx, false);
     return 0;
   case WL_OP_MARK:
     return 0;

@@ -78,6 +78,11 @@ struct wl_run_opts {
    * reverse) is recorded and the run goes on, instead of stopping it: for
    * runs with injected faults, where any op may fail. */
   bool keep_going;
+  /* Called with true before a `sleep` op and false after it (NULL: not):
+   * on a kernel file system a sleep is real time that needs no CPU, and
+   * the matrix lets another cell run meanwhile. */
+  void (*sleep_hook) (void *ctx, bool asleep);
+  void *sleep_ctx;
 };
 
 struct wl_run_result {

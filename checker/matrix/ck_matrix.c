@@ -210,8 +210,20 @@ mx_cell_result (struct ck_cell *c, const struct ck_check_result *cr)
   memcpy (c->worst, cr->worst, sizeof c->worst);
 }
 
+/* A kernel cell's child tells the supervisor when a real-time `sleep`
+ * starts ('S') and ends ('W'), on its status pipe. */
 static void
-mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
+mx_sleep_hook (void *ctx, bool asleep)
+{
+  int fd = *(int *) ctx;
+  char b = asleep ? 'S' : 'W';
+
+  while (write (fd, &b, 1) < 0 && errno == EINTR)
+    ;
+}
+
+static void
+mx_run_cell (struct mx_shared *sh, struct ck_cell *c, int status_fd)
 {
   const struct ck_matrix_opts *o = sh->o;
   struct wl_workload *w = NULL;
@@ -266,6 +278,8 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c)
       snprintf (c->msg, sizeof c->msg, "n/a: %s", why);
       goto out;
     }
+    ro.sleep_hook = mx_sleep_hook;
+    ro.sleep_ctx = &status_fd;
     rc = wl_run_kernel (w, col->fs, &no, &ro, &rr, err, sizeof err);
   } else
     rc = wl_run_nbd (w, &no, &ro, &rr, err, sizeof err);
@@ -328,6 +342,8 @@ struct mx_child {
   struct ck_cell *c;
   pid_t pid;                     /* 0: the slot is free */
   int fd;
+  int sfd;                       /* its status pipe, -1 once closed */
+  bool asleep;                   /* in a real-time sleep (kernel cells) */
   size_t have;
   struct timespec t0;
   struct ck_cell got;
@@ -350,7 +366,7 @@ mx_since (const struct timespec *t0)
 static int
 mx_cell_start (struct mx_shared *sh, struct ck_cell *c, struct mx_child *ch)
 {
-  int fds[2];
+  int fds[2], sfds[2];
 
   memset (ch, 0, sizeof *ch);
   ch->c = c;
@@ -360,17 +376,25 @@ mx_cell_start (struct mx_shared *sh, struct ck_cell *c, struct mx_child *ch)
     snprintf (c->msg, sizeof c->msg, "pipe: %s", strerror (errno));
     return c->err;
   }
+  if (pipe2 (sfds, O_CLOEXEC) < 0) {
+    c->err = -errno;
+    snprintf (c->msg, sizeof c->msg, "pipe: %s", strerror (errno));
+    close (fds[0]);
+    close (fds[1]);
+    return c->err;
+  }
   fflush (NULL);
   pid_t parent = getpid ();
   pid_t pid = fork ();
   if (pid == 0) {
     close (fds[0]);
+    close (sfds[0]);
     /* A killed matrix takes its cells with it: an orphan would go on
      * writing the log a --resume is about to record again. */
     if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != parent)
       _exit (4);
     mx_test_abort (c);
-    mx_run_cell (sh, c);
+    mx_run_cell (sh, c, sfds[1]);
     const char *p = (const char *) c;
     for (size_t n = 0; n < sizeof *c;) {
       ssize_t k = write (fds[1], p + n, sizeof *c - n);
@@ -381,15 +405,36 @@ mx_cell_start (struct mx_shared *sh, struct ck_cell *c, struct mx_child *ch)
     _exit (0);
   }
   close (fds[1]);
+  close (sfds[1]);
   if (pid < 0) {
     c->err = -errno;
     snprintf (c->msg, sizeof c->msg, "fork: %s", strerror (errno));
     close (fds[0]);
+    close (sfds[0]);
     return c->err;
   }
   ch->pid = pid;
   ch->fd = fds[0];
+  ch->sfd = sfds[0];
   return 0;
+}
+
+/* What the child said on its status pipe: the last byte is its state. */
+static void
+mx_cell_status (struct mx_child *ch)
+{
+  char b[64];
+  ssize_t k;
+
+  while ((k = read (ch->sfd, b, sizeof b)) < 0 && errno == EINTR)
+    ;
+  if (k <= 0) {
+    close (ch->sfd);
+    ch->sfd = -1;
+    ch->asleep = false;
+    return;
+  }
+  ch->asleep = b[k - 1] == 'S';
 }
 
 /* Read what the child has sent; true once it is all in or the pipe is
@@ -422,6 +467,10 @@ mx_cell_reap (struct mx_shared *sh, struct mx_child *ch, bool timed_out)
   if (timed_out)
     kill (ch->pid, SIGKILL);
   close (ch->fd);
+  if (ch->sfd >= 0)
+    close (ch->sfd);
+  ch->sfd = -1;
+  ch->asleep = false;
   while (waitpid (ch->pid, &st, 0) < 0 && errno == EINTR)
     ;
   ch->pid = 0;
@@ -467,14 +516,22 @@ mx_cell_finished (struct mx_shared *sh, struct ck_cell *c)
   sh->done++;
 }
 
-/* Keep `jobs` cells running, in number order, until all are done: poll
- * their pipes, enforce --cell-timeout, and report progress every 200 ms. */
+/* Up to this many cells beyond `jobs` may be asleep at once. */
+#define MX_MAX_ASLEEP 8u
+
+/* Keep `jobs` cells awake, in the order of sh->todo, until all are done:
+ * poll their pipes, enforce --cell-timeout, and report progress every 200
+ * ms.  A kernel cell in a real-time `sleep` (it says so on its status
+ * pipe) needs no CPU, so it does not count against `jobs` while it sleeps:
+ * another cell starts beside it, up to MX_MAX_ASLEEP sleepers.  Results
+ * land by number, so the order of starts changes no output. */
 static int
 mx_supervise (struct mx_shared *sh, unsigned jobs)
 {
   const struct ck_matrix_opts *o = sh->o;
-  struct mx_child *run = calloc (jobs, sizeof *run);
-  struct pollfd *pf = calloc (jobs, sizeof *pf);
+  const unsigned slots = jobs + MX_MAX_ASLEEP;
+  struct mx_child *run = calloc (slots, sizeof *run);
+  struct pollfd *pf = calloc (2 * (size_t) slots, sizeof *pf);
   size_t next = 0;
   unsigned nrun = 0;
   struct timespec shown = { 0, 0 };
@@ -485,12 +542,18 @@ mx_supervise (struct mx_shared *sh, unsigned jobs)
     return -ENOMEM;
   }
   for (;;) {
-    for (unsigned s = 0; s < jobs && next < sh->ntodo; s++) {
+    unsigned awake = 0;
+    for (unsigned s = 0; s < slots; s++)
+      awake += run[s].pid && !run[s].asleep;
+    for (unsigned s = 0; s < slots && awake < jobs && next < sh->ntodo;
+         s++) {
       if (run[s].pid)
         continue;
       struct ck_cell *c = &sh->r->cells[sh->todo[next++]];
-      if (mx_cell_start (sh, c, &run[s]) == 0)
+      if (mx_cell_start (sh, c, &run[s]) == 0) {
         nrun++;
+        awake++;
+      }
       else
         mx_cell_finished (sh, c);
     }
@@ -503,8 +566,10 @@ mx_supervise (struct mx_shared *sh, unsigned jobs)
     if (nrun == 0)
       continue;                  /* every start failed: try the next */
     int ms = 200;
-    for (unsigned s = 0; s < jobs; s++) {
-      pf[s] = (struct pollfd) { run[s].pid ? run[s].fd : -1, POLLIN, 0 };
+    for (unsigned s = 0; s < slots; s++) {
+      pf[2 * s] = (struct pollfd) { run[s].pid ? run[s].fd : -1, POLLIN, 0 };
+      pf[2 * s + 1] = (struct pollfd) { run[s].pid ? run[s].sfd : -1,
+                                        POLLIN, 0 };
       if (run[s].pid && o->cell_timeout_s) {
         double left = o->cell_timeout_s - mx_since (&run[s].t0);
         int l = left <= 0 ? 0 : (int) (left * 1000) + 1;
@@ -512,9 +577,9 @@ mx_supervise (struct mx_shared *sh, unsigned jobs)
           ms = l;
       }
     }
-    if (poll (pf, jobs, ms) < 0 && errno != EINTR) {
+    if (poll (pf, 2 * slots, ms) < 0 && errno != EINTR) {
       int err = -errno;
-      for (unsigned s = 0; s < jobs; s++)
+      for (unsigned s = 0; s < slots; s++)
         if (run[s].pid) {
           mx_cell_reap (sh, &run[s], true);
           mx_cell_finished (sh, run[s].c);
@@ -523,12 +588,15 @@ mx_supervise (struct mx_shared *sh, unsigned jobs)
       free (pf);
       return err;
     }
-    for (unsigned s = 0; s < jobs; s++) {
+    for (unsigned s = 0; s < slots; s++) {
       if (!run[s].pid)
         continue;
+      if (run[s].sfd >= 0
+          && (pf[2 * s + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+        mx_cell_status (&run[s]);
       bool over = o->cell_timeout_s
                   && mx_since (&run[s].t0) >= o->cell_timeout_s;
-      bool in = (pf[s].revents & (POLLIN | POLLHUP | POLLERR))
+      bool in = (pf[2 * s].revents & (POLLIN | POLLHUP | POLLERR))
                 && mx_cell_read (&run[s]);
       if (in || over) {
         mx_cell_reap (sh, &run[s], over && !in);
@@ -593,12 +661,19 @@ ck_matrix_run (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
     err = ck_matrix_record_open (&sh, done, errbuf, errlen);
   if (err)
     goto out;
-  for (size_t k = 0; k < r->ncells; k++) {
-    if (!done[k])
-      sh.todo[sh.ntodo++] = k;
-    else if (o->cell_done)
-      o->cell_done (o->cell_done_ctx, r, &r->cells[k], true);
-  }
+  /* Kernel file-system cells first: they are the long ones (a mount per
+   * state, real-time sleeps), and a long cell started last is a tail
+   * the other job waits out.  Results land by number whatever the order. */
+  for (int kernel = 1; kernel >= 0; kernel--)
+    for (size_t k = 0; k < r->ncells; k++) {
+      bool is_kernel = o->cols[r->cells[k].col].fs[0] != '\0';
+      if (is_kernel != (kernel == 1))
+        continue;
+      if (!done[k])
+        sh.todo[sh.ntodo++] = k;
+      else if (o->cell_done)
+        o->cell_done (o->cell_done_ctx, r, &r->cells[k], true);
+    }
   sh.done = r->ncells - sh.ntodo;
   if (sh.ntodo && jobs > sh.ntodo)
     jobs = (unsigned) sh.ntodo;

@@ -115,3 +115,40 @@ def test_cell_timeout_kills_only_that_cell(tmp_path):
         "hangs--fsync--ordered+barrier"]["error"]
     assert "error" not in by["fine--fsync--ordered+barrier"]
     assert by["fine--fsync--ordered+barrier"]["checked"] > 0
+
+
+def test_a_sleeping_kernel_cell_does_not_hold_a_job(tmp_path):
+    """A kernel cell in a real-time `sleep` needs no CPU: with --jobs 1 the
+    matrix starts the next cell beside it (ck_matrix.c, mx_supervise).
+    Sampled structurally -- the matrix process's children -- not timed."""
+    ok, why = _kernel_ok()
+    if not ok:
+        if os.geteuid() == 0 and os.path.exists("/dev/fuse"):
+            pytest.fail(why)
+        pytest.skip(why)
+    import time
+    wl = tmp_path / "nap.wl"
+    wl.write_text("creat /a\nwrite /a 4K seed=1\nsleep 4\npersist /a\n")
+    p = subprocess.Popen(
+        [str(FLUSHPOINT), "matrix", "--out", str(tmp_path / "mx"),
+         "--workloads", str(wl), "--persist", "fsync,fdatasync",
+         "--mount", "ordered", "--barrier", "on", "--fs", "ext4",
+         "--states", "flush", "-j", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    most = 0
+    while p.poll() is None:
+        try:
+            kids = open(f"/proc/{p.pid}/task/{p.pid}/children").read()
+            most = max(most, len(kids.split()))
+        except OSError:
+            pass
+        time.sleep(0.05)
+    out, err = p.communicate(timeout=600)
+    assert p.returncode in (0, 1), out.decode() + err.decode()
+    j = json.loads((tmp_path / "mx" / "matrix.json").read_text())
+    kernel = [c for c in j["cells"] if c["fs"] == "ext4"]
+    assert len(kernel) == 2 and len(j["cells"]) == 4
+    assert all("error" not in c and c["checked"] > 0 for c in j["cells"]), \
+        j["cells"]
+    # Cells ran at once: the next started while a kernel cell slept.
+    assert most >= 2, f"at most {most} cell children at once with -j 1"
