@@ -189,6 +189,33 @@ or_after (struct ck_oracle *o, struct ck_op *op, json_object *m,
   return 0;
 }
 
+/* op->objs from op->state, once every part of it is in. */
+static int
+or_parse_objs (struct ck_op *op)
+{
+  size_t n = op->state ? json_object_array_length (op->state) : 0;
+
+  if (n == 0)
+    return 0;
+  if (!(op->objs = calloc (n, sizeof *op->objs)))
+    return -ENOMEM;
+  for (size_t k = 0; k < n; k++) {
+    struct ck_op_obj *x = &op->objs[k];
+    const char *type;
+    x->obj = json_object_array_get_idx (op->state, k);
+    type = ck_json_str (x->obj, "type");
+    x->path = ck_json_str (x->obj, "path");
+    ck_json_u64 (x->obj, "ino", &x->ino);
+    ck_json_u64 (x->obj, "gen", &x->gen);
+    x->dir = type && strcmp (type, "dir") == 0;
+    x->file = type && strcmp (type, "file") == 0;
+    x->stale = json_object_object_get_ex (x->obj, "stale_path", NULL);
+    x->entries = json_object_object_get_ex (x->obj, "entries", NULL);
+  }
+  op->nobjs = n;
+  return 0;
+}
+
 /* One oracle mark. */
 static int
 or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
@@ -349,6 +376,8 @@ ck_oracle_load (struct fplog_reader *rd, struct ck_oracle **out,
     err = -ENOMSG;
   }
   json_tokener_free (tok);
+  for (size_t i = 0; i < o->nops && !err; i++)
+    err = or_parse_objs (&o->ops[i]);
   if (err) {
     ck_oracle_free (o);
     return err;
@@ -379,8 +408,10 @@ ck_oracle_free (struct ck_oracle *o)
 {
   if (!o)
     return;
-  for (size_t i = 0; i < o->nops; i++)
+  for (size_t i = 0; i < o->nops; i++) {
     json_object_put (o->ops[i].state);
+    free (o->ops[i].objs);
+  }
   for (size_t i = 0; i < o->o_nkeep; i++)
     json_object_put (o->o_keep[i]);
   free (o->o_keep);

@@ -40,6 +40,18 @@
 #define CK_ORACLE_VERSION 1
 #define CK_NO_SEQ UINT64_MAX
 
+/* One object of a sync's "state" array, with the fields every crash
+ * state's rules look at parsed once, when the oracle is loaded (the rules
+ * used to look them up in the JSON for every state: ck_rules.c). */
+struct ck_op_obj {
+  json_object *obj;              /* the object (borrowed from op->state) */
+  const char *path;              /* "path", or NULL */
+  uint64_t ino, gen;             /* "ino", "gen" (0 if absent) */
+  bool dir, file;                /* "type" is "dir" / "file" */
+  bool stale;                    /* has "stale_path" */
+  bool entries;                  /* has "entries" */
+};
+
 struct ck_op {
   size_t index;
   const struct wl_op *wop;       /* the op as parsed from the run's text */
@@ -53,6 +65,8 @@ struct ck_op {
                                     "osync", "odsync"; NULL if no sync */
   json_object *state;            /* the sync's state objects (array), or
                                     NULL; owned by the oracle */
+  struct ck_op_obj *objs;        /* state's objects, parsed; nobjs of them */
+  size_t nobjs;
   const char *sync_failed;       /* a sync call that returned an error:
                                     its call name; it promises nothing */
   bool uncertain;                /* a failed O_SYNC/O_DSYNC write whose

@@ -89,18 +89,15 @@ ck_rl_promises (struct rl *r)
     if (!op->state || !op->sync_call || op->ret < 0)
       continue;
     bool full = rl_fsync_like (op->sync_call);
-    for (size_t k = 0; k < json_object_array_length (op->state); k++) {
-      json_object *obj = json_object_array_get_idx (op->state, k);
-      const char *type = ck_json_str (obj, "type"), *path = ck_json_str (obj, "path");
-      uint64_t ino = 0, gen = 0;
-      ck_json_u64 (obj, "ino", &ino);
-      ck_json_u64 (obj, "gen", &gen);
+    for (size_t k = 0; k < op->nobjs; k++) {
+      const struct ck_op_obj *x = &op->objs[k];
+      const char *path = x->path;
       struct ck_id id = path && strcmp (path, "/") == 0 ? CK_ROOT
-                        : (struct ck_id) { ino, (uint32_t) gen };
-      bool dir = type && strcmp (type, "dir") == 0;
+                        : (struct ck_id) { x->ino, (uint32_t) x->gen };
+      bool dir = x->dir;
       struct rl_rec *rec = ck_rl_rec (r, id, dir);
-      struct rl_promise p = { op, obj };
-      bool stale = json_object_object_get_ex (obj, "stale_path", NULL);
+      struct rl_promise p = { op, x->obj };
+      bool stale = x->stale;
       if (!rec)
         return -ENOMEM;
       if (dir) {
@@ -115,14 +112,14 @@ ck_rl_promises (struct rl *r)
          * nothing for it. */
         bool ents = full || (r->ro->profile == CK_PROFILE_EXT4
                              && !r->ro->fsck_allowed);
-        if (json_object_object_get_ex (obj, "entries", NULL) &&
+        if (x->entries &&
             rec->ents.op != op && (ents || !rec->ents_promised ||
                                    rec->ents.op == NULL)) {
           rec->ents = p;
           rec->ents_promised = ents;
         }
       }
-      else if (type && strcmp (type, "file") == 0) {
+      else if (x->file) {
         if (rec->data.op == op)
           continue;              /* another chunk of the same file */
         rec->data = p;

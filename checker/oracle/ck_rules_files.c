@@ -148,15 +148,13 @@ rl_cut (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
 static bool
 rl_unknown (const struct rl_promise *p, struct ck_id id, uint64_t b)
 {
-  json_object *st = p->op->state;
-
-  for (size_t k = 0; st && k < json_object_array_length (st); k++) {
-    json_object *obj = json_object_array_get_idx (st, k), *u;
-    uint64_t ino = 0, gen = 0;
-    if (!json_object_object_get_ex (obj, "unknown", &u)
-        || ck_json_u64 (obj, "ino", &ino) < 0
-        || ck_json_u64 (obj, "gen", &gen) < 0
-        || ino != id.ino || (uint32_t) gen != id.gen)
+  for (size_t k = 0; k < p->op->nobjs; k++) {
+    const struct ck_op_obj *x = &p->op->objs[k];
+    json_object *u;
+    if (x->ino != id.ino || (uint32_t) x->gen != id.gen
+        || !json_object_object_get_ex (x->obj, "unknown", &u)
+        || !json_object_object_get_ex (x->obj, "ino", NULL)
+        || !json_object_object_get_ex (x->obj, "gen", NULL))
       continue;
     for (size_t i = 0; i < json_object_array_length (u); i++) {
       json_object *pair = json_object_array_get_idx (u, i);

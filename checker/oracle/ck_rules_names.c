@@ -133,18 +133,16 @@ rn_dir (struct rl *r, const struct rl_rec *rec)
 
   if (!dn)
     return 0;    /* the directory itself is gone: its own name says so */
-  for (size_t k = 0; !err && k < json_object_array_length (p->op->state); k++) {
-    json_object *o = json_object_array_get_idx (p->op->state, k), *ents;
-    uint64_t ino = 0, gen = 0;
-    const char *opath = ck_json_str (o, "path"), *type = ck_json_str (o, "type");
+  for (size_t k = 0; !err && k < p->op->nobjs; k++) {
+    const struct ck_op_obj *x = &p->op->objs[k];
+    json_object *ents;
+    uint64_t ino, gen;
     /* Objects of one directory (a big one comes in slices) share its
      * identity; the root is CK_ROOT whatever its inode number. */
-    ck_json_u64 (o, "ino", &ino);
-    ck_json_u64 (o, "gen", &gen);
-    struct ck_id oid = opath && strcmp (opath, "/") == 0 ? CK_ROOT
-                       : (struct ck_id) { ino, (uint32_t) gen };
-    if (!type || strcmp (type, "dir") != 0 || !ck_id_eq (oid, rec->id) ||
-        !json_object_object_get_ex (o, "entries", &ents))
+    struct ck_id oid = x->path && strcmp (x->path, "/") == 0 ? CK_ROOT
+                       : (struct ck_id) { x->ino, (uint32_t) x->gen };
+    if (!x->dir || !ck_id_eq (oid, rec->id) ||
+        !json_object_object_get_ex (x->obj, "entries", &ents))
       continue;
     for (size_t i = 0; !err && i < json_object_array_length (ents); i++) {
       json_object *e = json_object_array_get_idx (ents, i);
