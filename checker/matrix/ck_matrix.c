@@ -305,8 +305,25 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c, int status_fd)
   else {
     struct ck_report_opts rep = { .log_path = c->log, .profile = o->profile,
                                   .jobs = 1 };
+    char note[3200], cmd[2600];
+    struct stat lst;
     FILE *f;
     mx_cell_result (c, &cr);
+    /* The same rule as ck_matrix_prune_logs, less the links it alone
+     * knows of: say how to get the log back. */
+    if (!o->keep_logs && c->violated && !c->faults_disagree
+        && ck_matrix_rebuild_command (o, c, cmd, sizeof cmd)
+        && stat (c->log, &lst) == 0
+        && (uint64_t) lst.st_size > CK_MATRIX_LOG_KEEP_MAX) {
+      snprintf (note, sizeof note, "This cell's log is %.1f MiB: the matrix "
+                "keeps a violated engine cell's log only up to %u MiB "
+                "(--keep-logs keeps all) or when a table links it.  If it "
+                "is gone, this command records it again, byte for byte (the "
+                "engine is deterministic), and the replay commands below "
+                "work again: %s", (double) lst.st_size / (1 << 20),
+                (unsigned) (CK_MATRIX_LOG_KEEP_MAX >> 20), cmd);
+      rep.note = note;
+    }
     snprintf (html, sizeof html, "%s/cells/%s.html", o->out_dir, c->name);
     if ((f = fopen (html, "w")) != NULL) {
       ck_report_html (f, &cr, &rep, err, sizeof err);
@@ -491,13 +508,10 @@ mx_cell_reap (struct mx_shared *sh, struct mx_child *ch, bool timed_out)
     snprintf (how, sizeof how, "exited with status %d without a result",
               WIFEXITED (st) ? WEXITSTATUS (st) : -1);
   /* The message may be cut: the cell's name and log are in the JSON. */
-  char big[2048];
-  snprintf (big, sizeof big, "the cell %s; rebuild: "
-            "flushpoint run %.120s --start-nbdkit --log %.120s --persist %s "
-            "--mount %s%s%s, then flushpoint check %.120s", how, sh->o->workloads[c->wl], c->log,
-            wl_persist_name (sh->o->persist[c->persist]),
-            sh->o->cols[c->col].opts, sh->o->cols[c->col].fs[0] ? " --fs "
-            : "", sh->o->cols[c->col].fs, c->log);
+  char big[4096], cmd[2600];
+  ck_matrix_rebuild_command (sh->o, c, cmd, sizeof cmd);
+  snprintf (big, sizeof big, "the cell %s; rebuild: %s, then flushpoint "
+            "check %.1100s", how, cmd, c->log);
   snprintf (c->msg, sizeof c->msg, "%.*s", (int) sizeof c->msg - 1, big);
 }
 

@@ -122,6 +122,7 @@ struct ck_cell {
   int bug;                       /* index into bugs, -1 for none */
   char name[256];                /* "fsync-seed--fdatasync--writeback" */
   char log[4096];
+  char wl_path[4096];            /* the workload as the matrix was given it */
   int err;                       /* the run or check failed: msg says */
   bool na;                       /* not run: the fs lacks the column's
                                     options, or its persist choice is not
@@ -142,6 +143,18 @@ struct ck_cell {
   bool faults_disagree;
   bool log_removed;              /* pruned: passed, and nothing links it */
 };
+
+/* Logs of violated engine cells above this size are removed too, unless a
+ * report's table links them or --keep-logs: the engine is deterministic,
+ * so ck_matrix_rebuild_command makes the same log again, byte for byte. */
+#define CK_MATRIX_LOG_KEEP_MAX (UINT64_C (8) << 20)
+
+/* The `flushpoint run` command that records cell c's log again; false
+ * (and buf still set) when the run cannot be repeated exactly: a kernel
+ * file system, or random faults. */
+bool ck_matrix_rebuild_command (const struct ck_matrix_opts *o,
+                                const struct ck_cell *c, char *buf,
+                                size_t len);
 
 struct ck_matrix_result {
   struct ck_cell *cells;         /* the shard's cells, by number */

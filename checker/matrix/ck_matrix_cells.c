@@ -9,6 +9,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "ck_matrix.h"
 #include "ck_matrix_int.h"
+#include "ck_recipe.h"
 
 /* The column a bug switch runs in: the first, or nojournal for the
  * nojournal-* switches (a nojournal bug only shows without a journal). */
@@ -43,6 +45,9 @@ mx_cell_init (const struct ck_matrix_opts *o, struct ck_matrix_result *r,
             bug >= 0 ? "--bug-" : "", bug >= 0 ? o->bugs[bug] : "");
   snprintf (cell->log, sizeof cell->log, "%s/logs/%s.fpl", o->out_dir,
             cell->name);
+  /* A merge has no paths: the shards' records bring them. */
+  snprintf (cell->wl_path, sizeof cell->wl_path, "%s",
+            o->workloads ? o->workloads[w] : "");
 }
 
 /* The columns that get cells: all of them, or with bugs those a switch
@@ -95,6 +100,27 @@ ck_matrix_cell_decode (const struct ck_matrix_opts *o, size_t i, size_t *wl,
   *wl = i / (np * nu);
   *persist = i / nu % np;
   *col = ucol[i % nu];
+}
+
+bool
+ck_matrix_rebuild_command (const struct ck_matrix_opts *o,
+                           const struct ck_cell *c, char *buf, size_t len)
+{
+  const struct ck_matrix_col *col = &o->cols[c->col];
+  char wl[1100], log[1100], mount[400], mq[420], disk[64] = "";
+
+  ck_shell_quote (c->wl_path, wl, sizeof wl);
+  ck_shell_quote (c->log, log, sizeof log);
+  snprintf (mount, sizeof mount, "%s%s%s", col->opts,
+            c->bug >= 0 ? ",bug=" : "", c->bug >= 0 ? o->bugs[c->bug] : "");
+  ck_shell_quote (mount, mq, sizeof mq);
+  if (o->disk_size)
+    snprintf (disk, sizeof disk, " --disk-size %" PRIu64, o->disk_size);
+  snprintf (buf, len, "flushpoint run %s --start-nbdkit --log %s --persist "
+            "%s --mount %s%s%s%s", wl, log,
+            wl_persist_name (o->persist[c->persist]), mq, disk,
+            col->fs[0] ? " --fs " : "", col->fs);
+  return !col->fs[0] && !o->random_faults;
 }
 
 char *

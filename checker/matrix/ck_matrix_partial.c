@@ -149,6 +149,8 @@ ck_matrix_partial_cell (const struct ck_matrix_result *r,
   json_object_object_add (j, "workload", json_object_new_string (r->wl_names[c->wl]));
   json_object_object_add (j, "workload_hash", mp_hex (r->wl_hash[c->wl]));
   json_object_object_add (j, "log", json_object_new_string (c->log));
+  json_object_object_add (j, "workload_path",
+                          json_object_new_string (c->wl_path));
   json_object_object_add (j, "err", json_object_new_int (c->err));
   json_object_object_add (j, "na", json_object_new_boolean (c->na));
   json_object_object_add (j, "msg", json_object_new_string (c->msg));
@@ -277,6 +279,7 @@ ck_matrix_partial_cell_parse (struct json_object *j, struct ck_cell *c,
   mp_str (&g, "name", c->name, sizeof c->name);
   *wl_hash = mp_hex_get (&g, "workload_hash");
   mp_str (&g, "log", c->log, sizeof c->log);
+  mp_str (&g, "workload_path", c->wl_path, sizeof c->wl_path);
   c->err = (int) mp_i64 (&g, "err");
   c->na = mp_bool (&g, "na");
   mp_str (&g, "msg", c->msg, sizeof c->msg);

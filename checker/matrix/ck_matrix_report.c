@@ -268,7 +268,16 @@ ck_matrix_prune_logs (const struct ck_matrix_opts *o,
   for (size_t i = 0; i < r->ncells; i++) {
     struct ck_cell *c = &r->cells[i];
     struct stat st;
-    if (keep[i] || c->err || c->violated || c->faults_disagree)
+    char cmd[2600];
+    if (keep[i] || c->err || c->faults_disagree)
+      continue;
+    /* A violated cell's report has replay commands: its log stays, unless
+     * it is a big one from the engine, which its rebuild command records
+     * again byte for byte (the cell page says so). */
+    if (c->violated
+        && !(ck_matrix_rebuild_command (o, c, cmd, sizeof cmd)
+             && stat (c->log, &st) == 0
+             && (uint64_t) st.st_size > CK_MATRIX_LOG_KEEP_MAX))
       continue;
     if (stat (c->log, &st) == 0 && unlink (c->log) == 0) {
       freed += (uint64_t) st.st_size;
@@ -530,6 +539,10 @@ ck_matrix_json (const struct ck_matrix_opts *o, const struct ck_matrix_result *r
       json_object_object_add (x, "bug", json_object_new_string (o->bugs[c->bug]));
     json_object_object_add (x, "log", c->log_removed ? NULL
                             : json_object_new_string (c->log));
+    char cmd[2600];
+    if (c->log_removed && c->violated
+        && ck_matrix_rebuild_command (o, c, cmd, sizeof cmd))
+      json_object_object_add (x, "rebuild", json_object_new_string (cmd));
     json_object_object_add (x, "states", json_object_new_uint64 (c->states));
     json_object_object_add (x, "checked", json_object_new_uint64 (c->checked));
     json_object_object_add (x, "violated", json_object_new_uint64 (c->violated));

@@ -36,6 +36,8 @@ struct ck_report_opts {
   bool all_states;             /* JSON/text: every state, not only findings */
   unsigned max_groups;         /* text: violation groups shown (0: all) */
   bool show_lost;              /* text: list "lost" findings too */
+  const char *note;            /* HTML: a paragraph under the header, or
+                                  NULL (the matrix's word on the log) */
 };
 
 void ck_report_text (FILE *out, const struct ck_check_result *r,

@@ -105,6 +105,11 @@ ck_report_html (FILE *out, const struct ck_check_result *r,
            r->walk.states[CK_KIND_FLUSH], r->walk.states[CK_KIND_WRITE],
            r->walk.states[CK_KIND_EPOCH], r->walk.states[CK_KIND_TORN],
            r->checked, r->violated);
+  if (o->note) {
+    fputs ("<p class='note'>", out);
+    ck_html_esc (out, o->note);
+    fputs ("</p>\n", out);
+  }
   if (r->oracle->fsck_only)
     fputs ("<p><b>fsck only</b>: the log carries no oracle marks (a disk "
            "recording), so each crash state was recovered and fsck'd and no "

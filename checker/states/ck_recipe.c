@@ -294,6 +294,17 @@ ck_out_quoted (struct ck_out *o, const char *s)
   ck_out (o, "'");
 }
 
+size_t
+ck_shell_quote (const char *s, char *buf, size_t len)
+{
+  struct ck_out o = { buf, len, 0 };
+
+  if (len)
+    buf[0] = '\0';
+  ck_out_quoted (&o, s);
+  return o.used;
+}
+
 char *
 ck_recipe_command (const struct ck_recipe *r, const char *log_path,
                    const char *image_path)

@@ -86,6 +86,10 @@ size_t ck_recipe_format_options (const struct ck_recipe *r, char *buf,
  * with LOG and IMAGE shell-quoted.  malloc'd; NULL on ENOMEM. */
 char *ck_recipe_command (const struct ck_recipe *r, const char *log_path,
                          const char *image_path);
+/* s for a shell command line: as it is when made only of safe characters,
+ * else in single quotes.  Returns the length snprintf would have written
+ * (may be >= len: cut short, always NUL-terminated). */
+size_t ck_shell_quote (const char *s, char *buf, size_t len);
 struct json_object *ck_recipe_to_json (const struct ck_recipe *r);
 
 /* Parsers for the replay options (and tests): "17,23-25" and

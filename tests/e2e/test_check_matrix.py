@@ -3,7 +3,7 @@ recording plugin, started by the runner) and is checked.  Small matrices
 only: one or two workloads."""
 import json
 
-from cli_common import REPO, fp
+from cli_common import FLUSHPOINT, REPO, fp
 
 WL = REPO / "workloads"
 
@@ -123,7 +123,7 @@ def test_matrix_supervisor_never_has_a_second_thread(tmp_path):
     its thread count while the cells run."""
     import subprocess
     import time
-    from cli_common import FLUSHPOINT
+
     p = subprocess.Popen(
         [str(FLUSHPOINT), "matrix", "--out", str(tmp_path / "m"),
          "--jobs", "2", "--workloads", str(WL / "fsync-seed.wl"),
@@ -147,3 +147,36 @@ def test_matrix_supervisor_never_has_a_second_thread(tmp_path):
     assert samples > 0
     assert children >= 1          # it did fork cells while sampled
     assert most == 1, f"the matrix process had {most} threads"
+
+
+def test_a_big_violated_engine_log_is_removed_and_rebuilt_byte_for_byte(
+        tmp_path):
+    """A violated engine cell's log over 8 MiB is removed at the end
+    (journal-wrap's is ~14 MiB) unless --keep-logs; its JSON names the
+    command that records it again, its page says so, and that command
+    gives the same bytes as the log --keep-logs kept."""
+    import shlex
+    import subprocess
+    args = ("--workloads", WL / "journal-wrap.wl", "--persist", "fsync",
+            "--mount", "ordered", "--barrier", "off")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    r, kept = matrix(tmp_path / "a", *args, "--keep-logs")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r, out = matrix(tmp_path / "b", *args)
+    assert r.returncode == 0, r.stdout + r.stderr
+    (a,) = json.loads((kept / "matrix.json").read_text())["cells"]
+    (c,) = json.loads((out / "matrix.json").read_text())["cells"]
+    assert c["violated"] > 0 and a["violated"] == c["violated"]
+    big = kept / "logs" / f"{c['name']}.fpl"
+    assert big.stat().st_size > 8 << 20
+    assert "rebuild" not in a and a["log"] == str(big)
+    assert c["log"] is None and not (out / "logs" / f"{c['name']}.fpl").exists()
+    page = (out / "cells" / f"{c['name']}.html").read_text()
+    assert "records it again, byte for byte" in page
+    argv = shlex.split(c["rebuild"])
+    assert argv[:2] == ["flushpoint", "run"]
+    subprocess.run([str(FLUSHPOINT), *argv[1:]], check=True,
+                   capture_output=True, timeout=300)
+    rebuilt = out / "logs" / f"{c['name']}.fpl"
+    assert rebuilt.read_bytes() == big.read_bytes()
