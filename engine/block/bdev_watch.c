@@ -21,9 +21,9 @@
  * Anything not SEEN did not influence the caller.  Requests go through to
  * the lower device unchanged; the watch does not own it.
  *
- * Memory: one byte per block (calloc'd, so pages of it nobody touches are
- * never made resident) and the list of touched blocks, so that a reset
- * costs what was touched, never the device size.
+ * Memory: an open-addressing table of the touched blocks and their state,
+ * and the list of them, so that memory and a reset cost what was touched,
+ * never the device size (a log may describe a 16 TiB device).
  */
 #include <assert.h>
 #include <errno.h>
@@ -37,34 +37,74 @@
 
 enum { W_UNTOUCHED = 0, W_COVERED, W_SEEN };
 
+/* A slot of the table: block + 1 (0: empty) and its state. */
+struct watch_slot {
+  uint64_t key;
+  uint8_t state;
+};
+
 struct watch_dev {
   struct fpfs_bdev *lower;
-  uint8_t *state;               /* per block */
-  uint64_t nblocks;
-  uint64_t *touched;            /* blocks whose state is not UNTOUCHED */
-  size_t ntouched, cap;
+  struct watch_slot *tab;       /* nslots, a power of two */
+  size_t nslots;
+  uint64_t *touched;            /* the blocks in tab, in first-touch order */
+  size_t ntouched, cap;         /* cap: of touched; tab has 2 * cap slots */
   int err;                      /* -ENOMEM while recording: sticky */
 };
 
 static const struct fpfs_bdev_ops watch_ops;
 
+static struct watch_slot *
+watch_slot (struct watch_slot *tab, size_t nslots, uint64_t blk)
+{
+  size_t i = (size_t) ((blk + 1) * UINT64_C (0x9e3779b97f4a7c15)
+                       >> 20) & (nslots - 1);
+
+  while (tab[i].key != 0 && tab[i].key != blk + 1)
+    i = (i + 1) & (nslots - 1);
+  return &tab[i];
+}
+
+/* Room for one more block: the list and the table grow together, the
+ * table kept at most half full. */
+static int
+watch_grow (struct watch_dev *w)
+{
+  size_t cap = w->cap ? w->cap * 2 : 256;
+  uint64_t *t = realloc (w->touched, cap * sizeof *t);
+  struct watch_slot *tab;
+
+  if (t == NULL)
+    return -ENOMEM;
+  w->touched = t;
+  if (!(tab = calloc (2 * cap, sizeof *tab)))
+    return -ENOMEM;
+  for (size_t i = 0; i < w->ntouched; i++) {
+    struct watch_slot *o = watch_slot (w->tab, w->nslots, w->touched[i]);
+    *watch_slot (tab, 2 * cap, w->touched[i]) = *o;
+  }
+  free (w->tab);
+  w->tab = tab;
+  w->nslots = 2 * cap;
+  w->cap = cap;
+  return 0;
+}
+
 static void
 watch_mark (struct watch_dev *w, uint64_t blk, int how)
 {
-  if (w->state[blk] != W_UNTOUCHED)
+  struct watch_slot *s;
+
+  if (w->ntouched == w->cap && watch_grow (w) < 0) {
+    w->err = -ENOMEM;           /* the record is incomplete: say so later */
     return;
-  if (w->ntouched == w->cap) {
-    size_t cap = w->cap ? w->cap * 2 : 256;
-    uint64_t *t = realloc (w->touched, cap * sizeof *t);
-    if (t == NULL) {
-      w->err = -ENOMEM;         /* the record is incomplete: say so later */
-      return;
-    }
-    w->touched = t;
-    w->cap = cap;
   }
+  s = watch_slot (w->tab, w->nslots, blk);
+  if (s->key != 0)
+    return;                     /* the first access decided */
+  s->key = blk + 1;
+  s->state = (uint8_t) how;
   w->touched[w->ntouched++] = blk;
-  w->state[blk] = (uint8_t) how;
 }
 
 /* Record an access to [off, off + len): whole blocks get `whole`, the
@@ -119,7 +159,7 @@ watch_close (struct fpfs_bdev *bd)
 {
   struct watch_dev *w = bd->priv;
 
-  free (w->state);
+  free (w->tab);
   free (w->touched);
   free (w);
 }
@@ -143,13 +183,11 @@ fpfs_bdev_watch_open (struct fpfs_bdev *lower, struct fpfs_bdev **out)
     return -EINVAL;
   bd = calloc (1, sizeof *bd);
   w = calloc (1, sizeof *w);
-  if (bd && w) {
-    w->nblocks = (lower->size + WATCH_BLOCK - 1) / WATCH_BLOCK;
-    w->state = calloc (w->nblocks ? w->nblocks : 1, 1);
-  }
-  if (!bd || !w || !w->state) {
-    if (w)
-      free (w->state);
+  if (!bd || !w || watch_grow (w) < 0) {
+    if (w) {
+      free (w->tab);
+      free (w->touched);
+    }
     free (w);
     free (bd);
     return -ENOMEM;
@@ -177,8 +215,15 @@ fpfs_bdev_watch_reset (struct fpfs_bdev *bd)
   struct watch_dev *w = bd->priv;
 
   assert (bd->ops == &watch_ops);
-  for (size_t i = 0; i < w->ntouched; i++)
-    w->state[w->touched[i]] = W_UNTOUCHED;
+  /* Newest first: a block's probe chain runs only through slots taken
+   * before it was put in (a grow re-inserts in the same order), so
+   * emptying the newer ones first never cuts an older one's chain. */
+  if (w->ntouched * 8 < w->nslots)
+    for (size_t i = w->ntouched; i-- > 0;)
+      *watch_slot (w->tab, w->nslots, w->touched[i]) = (struct watch_slot) {
+        0, W_UNTOUCHED };
+  else
+    memset (w->tab, 0, w->nslots * sizeof *w->tab);
   w->ntouched = 0;
   w->err = 0;
   memset (&bd->stats, 0, sizeof bd->stats);
@@ -208,7 +253,7 @@ fpfs_bdev_watch_seen (const struct fpfs_bdev *bd, uint64_t **blocks,
   if (v == NULL)
     return -ENOMEM;
   for (size_t i = 0; i < w->ntouched; i++)
-    if (w->state[w->touched[i]] == W_SEEN)
+    if (watch_slot (w->tab, w->nslots, w->touched[i])->state == W_SEEN)
       v[k++] = w->touched[i];
   qsort (v, k, sizeof *v, cmp_u64);
   *blocks = v;

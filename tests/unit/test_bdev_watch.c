@@ -85,6 +85,33 @@ main (void)
   expect_seen (w, (uint64_t[]) { 20 }, 1);
   assert (fpfs_bdev_flush (w) == 0);
 
+  /* Many blocks (the table grows), a reset, then a few: exactly those.
+   * The device is big (2 TiB) but sparse: memory follows what is
+   * touched, not the size. */
+  {
+    struct fpfs_bdev *bigmem, *bigw;
+    uint64_t want[3] = { 7, 123457, (UINT64_C (1) << 29) - 1 };
+    assert (fpfs_bdev_mem_open (UINT64_C (1) << 41, 4096, &bigmem) == 0);
+    assert (fpfs_bdev_watch_open (bigmem, &bigw) == 0);
+    for (int round = 0; round < 3; round++) {
+      for (uint64_t b = 0; b < 20000; b++)
+        assert (fpfs_bdev_read (bigw, buf, b * 997 * B, B) == 0);
+      uint64_t *got;
+      size_t k;
+      assert (fpfs_bdev_watch_seen (bigw, &got, &k) == 0 && k == 20000);
+      free (got);
+      fpfs_bdev_watch_reset (bigw);
+      for (int i = 2; i >= 0; i--)
+        assert (fpfs_bdev_read (bigw, buf, want[i] * B, B) == 0);
+      assert (fpfs_bdev_write (bigw, page, 5 * B, B, 0) == 0);
+      expect_seen (bigw, want, 3);
+      fpfs_bdev_watch_reset (bigw);
+      expect_seen (bigw, NULL, 0);
+    }
+    fpfs_bdev_close (bigw);
+    fpfs_bdev_close (bigmem);
+  }
+
   fpfs_bdev_close (w);
   fpfs_bdev_close (ov);
   fpfs_bdev_close (mem);
