@@ -38,12 +38,18 @@ def _kernel_ok():
     return r.returncode == 0, r.stdout + r.stderr
 
 
-def test_agreement_table_engine_vs_ext4(tmp_path):
+def _need_kernel():
+    """Skip where the kernel cannot be reached; fail where it should be
+    (root with /dev/fuse) but the probe says no."""
     ok, why = _kernel_ok()
     if not ok:
         if os.geteuid() == 0 and os.path.exists("/dev/fuse"):
             pytest.fail(why)
         pytest.skip(why)
+
+
+def test_agreement_table_engine_vs_ext4(tmp_path):
+    _need_kernel()
     # glob braces are not expanded by glob(3) without GLOB_BRACE: pass a
     # directory of links instead.
     d = tmp_path / "wl"
@@ -121,11 +127,7 @@ def test_a_sleeping_kernel_cell_does_not_hold_a_job(tmp_path):
     """A kernel cell in a real-time `sleep` needs no CPU: with --jobs 1 the
     matrix starts the next cell beside it (ck_matrix.c, mx_supervise).
     Sampled structurally -- the matrix process's children -- not timed."""
-    ok, why = _kernel_ok()
-    if not ok:
-        if os.geteuid() == 0 and os.path.exists("/dev/fuse"):
-            pytest.fail(why)
-        pytest.skip(why)
+    _need_kernel()
     import time
     wl = tmp_path / "nap.wl"
     wl.write_text("creat /a\nwrite /a 4K seed=1\nsleep 4\npersist /a\n")
