@@ -213,6 +213,7 @@ struct fpfs_stat {
   uint64_t size;
   uint64_t blocks;              /* 512-byte units allocated */
   struct fpfs_timespec atime, mtime, ctime;
+  uint64_t rdev;                /* char/block devices: makedev() */
 };
 
 /* flags: Linux O_* values (O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL,
@@ -230,6 +231,29 @@ int fpfs_fsync (struct fpfs *fs, int fd);
 int fpfs_fdatasync (struct fpfs *fs, int fd);
 int fpfs_fstat (struct fpfs *fs, int fd, struct fpfs_stat *st);
 
+/* fallocate(2), with Linux's mode bits.  0 allocates unwritten extents and
+ * grows the size; KEEP_SIZE allocates without changing it; PUNCH_HOLE (with
+ * KEEP_SIZE, as Linux requires) frees the range, which then reads as
+ * zeroes; ZERO_RANGE makes the range read as zeroes, keeping it allocated;
+ * COLLAPSE_RANGE and INSERT_RANGE shift the file's tail by len (both block
+ * aligned).  As ext4_fallocate in Linux 4.10 (fs/ext4/extents.c). */
+#define FPFS_FALLOC_FL_KEEP_SIZE      0x01
+#define FPFS_FALLOC_FL_PUNCH_HOLE     0x02
+#define FPFS_FALLOC_FL_COLLAPSE_RANGE 0x08
+#define FPFS_FALLOC_FL_ZERO_RANGE     0x10
+#define FPFS_FALLOC_FL_INSERT_RANGE   0x20
+int fpfs_fallocate (struct fpfs *fs, int fd, int mode, uint64_t off,
+                    uint64_t len);
+/* sync_file_range(2): flags are Linux's SYNC_FILE_RANGE_WAIT_BEFORE (1),
+ * _WRITE (2), _WAIT_AFTER (4).  Starts (and waits on) writeback of the
+ * range's dirty pages only: no metadata, no journal commit, no FLUSH.
+ * nbytes 0 means to the end of the file. */
+#define FPFS_SYNC_FILE_RANGE_WAIT_BEFORE 1u
+#define FPFS_SYNC_FILE_RANGE_WRITE       2u
+#define FPFS_SYNC_FILE_RANGE_WAIT_AFTER  4u
+int fpfs_sync_file_range (struct fpfs *fs, int fd, uint64_t off,
+                          uint64_t nbytes, unsigned flags);
+
 /* ------------------------------------------------------------------ */
 /* Names                                                                */
 /* ------------------------------------------------------------------ */
@@ -245,6 +269,38 @@ int fpfs_chmod (struct fpfs *fs, const char *path, uint32_t mode);
 /* times[0] = atime, times[1] = mtime; ctime becomes now. */
 int fpfs_utimens (struct fpfs *fs, const char *path,
                   const struct fpfs_timespec times[2]);
+/* symlink(2): a fast symlink (target in i_block) below 60 bytes, a slow
+ * one (one data block) otherwise, as ext4_symlink.  Path resolution never
+ * follows a symlink: stat, open and the rest act on the link itself, and a
+ * symlink in the middle of a path is ENOTDIR (see engine/FIDELITY.md). */
+int fpfs_symlink (struct fpfs *fs, const char *target, const char *linkpath);
+/* readlink(2): the target's length (not NUL-terminated; truncated to len),
+ * or -EINVAL if path is not a symlink. */
+ssize_t fpfs_readlink (struct fpfs *fs, const char *path, char *buf,
+                       size_t len);
+/* mknod(2): mode is S_IFIFO, S_IFCHR, S_IFBLK or S_IFSOCK with permission
+ * bits; dev is Linux's makedev(major, minor) for the device kinds. */
+int fpfs_mknod (struct fpfs *fs, const char *path, uint32_t mode,
+                uint64_t dev);
+/* Extended attributes (setxattr(2) and friends), names with their
+ * namespace prefix ("user.foo", "trusted.bar").  flags: FPFS_XATTR_CREATE
+ * (EEXIST if present) or FPFS_XATTR_REPLACE (ENODATA if absent).  Stored in
+ * the inode body when they fit, else in one xattr block, journalled as
+ * ext4_xattr_set_handle does. */
+#define FPFS_XATTR_CREATE  1
+#define FPFS_XATTR_REPLACE 2
+#define FPFS_XATTR_NAME_MAX  255u
+#define FPFS_XATTR_SIZE_MAX  4000u       /* one value, bytes */
+int fpfs_setxattr (struct fpfs *fs, const char *path, const char *name,
+                   const void *value, size_t len, int flags);
+/* The value's length (copied up to len bytes), or -ENODATA. */
+ssize_t fpfs_getxattr (struct fpfs *fs, const char *path, const char *name,
+                       void *buf, size_t len);
+int fpfs_removexattr (struct fpfs *fs, const char *path, const char *name);
+/* The names, each NUL-terminated, one after another: the total length
+ * (copied up to len bytes; 0 for none). */
+ssize_t fpfs_listxattr (struct fpfs *fs, const char *path, char *buf,
+                        size_t len);
 
 struct fpfs_dirent {
   uint64_t ino;
@@ -263,6 +319,10 @@ int fpfs_readdir (struct fpfs *fs, const char *path,
 
 int fpfs_sync (struct fpfs *fs);        /* sys_sync: two passes, then flush */
 int fpfs_syncfs (struct fpfs *fs);
+/* echo N > /proc/sys/vm/drop_caches: 1 drops clean page-cache pages and
+ * clean buffers, 2 the unused inodes (and their extent status), 3 both.
+ * Dirty data and metadata stay, as in drop_pagecache_sb / prune_icache_sb. */
+int fpfs_drop_caches (struct fpfs *fs, int what);
 /* Advance the virtual clock, running background work that falls due. */
 int fpfs_clock_advance (struct fpfs *fs, uint64_t ns);
 uint64_t fpfs_clock_now (const struct fpfs *fs);
