@@ -34,6 +34,8 @@
 #define WL_FILE_MAX      (UINT64_C (1) << 40)    /* offset + length, sizes */
 #define WL_SLEEP_MAX_S   1000000u            /* seconds of virtual time */
 #define WL_TEXT_MAX      (1u << 20)          /* bytes of a workload file */
+#define WL_XATTR_MAX     65536u              /* setxattr: a value's length */
+#define WL_XNAME_MAX     255u                /* an xattr name, prefix included */
 
 enum wl_op_kind {
   WL_OP_MKDIR, WL_OP_RMDIR, WL_OP_CREAT, WL_OP_OPEN, WL_OP_CLOSE,
@@ -44,6 +46,8 @@ enum wl_op_kind {
   WL_OP_PERSIST,
   WL_OP_SLEEP, WL_OP_MARK,
   WL_OP_FAULT,                 /* fault SPEC: through the plugin's control export */
+  WL_OP_FALLOCATE, WL_OP_SYNC_FILE_RANGE, WL_OP_READ, WL_OP_DROP_CACHES,
+  WL_OP_SYMLINK, WL_OP_MKNOD, WL_OP_SETXATTR, WL_OP_REMOVEXATTR,
   WL_OP__COUNT
 };
 
@@ -69,11 +73,18 @@ struct wl_op {
   /* Operands; which ones are set depends on kind (LANGUAGE.md). */
   char *path;                /* PATH operand, or the file operand's text */
   char *path2;               /* rename/link: the new name */
+  char *target;              /* symlink: the target text */
+  char *xname;               /* setxattr/removexattr: "user.NAME" */
   bool is_handle;            /* file operand names a handle, not a path */
   char *handle;              /* open: the handle name (the path unless `as`) */
   int flags;                 /* open: Linux O_* flags */
-  uint32_t mode;             /* mkdir, creat, open, chmod */
-  uint64_t off, len;         /* pwrite: off; write/pwrite/append: len */
+  uint32_t mode;             /* mkdir, creat, open, chmod; mknod: S_IF* too */
+  uint64_t off, len;         /* pwrite, fallocate, sync_file_range, read:
+                                off; those and write, append, setxattr: len */
+  int opflags;               /* fallocate: FALLOC_FL_*; sync_file_range:
+                                SYNC_FILE_RANGE_*; setxattr: XATTR_CREATE /
+                                XATTR_REPLACE; drop_caches: 1, 2 or 3 */
+  uint64_t dev;              /* mknod char/block: makedev (major, minor) */
   uint64_t size;             /* truncate */
   enum wl_pattern pattern;   /* write/pwrite/append */
   uint64_t seed;             /* pattern seed */
@@ -114,6 +125,13 @@ int wl_errno_lookup (const char *name);                 /* > 0 or -ENOENT */
  * spelling (access mode first, then the table order); -ENOSPC if short. */
 int wl_flags_parse (const char *s, int *flags);         /* -EINVAL */
 int wl_flags_format (int flags, char *buf, size_t len);
+/* The word lists of fallocate's mode and sync_file_range's flags, e.g.
+ * "punch_hole|keep_size" <-> FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE:
+ * -EINVAL for an unknown word or one given twice. */
+int wl_falloc_parse (const char *s, int *mode);
+int wl_falloc_format (int mode, char *buf, size_t len);
+int wl_sfr_parse (const char *s, int *flags);
+int wl_sfr_format (int flags, char *buf, size_t len);
 
 /* The `persist` choices. */
 enum wl_persist {

@@ -127,7 +127,7 @@ wl_effect_path (struct wl_runner *r, const struct wl_op *op, const char *path,
 }
 
 /* {"ino","gen","size","first_block","blocks"} for blocks [first, end). */
-static json_object *
+json_object *
 wl_effect_data (const struct fpfs_stat *st, const struct wl_mfile *f,
                 uint64_t first, uint64_t end)
 {
@@ -456,6 +456,14 @@ wl_exec_op (struct wl_runner *r, size_t i, struct wl_outcome *out)
     return 0;
   case WL_OP_FAULT:
     return wl_x_fault (r, op, out);
+  case WL_OP_FALLOCATE:
+    return wl_x_fallocate (r, op, out);
+  case WL_OP_SYNC_FILE_RANGE:
+    return wl_x_sync_file_range (r, op, out);
+  case WL_OP_READ:
+    return wl_x_read (r, op, out);
+  case WL_OP_DROP_CACHES:
+    return wl_x_drop_caches (r, op, out);
   default:
     return wl_x_names (r, op, out);
   }

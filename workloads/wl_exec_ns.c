@@ -8,8 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <xxhash.h>
 
+#include "wl_pattern.h"
 #include "wl_runner.h"
 
 int
@@ -63,6 +66,41 @@ wl_x_sync (struct wl_runner *r, bool fs_only, struct wl_outcome *out)
   return wl_state_kept (r, out, wl_state_tree (r, out->o_state));
 }
 
+/* setxattr PATH NAME LEN [create|replace] [PATTERN], removexattr PATH NAME.
+ * The value is the pattern's first LEN bytes (file offset 0).  The effect
+ * names the attribute and, for setxattr, the value's length and XXH3-64,
+ * so the checker can tell the value that must survive. */
+static int
+wl_x_xattr (struct wl_runner *r, const struct wl_op *op,
+            struct wl_outcome *out)
+{
+  uint8_t *v = NULL;
+  char hex[17];
+  int e;
+
+  if (op->kind == WL_OP_SETXATTR) {
+    if (!(v = malloc (op->len ? op->len : 1)))
+      return wl_runner_error (r, -ENOMEM, op, "out of memory");
+    wl_pattern_fill (op->pattern, op->seed, 0, v, op->len);
+    out->o_result = WL_SYS (r, setxattr, op->path, op->xname, v, op->len,
+                            op->opflags);
+  } else {
+    out->o_result = WL_SYS (r, removexattr, op->path, op->xname);
+  }
+  if (out->o_result < 0 || (e = wl_effect_path (r, op, op->path, out)) < 0) {
+    free (v);
+    return out->o_result < 0 ? 0 : e;
+  }
+  wl_oracle_put_str (out->o_effect, "xattr", op->xname);
+  if (v) {
+    wl_oracle_put_u64 (out->o_effect, "xlen", op->len);
+    wl_oracle_hex64 (XXH3_64bits (v, op->len), hex);
+    wl_oracle_put_str (out->o_effect, "xhash", hex);
+  }
+  free (v);
+  return 0;
+}
+
 int
 wl_x_names (struct wl_runner *r, const struct wl_op *op,
             struct wl_outcome *out)
@@ -104,6 +142,17 @@ wl_x_names (struct wl_runner *r, const struct wl_op *op,
     out->o_result = WL_SYS (r, utimens, op->path, t);
     break;
   }
+  case WL_OP_SYMLINK:
+    out->o_result = WL_SYS (r, symlink, op->target, op->path);
+    shows = op->path;
+    break;
+  case WL_OP_MKNOD:
+    out->o_result = WL_SYS (r, mknod, op->path, op->mode, op->dev);
+    shows = op->path;
+    break;
+  case WL_OP_SETXATTR:
+  case WL_OP_REMOVEXATTR:
+    return wl_x_xattr (r, op, out);
   default:
     assert (!"not a namespace op");
   }

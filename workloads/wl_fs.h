@@ -55,6 +55,25 @@ struct wl_fs_ops {
   /* Every entry but "." and "..", in the backend's order; a non-zero
    * return from cb stops the walk and is returned. */
   int (*readdir) (void *c, const char *path, wl_fs_dirent_cb cb, void *ctx);
+  /* The operations of issue 14: fallocate(2), sync_file_range(2),
+   * symlink(2), readlink(2) (the length, the target not NUL-terminated),
+   * mknod(2), the l*xattr(2) calls on a path (never following a symlink),
+   * and drop_caches (the engine's fpfs_drop_caches; on a kernel, a write
+   * of WHAT to /proc/sys/vm/drop_caches, which acts on every file system
+   * of the machine). */
+  int (*fallocate) (void *c, int fd, int mode, uint64_t off, uint64_t len);
+  int (*sync_file_range) (void *c, int fd, uint64_t off, uint64_t nbytes,
+                          unsigned flags);
+  int (*symlink) (void *c, const char *target, const char *linkpath);
+  ssize_t (*readlink) (void *c, const char *path, char *buf, size_t len);
+  int (*mknod) (void *c, const char *path, uint32_t mode, uint64_t dev);
+  int (*setxattr) (void *c, const char *path, const char *name,
+                   const void *value, size_t len, int flags);
+  ssize_t (*getxattr) (void *c, const char *path, const char *name,
+                       void *buf, size_t len);
+  int (*removexattr) (void *c, const char *path, const char *name);
+  ssize_t (*listxattr) (void *c, const char *path, char *buf, size_t len);
+  int (*drop_caches) (void *c, int what);
   int (*sync) (void *c);
   int (*syncfs) (void *c);
   int (*sleep) (void *c, uint64_t ns);

@@ -51,6 +51,30 @@ static int e_sleep (void *c, uint64_t ns)
 static uint64_t e_now (void *c)
 { return fpfs_clock_now (WL_FS_FS (c)); }
 
+static int e_fallocate (void *c, int fd, int mode, uint64_t off, uint64_t len)
+{ return fpfs_fallocate (WL_FS_FS (c), fd, mode, off, len); }
+static int e_sync_file_range (void *c, int fd, uint64_t off, uint64_t n,
+                              unsigned fl)
+{ return fpfs_sync_file_range (WL_FS_FS (c), fd, off, n, fl); }
+static int e_symlink (void *c, const char *t, const char *p)
+{ return fpfs_symlink (WL_FS_FS (c), t, p); }
+static ssize_t e_readlink (void *c, const char *p, char *b, size_t n)
+{ return fpfs_readlink (WL_FS_FS (c), p, b, n); }
+static int e_mknod (void *c, const char *p, uint32_t m, uint64_t dev)
+{ return fpfs_mknod (WL_FS_FS (c), p, m, dev); }
+static int e_setxattr (void *c, const char *p, const char *n, const void *v,
+                       size_t len, int fl)
+{ return fpfs_setxattr (WL_FS_FS (c), p, n, v, len, fl); }
+static ssize_t e_getxattr (void *c, const char *p, const char *n, void *b,
+                           size_t len)
+{ return fpfs_getxattr (WL_FS_FS (c), p, n, b, len); }
+static int e_removexattr (void *c, const char *p, const char *n)
+{ return fpfs_removexattr (WL_FS_FS (c), p, n); }
+static ssize_t e_listxattr (void *c, const char *p, char *b, size_t len)
+{ return fpfs_listxattr (WL_FS_FS (c), p, b, len); }
+static int e_drop_caches (void *c, int what)
+{ return fpfs_drop_caches (WL_FS_FS (c), what); }
+
 static const struct wl_fs_ops wl_fs_engine_ops = {
   .open = e_open, .close = e_close, .pread = e_pread, .pwrite = e_pwrite,
   .ftruncate = e_ftruncate, .truncate = e_truncate, .fsync = e_fsync,
@@ -59,6 +83,11 @@ static const struct wl_fs_ops wl_fs_engine_ops = {
   .rename = e_rename, .chmod = e_chmod, .utimens = e_utimens,
   .readdir = e_readdir, .sync = e_sync, .syncfs = e_syncfs,
   .sleep = e_sleep, .now = e_now,
+  .fallocate = e_fallocate, .sync_file_range = e_sync_file_range,
+  .symlink = e_symlink, .readlink = e_readlink, .mknod = e_mknod,
+  .setxattr = e_setxattr, .getxattr = e_getxattr,
+  .removexattr = e_removexattr, .listxattr = e_listxattr,
+  .drop_caches = e_drop_caches,
 };
 
 struct wl_fs

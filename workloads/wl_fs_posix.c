@@ -20,12 +20,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +68,7 @@ p_stat_from (const struct stat *s, uint32_t gen, struct fpfs_stat *st)
   st->nlink = (uint32_t) s->st_nlink;
   st->size = (uint64_t) s->st_size;
   st->blocks = (uint64_t) s->st_blocks;
+  st->rdev = (uint64_t) s->st_rdev;
   st->atime = (struct fpfs_timespec) { s->st_atim.tv_sec,
                                        (uint32_t) s->st_atim.tv_nsec };
   st->mtime = (struct fpfs_timespec) { s->st_mtim.tv_sec,
@@ -143,12 +147,18 @@ p_stat (void *c, const char *path, struct fpfs_stat *st)
 {
   struct wl_fs_posix *p = WL_P (c);
   struct stat s;
-  int fd = openat (p->p_root, p_rel (path), O_RDONLY | O_NOATIME | O_NOFOLLOW
-                   | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  int fd;
+
+  /* Only regular files and directories are opened for their generation:
+   * opening a FIFO or a device node would talk to it. */
+  if (fstatat (p->p_root, p_rel (path), &s, AT_SYMLINK_NOFOLLOW) < 0)
+    return -errno;
+  fd = S_ISREG (s.st_mode) || S_ISDIR (s.st_mode)
+       ? openat (p->p_root, p_rel (path), O_RDONLY | O_NOATIME | O_NOFOLLOW
+                 | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) : -1;
   if (fd < 0) {
-    /* A symlink, a socket, or a file we may not open: no generation. */
-    if (fstatat (p->p_root, p_rel (path), &s, AT_SYMLINK_NOFOLLOW) < 0)
-      return -errno;
+    /* A symlink, a special file, or a file we may not open: no
+     * generation. */
     p_stat_from (&s, 0, st);
     return 0;
   }
@@ -165,6 +175,101 @@ p_utimens (void *c, const char *p, const struct fpfs_timespec t[2])
     { (time_t) t[1].sec, (long) t[1].nsec },
   };
   return p_err (utimensat (WL_P (c)->p_root, p_rel (p), ts, 0));
+}
+
+/* The language's words carry Linux's values (wl_names.c). */
+_Static_assert (FALLOC_FL_KEEP_SIZE == 0x01 && FALLOC_FL_PUNCH_HOLE == 0x02
+                && FALLOC_FL_COLLAPSE_RANGE == 0x08
+                && FALLOC_FL_ZERO_RANGE == 0x10
+                && FALLOC_FL_INSERT_RANGE == 0x20, "fallocate modes");
+_Static_assert (SYNC_FILE_RANGE_WAIT_BEFORE == 1 && SYNC_FILE_RANGE_WRITE == 2
+                && SYNC_FILE_RANGE_WAIT_AFTER == 4, "sync_file_range flags");
+_Static_assert (XATTR_CREATE == FPFS_XATTR_CREATE
+                && XATTR_REPLACE == FPFS_XATTR_REPLACE, "xattr flags");
+
+static int p_fallocate (void *c, int fd, int mode, uint64_t off, uint64_t len)
+{ (void) c; return p_err (fallocate (fd, mode, (off_t) off, (off_t) len)); }
+static int p_sync_file_range (void *c, int fd, uint64_t off, uint64_t n,
+                              unsigned fl)
+{ (void) c; return p_err (sync_file_range (fd, (off_t) off, (off_t) n, fl)); }
+static int p_symlink (void *c, const char *t, const char *p)
+{ return p_err (symlinkat (t, WL_P (c)->p_root, p_rel (p))); }
+static ssize_t p_readlink (void *c, const char *p, char *b, size_t n)
+{ ssize_t r = readlinkat (WL_P (c)->p_root, p_rel (p), b, n);
+  return r < 0 ? -errno : r; }
+static int p_mknod (void *c, const char *p, uint32_t m, uint64_t dev)
+{ return p_err (mknodat (WL_P (c)->p_root, p_rel (p), (mode_t) m,
+                         (dev_t) dev)); }
+
+/* The xattr calls have no *at form before Linux 6.13: the full path. */
+static int
+p_full (const struct wl_fs_posix *p, const char *path, char *full, size_t n)
+{
+  if ((size_t) snprintf (full, n, "%s/%s", p->p_path, p_rel (path)) >= n)
+    return -ENAMETOOLONG;
+  return 0;
+}
+
+static int
+p_setxattr (void *c, const char *path, const char *name, const void *v,
+            size_t len, int fl)
+{
+  char full[PATH_MAX];
+  int e = p_full (WL_P (c), path, full, sizeof full);
+  return e ? e : p_err (lsetxattr (full, name, v, len, fl));
+}
+
+static ssize_t
+p_getxattr (void *c, const char *path, const char *name, void *b, size_t len)
+{
+  char full[PATH_MAX];
+  int e = p_full (WL_P (c), path, full, sizeof full);
+  ssize_t r;
+  if (e)
+    return e;
+  r = lgetxattr (full, name, b, len);
+  return r < 0 ? -errno : r;
+}
+
+static int
+p_removexattr (void *c, const char *path, const char *name)
+{
+  char full[PATH_MAX];
+  int e = p_full (WL_P (c), path, full, sizeof full);
+  return e ? e : p_err (lremovexattr (full, name));
+}
+
+static ssize_t
+p_listxattr (void *c, const char *path, char *b, size_t len)
+{
+  char full[PATH_MAX];
+  int e = p_full (WL_P (c), path, full, sizeof full);
+  ssize_t r;
+  if (e)
+    return e;
+  r = llistxattr (full, b, len);
+  return r < 0 ? -errno : r;
+}
+
+/* drop_caches acts on the whole machine (fs/drop_caches.c); it drops clean
+ * pages and unused inodes only, so it changes nothing any file system must
+ * write. */
+static int
+p_drop_caches (void *c, int what)
+{
+  char v[2] = { (char) ('0' + what), '\n' };
+  int fd, e = 0;
+
+  (void) c;
+  if (what < 1 || what > 3)
+    return -EINVAL;
+  fd = open ("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  if (write (fd, v, sizeof v) != (ssize_t) sizeof v)
+    e = -errno;
+  close (fd);
+  return e;
 }
 
 static bool
@@ -258,6 +363,11 @@ static const struct wl_fs_ops wl_fs_posix_ops = {
   .rename = p_rename, .chmod = p_chmod, .utimens = p_utimens,
   .readdir = p_readdir, .sync = p_sync, .syncfs = p_syncfs,
   .sleep = p_sleep, .now = p_now,
+  .fallocate = p_fallocate, .sync_file_range = p_sync_file_range,
+  .symlink = p_symlink, .readlink = p_readlink, .mknod = p_mknod,
+  .setxattr = p_setxattr, .getxattr = p_getxattr,
+  .removexattr = p_removexattr, .listxattr = p_listxattr,
+  .drop_caches = p_drop_caches,
 };
 
 int

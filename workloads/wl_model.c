@@ -159,6 +159,88 @@ wl_model_truncate (struct wl_mfile *f, uint64_t size)
   return 0;
 }
 
+/* Zeroes over [off, end) within the file; the size does not change. */
+static int
+wl_model_zero (struct wl_mfile *f, uint64_t off, uint64_t end)
+{
+  static const uint8_t zero[WL_BLOCK];
+  uint64_t size = f->f_size;
+
+  if (end > size)
+    end = size;
+  while (off < end) {
+    size_t n = end - off < WL_BLOCK ? (size_t) (end - off) : WL_BLOCK;
+    int r = wl_model_write (f, off, zero, n);
+    if (r)
+      return r;
+    off += n;
+  }
+  f->f_size = size;
+  return 0;
+}
+
+/* Move every stored block at or past index from by delta blocks (collapse:
+ * down, insert: up).  The array stays sorted: the order of the moved
+ * blocks is kept and nothing is left between. */
+static void
+wl_model_shift (struct wl_mfile *f, uint64_t from, uint64_t delta, bool up)
+{
+  for (size_t i = wl_model_lower (f, from); i < f->f_n; i++)
+    f->f_blocks[i].b_index = up ? f->f_blocks[i].b_index + delta
+                                : f->f_blocks[i].b_index - delta;
+}
+
+int
+wl_model_fallocate (struct wl_mfile *f, int mode, uint64_t off, uint64_t len,
+                    uint64_t *first, uint64_t *end)
+{
+  const bool keep = mode & WL_FALLOC_KEEP_SIZE;
+  uint64_t old_nb = wl_model_nblocks (f);
+  int r = 0;
+
+  *first = *end = off / WL_BLOCK;
+  switch (mode & ~WL_FALLOC_KEEP_SIZE) {
+  case 0:                          /* allocation: the contents stay */
+    if (!keep && off + len > f->f_size)
+      f->f_size = off + len;
+    return 0;
+  case WL_FALLOC_PUNCH_HOLE:
+  case WL_FALLOC_ZERO_RANGE:
+    if (!keep && (mode & WL_FALLOC_ZERO_RANGE) && off + len > f->f_size)
+      f->f_size = off + len;
+    r = wl_model_zero (f, off, off + len);
+    *end = (off + len + WL_BLOCK - 1) / WL_BLOCK;
+    break;
+  case WL_FALLOC_COLLAPSE_RANGE:
+  case WL_FALLOC_INSERT_RANGE:
+    if (keep || off % WL_BLOCK || len % WL_BLOCK || len == 0)
+      return -EINVAL;              /* Linux refuses these: never applied */
+    if (mode & WL_FALLOC_COLLAPSE_RANGE) {
+      if (off + len >= f->f_size)
+        return -EINVAL;
+      for (size_t pos = wl_model_lower (f, off / WL_BLOCK);
+           pos < f->f_n && f->f_blocks[pos].b_index < (off + len) / WL_BLOCK;)
+        wl_model_drop (f, pos);
+      wl_model_shift (f, (off + len) / WL_BLOCK, len / WL_BLOCK, false);
+      f->f_size -= len;
+    } else {
+      if (off >= f->f_size)
+        return -EINVAL;
+      wl_model_shift (f, off / WL_BLOCK, len / WL_BLOCK, true);
+      f->f_size += len;
+    }
+    *end = wl_model_nblocks (f) > old_nb ? wl_model_nblocks (f) : old_nb;
+    return 0;
+  default:
+    return -EINVAL;
+  }
+  if (*end > wl_model_nblocks (f))
+    *end = wl_model_nblocks (f);
+  if (*end < *first)
+    *end = *first;
+  return r;
+}
+
 uint64_t
 wl_model_nblocks (const struct wl_mfile *f)
 {

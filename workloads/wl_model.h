@@ -49,6 +49,20 @@ struct wl_mfile *wl_model_find (struct wl_model *m, uint64_t ino,
 int wl_model_write (struct wl_mfile *f, uint64_t off, const void *buf,
                     size_t len);
 int wl_model_truncate (struct wl_mfile *f, uint64_t size);
+/* fallocate(2)'s effect on the contents, for a call that succeeded (modes
+ * as Linux's FALLOC_FL_*): allocation keeps the bytes and grows the size
+ * unless KEEP_SIZE; PUNCH_HOLE and ZERO_RANGE make the range (within the
+ * file) zeroes, ZERO_RANGE growing the size unless KEEP_SIZE;
+ * COLLAPSE_RANGE removes the range and INSERT_RANGE inserts a hole, both
+ * block aligned.  [*first, *end) are the blocks whose bytes may have
+ * changed.  -EINVAL for a call Linux refuses (the model does not change). */
+#define WL_FALLOC_KEEP_SIZE      0x01
+#define WL_FALLOC_PUNCH_HOLE     0x02
+#define WL_FALLOC_COLLAPSE_RANGE 0x08
+#define WL_FALLOC_ZERO_RANGE     0x10
+#define WL_FALLOC_INSERT_RANGE   0x20
+int wl_model_fallocate (struct wl_mfile *f, int mode, uint64_t off,
+                        uint64_t len, uint64_t *first, uint64_t *end);
 /* Copy the bytes of block idx that lie within the file into buf
  * (WL_BLOCK bytes, zero-filled past the end); returns how many lie within
  * (0 past EOF). */

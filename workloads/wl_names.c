@@ -19,6 +19,10 @@ static const char *const wl_op_names[WL_OP__COUNT] = {
   [WL_OP_FDATASYNC] = "fdatasync", [WL_OP_SYNC] = "sync",
   [WL_OP_SYNCFS] = "syncfs", [WL_OP_PERSIST] = "persist",
   [WL_OP_SLEEP] = "sleep", [WL_OP_MARK] = "mark", [WL_OP_FAULT] = "fault",
+  [WL_OP_FALLOCATE] = "fallocate", [WL_OP_SYNC_FILE_RANGE] = "sync_file_range",
+  [WL_OP_READ] = "read", [WL_OP_DROP_CACHES] = "drop_caches",
+  [WL_OP_SYMLINK] = "symlink", [WL_OP_MKNOD] = "mknod",
+  [WL_OP_SETXATTR] = "setxattr", [WL_OP_REMOVEXATTR] = "removexattr",
 };
 
 const char *
@@ -53,6 +57,8 @@ static const struct { const char *name; int err; } wl_errnos[] = {
   { "EDQUOT", EDQUOT }, { "EUCLEAN", EUCLEAN }, { "ENOTSUP", ENOTSUP },
   { "ETIMEDOUT", ETIMEDOUT }, { "ENODATA", ENODATA },
   { "EBADMSG", EBADMSG }, { "ESTALE", ESTALE },
+  { "EOPNOTSUPP", EOPNOTSUPP }, { "ERANGE", ERANGE }, { "E2BIG", E2BIG },
+  { "ENODEV", ENODEV },
 };
 
 const char *
@@ -152,6 +158,89 @@ wl_flags_format (int flags, char *buf, size_t len)
     used += (size_t) n;
   }
   return 0;
+}
+
+/* fallocate(2)'s mode and sync_file_range(2)'s flags as words.  The
+ * values are Linux's (<linux/falloc.h>, <fcntl.h>); wl_fs_posix.c asserts
+ * that they match the headers. */
+struct wl_word { const char *name; int bit; };
+static const struct wl_word wl_falloc_words[] = {
+  { "keep_size", 0x01 }, { "punch_hole", 0x02 }, { "collapse_range", 0x08 },
+  { "zero_range", 0x10 }, { "insert_range", 0x20 },
+};
+static const struct wl_word wl_sfr_words[] = {
+  { "wait_before", 1 }, { "write", 2 }, { "wait_after", 4 },
+};
+
+static int
+wl_words_parse (const struct wl_word *t, size_t nt, const char *s, int *out)
+{
+  int v = 0;
+
+  for (;;) {
+    size_t n = strcspn (s, "|");
+    size_t i;
+    for (i = 0; i < nt; i++)
+      if (strlen (t[i].name) == n && strncmp (s, t[i].name, n) == 0)
+        break;
+    if (i == nt || (v & t[i].bit))
+      return -EINVAL;                    /* unknown, or given twice */
+    v |= t[i].bit;
+    if (s[n] == '\0')
+      break;
+    s += n + 1;
+  }
+  *out = v;
+  return 0;
+}
+
+static int
+wl_words_format (const struct wl_word *t, size_t nt, int v, char *buf,
+                 size_t len)
+{
+  size_t used = 0;
+
+  assert (len > 0);
+  buf[0] = '\0';
+  for (size_t i = 0; i < nt; i++) {
+    if (!(v & t[i].bit))
+      continue;
+    int n = snprintf (buf + used, len - used, "%s%s", used ? "|" : "",
+                      t[i].name);
+    if (n < 0 || (size_t) n >= len - used)
+      return -ENOSPC;
+    used += (size_t) n;
+  }
+  return 0;
+}
+
+#define WL_NWORDS(t) (sizeof (t) / sizeof (t)[0])
+
+int
+wl_falloc_parse (const char *s, int *mode)
+{
+  return wl_words_parse (wl_falloc_words, WL_NWORDS (wl_falloc_words), s,
+                         mode);
+}
+
+int
+wl_falloc_format (int mode, char *buf, size_t len)
+{
+  return wl_words_format (wl_falloc_words, WL_NWORDS (wl_falloc_words), mode,
+                          buf, len);
+}
+
+int
+wl_sfr_parse (const char *s, int *flags)
+{
+  return wl_words_parse (wl_sfr_words, WL_NWORDS (wl_sfr_words), s, flags);
+}
+
+int
+wl_sfr_format (int flags, char *buf, size_t len)
+{
+  return wl_words_format (wl_sfr_words, WL_NWORDS (wl_sfr_words), flags, buf,
+                          len);
 }
 
 static const char *const wl_persist_names[WL_PERSIST__COUNT] = {

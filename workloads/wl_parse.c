@@ -302,6 +302,8 @@ wl_free (struct wl_workload *w)
     free (w->ops[i].text);
     free (w->ops[i].path);
     free (w->ops[i].path2);
+    free (w->ops[i].target);
+    free (w->ops[i].xname);
     free (w->ops[i].handle);
   }
   free (w->ops);

@@ -95,6 +95,21 @@ int wl_x_names (struct wl_runner *r, const struct wl_op *op,
 int wl_x_fault (struct wl_runner *r, const struct wl_op *op,
                 struct wl_outcome *out);
 
+/* wl_exec_range.c: fallocate, sync_file_range, read, drop_caches. */
+int wl_x_fallocate (struct wl_runner *r, const struct wl_op *op,
+                    struct wl_outcome *out);
+int wl_x_sync_file_range (struct wl_runner *r, const struct wl_op *op,
+                          struct wl_outcome *out);
+int wl_x_read (struct wl_runner *r, const struct wl_op *op,
+               struct wl_outcome *out);
+int wl_x_drop_caches (struct wl_runner *r, const struct wl_op *op,
+                      struct wl_outcome *out);
+/* wl_exec.c: the after-mark's {"ino","gen","size","first_block","blocks"}
+ * for blocks [first, end) of f. */
+json_object *wl_effect_data (const struct fpfs_stat *st,
+                             const struct wl_mfile *f, uint64_t first,
+                             uint64_t end);
+
 /* wl_exec.c: run op i.  Returns 0 with *out filled (the op's own failure
  * is out->o_result < 0), or a runner error (-errno, r_err set). */
 int wl_exec_op (struct wl_runner *r, size_t i, struct wl_outcome *out);

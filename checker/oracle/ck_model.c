@@ -386,6 +386,49 @@ ck_md_write (struct ck_model *m, struct ck_mfile *f, const struct ck_op *op)
 }
 
 
+/* fallocate: the same change to the contents as the runner made
+ * (wl_model_fallocate), then the changed blocks' new values.  Linux's
+ * ext4_fallocate sets ctime always and mtime when it punches, zeroes or
+ * shifts (ext4_punch_hole, ext4_zero_range, ext4_collapse_range,
+ * ext4_insert_range); the mtime event for allocation that grows the size
+ * only allows a change. */
+int
+ck_md_fallocate (struct ck_model *m, struct ck_mfile *f,
+                 const struct ck_op *op)
+{
+  uint64_t off, len, mode, size, first, end;
+  struct wl_mfile *c;
+  int err;
+
+  if (ck_json_u64 (op->effect, "off", &off) < 0 ||
+      ck_json_u64 (op->effect, "len", &len) < 0 ||
+      ck_json_u64 (op->effect, "mode", &mode) < 0 ||
+      ck_json_u64 (op->effect, "size", &size) < 0)
+    return ck_md_fail (m, -EBADMSG, "op %zu (%s): after-mark without off, "
+                       "len, mode and size", op->index, op->wop->text);
+  if ((err = wl_model_get (&m->content, f->id.ino, f->id.gen, &c)) < 0)
+    return err;
+  if (wl_model_fallocate (c, (int) mode, off, len, &first, &end) < 0)
+    return ck_md_fail (m, -EBADMSG, "op %zu (%s): a fallocate that Linux "
+                       "refuses, recorded as a success", op->index,
+                       op->wop->text);
+  if (c->f_size != size)
+    return ck_md_fail (m, -EBADMSG, "op %zu (%s): the checker's model has "
+                       "size %" PRIu64 ", the runner's %" PRIu64, op->index,
+                       op->wop->text, c->f_size, size);
+  err = ck_md_blocks (m, f, c, op, first, end);
+  if (!err && size != f->cur_size)
+    err = ck_md_event (f, op, CK_EV_SIZE, (int64_t) size);
+  if (!err && end > first)
+    err = ck_md_event (f, op, CK_EV_DATA, (int64_t) first);
+  if (!err && (end > first || size != f->cur_size))
+    err = ck_md_event (f, op, CK_EV_MTIME, 0);
+  if (!err)
+    err = ck_md_event (f, op, CK_EV_CTIME, 0);
+  f->cur_size = size;
+  return err;
+}
+
 /* ---- queries ---- */
 
 const struct ck_mfile *

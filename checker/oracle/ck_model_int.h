@@ -71,6 +71,8 @@ int ck_md_blocks (struct ck_model *m, struct ck_mfile *f, struct wl_mfile *c,
 int ck_md_truncate (struct ck_model *m, struct ck_mfile *f,
                     const struct ck_op *op, uint64_t size);
 int ck_md_write (struct ck_model *m, struct ck_mfile *f, const struct ck_op *op);
+int ck_md_fallocate (struct ck_model *m, struct ck_mfile *f,
+                     const struct ck_op *op);
 void ck_md_index_free (struct ck_model *m);   /* ck_model_find.c */
 
 #endif /* CK_MODEL_INT_H */

@@ -15,6 +15,11 @@
  *                 descendants move with it
  *   link A B      B names A's file; nlink from the effect
  *   chmod, utimes mode / times of what the path names
+ *   symlink, mknod a new entry (nlink 1), as creat
+ *   fallocate     contents, size and times as wl_model_fallocate says
+ *   setxattr, removexattr  ctime (the values are checked by the xattr
+ *                 rule from the sync's state objects)
+ *   read, sync_file_range, drop_caches  nothing: they change no file
  * A sync's state objects then refresh mode, nlink and size (they are the
  * engine's own answer at that moment) and are checked against the model's
  * content.
@@ -234,6 +239,26 @@ mo_apply (struct ck_model *m, const struct ck_op *op)
   case WL_OP_CHMOD:
   case WL_OP_UTIMES:
     return mo_attr (m, op);
+  case WL_OP_SYMLINK:
+  case WL_OP_MKNOD:
+    if ((err = mo_ident (m, op, &id)) < 0)
+      return err;
+    return mo_created (m, op, w->path, id, false);
+  case WL_OP_SETXATTR:
+  case WL_OP_REMOVEXATTR:
+    if ((err = mo_ident (m, op, &id)) < 0)
+      return err;
+    if (!(f = ck_md_file (m, id, false, true)))
+      return -ENOMEM;
+    return ck_md_event (f, op, CK_EV_CTIME, 0);
+  case WL_OP_FALLOCATE:
+    if (!op->effect)
+      return 0;
+    if ((err = mo_ident (m, op, &id)) < 0)
+      return err;
+    if (!(f = ck_md_file (m, id, false, true)))
+      return -ENOMEM;
+    return ck_md_fallocate (m, f, op);
   case WL_OP_WRITE:
   case WL_OP_PWRITE:
   case WL_OP_APPEND:
