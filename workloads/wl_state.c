@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <xxhash.h>
+
 #include "wl_runner.h"
 
 struct wl_ent {
@@ -157,6 +159,83 @@ out:
   return e;
 }
 
+/* The file's user.* and trusted.* attributes, sorted by name, as
+ * [name, length, XXH3-64 hex] (ck_rules_extra.c judges them). */
+static int
+wl_xattr_cmp (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static int
+wl_state_xattrs (struct wl_runner *r, const char *path, json_object *o)
+{
+  enum { LIST_MAX = 65536, NAMES_MAX = 4096 };
+  char *names = malloc (LIST_MAX), *v = NULL;
+  const char **sorted = NULL;
+  size_t n = 0;
+  ssize_t nl;
+  int e = 0;
+  json_object *list;
+
+  if (!names)
+    return wl_runner_error (r, -ENOMEM, NULL, "out of memory");
+  nl = WL_SYS (r, listxattr, path, names, LIST_MAX);
+  if (nl < 0) {
+    e = nl == -EOPNOTSUPP ? 0 : wl_runner_error (r, (int) nl, NULL,
+                                                 "%s: listxattr %s: %s",
+                                                 r->r_w->name, path,
+                                                 strerror ((int) -nl));
+    goto out;
+  }
+  if (!(sorted = malloc (NAMES_MAX * sizeof *sorted))
+      || !(v = malloc (WL_XATTR_MAX))) {
+    e = wl_runner_error (r, -ENOMEM, NULL, "out of memory");
+    goto out;
+  }
+  for (ssize_t k = 0; k < nl && n < NAMES_MAX;
+       k += (ssize_t) strlen (names + k) + 1)
+    if (strncmp (names + k, "user.", 5) == 0
+        || strncmp (names + k, "trusted.", 8) == 0)
+      sorted[n++] = names + k;
+  qsort (sorted, n, sizeof *sorted, wl_xattr_cmp);
+  list = json_object_new_array ();
+  json_object_object_add (o, "xattrs", list);
+  for (size_t k = 0; k < n; k++) {
+    ssize_t len = WL_SYS (r, getxattr, path, sorted[k], v, WL_XATTR_MAX);
+    char hex[17];
+    if (len < 0) {
+      e = wl_runner_error (r, (int) len, NULL, "%s: getxattr %s %s: %s",
+                           r->r_w->name, path, sorted[k],
+                           strerror ((int) -len));
+      goto out;
+    }
+    json_object *x = json_object_new_array_ext (3);
+    json_object_array_add (x, json_object_new_string (sorted[k]));
+    json_object_array_add (x, json_object_new_uint64 ((uint64_t) len));
+    wl_oracle_hex64 (XXH3_64bits (v, (size_t) len), hex);
+    json_object_array_add (x, json_object_new_string (hex));
+    json_object_array_add (list, x);
+  }
+out:
+  free (names);
+  free (sorted);
+  free (v);
+  return e;
+}
+
+/* Does the workload touch extended attributes?  Only then do file objects
+ * list them (the logs of other workloads stay as they were). */
+static bool
+wl_state_has_xattrs (const struct wl_runner *r)
+{
+  for (size_t i = 0; i < r->r_w->n_ops; i++)
+    if (r->r_w->ops[i].kind == WL_OP_SETXATTR
+        || r->r_w->ops[i].kind == WL_OP_REMOVEXATTR)
+      return true;
+  return false;
+}
+
 static int
 wl_state_file (struct wl_runner *r, const char *path,
                const struct fpfs_stat *st, const struct wl_mfile *f,
@@ -178,9 +257,44 @@ wl_state_file (struct wl_runner *r, const char *path,
     if (unknown)
       json_object_object_add (o, "unknown", unknown);
     json_object_array_add (arr, o);
+    if (start == 0 && wl_state_has_xattrs (r)) {
+      int e = wl_state_xattrs (r, path, o);
+      if (e)
+        return e;
+    }
     start += n;
   } while (start < nb);
   return r->r_o->verify_readback ? wl_state_readback (r, path, st, f) : 0;
+}
+
+/* A symlink entry of directory dir: {"type":"symlink", ..., "target"},
+ * appended to *links (created on first use). */
+static int
+wl_state_symlink (struct wl_runner *r, const char *dir, const char *name,
+                  const struct fpfs_stat *st, json_object **links)
+{
+  char target[WL_PATH_MAX + 2];
+  char *child = wl_join (dir, name);
+  ssize_t n = child ? WL_SYS (r, readlink, child, target, sizeof target - 1)
+                    : -ENOMEM;
+  json_object *o;
+
+  if (n < 0) {
+    int e = wl_runner_error (r, (int) n, NULL, "%s: readlink %s: %s",
+                             r->r_w->name, child ? child : name,
+                             strerror ((int) -n));
+    free (child);
+    return e;
+  }
+  target[n] = '\0';
+  o = wl_state_obj ("symlink", child, st);
+  wl_state_times (o, st);
+  wl_oracle_put_str (o, "target", target);
+  if (!*links)
+    *links = json_object_new_array ();
+  json_object_array_add (*links, o);
+  free (child);
+  return 0;
 }
 
 /* Directory objects for path (which names st); entries in readdir order.
@@ -191,7 +305,7 @@ wl_state_dir (struct wl_runner *r, const char *path,
               struct wl_ents *ents_out)
 {
   struct wl_ents es = { 0 };
-  json_object *o = NULL, *list = NULL;
+  json_object *o = NULL, *list = NULL, *links = NULL;
   size_t i = 0;
   int e = WL_SYS (r, readdir, path, wl_ents_add, &es);
 
@@ -216,6 +330,10 @@ wl_state_dir (struct wl_runner *r, const char *path,
                              path, es.v[i].e_name, strerror (-e));
         goto out;
       }
+      if (S_ISLNK (cst.mode) && (e = wl_state_symlink (r, path,
+                                                       es.v[i].e_name, &cst,
+                                                       &links)) < 0)
+        goto out;
       json_object *ent = json_object_new_array_ext (3);
       json_object_array_add (ent, json_object_new_string (es.v[i].e_name));
       json_object_array_add (ent, json_object_new_uint64 (cst.ino));
@@ -226,8 +344,15 @@ wl_state_dir (struct wl_runner *r, const char *path,
     list = NULL;
     json_object_array_add (arr, o);
     o = NULL;
+    /* The symlinks among these entries, after their directory. */
+    for (size_t k = 0; links && k < json_object_array_length (links); k++)
+      json_object_array_add (arr, json_object_get (
+                                    json_object_array_get_idx (links, k)));
+    json_object_put (links);
+    links = NULL;
   } while (i < es.n);
 out:
+  json_object_put (links);
   json_object_put (list);
   json_object_put (o);
   if (ents_out && e == 0)

@@ -429,6 +429,12 @@ ck_md_fallocate (struct ck_model *m, struct ck_mfile *f,
   return err;
 }
 
+int64_t
+ck_xattr_key (const char *name)
+{
+  return (int64_t) (XXH3_64bits (name, strlen (name)) >> 1);
+}
+
 /* ---- queries ---- */
 
 const struct ck_mfile *

@@ -59,7 +59,11 @@ enum ck_ev_kind {
   CK_EV_MTIME,             /* val: 1 when set to an arbitrary time (utimes) */
   CK_EV_CTIME,
   CK_EV_NAME,              /* a name of this file was added or removed */
+  CK_EV_XATTR,             /* an extended attribute was set or removed */
 };
+
+/* The val of a CK_EV_XATTR event: which attribute it touched. */
+int64_t ck_xattr_key (const char *name);
 
 struct ck_event {
   uint64_t seq;            /* the op's before-mark */

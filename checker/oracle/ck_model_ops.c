@@ -250,6 +250,9 @@ mo_apply (struct ck_model *m, const struct ck_op *op)
       return err;
     if (!(f = ck_md_file (m, id, false, true)))
       return -ENOMEM;
+    if ((err = ck_md_event (f, op, CK_EV_XATTR,
+                            ck_xattr_key (w->xname))) < 0)
+      return err;
     return ck_md_event (f, op, CK_EV_CTIME, 0);
   case WL_OP_FALLOCATE:
     if (!op->effect)

@@ -209,6 +209,7 @@ or_parse_objs (struct ck_op *op)
     ck_json_u64 (x->obj, "gen", &x->gen);
     x->dir = type && strcmp (type, "dir") == 0;
     x->file = type && strcmp (type, "file") == 0;
+    x->symlink = type && strcmp (type, "symlink") == 0;
     x->stale = json_object_object_get_ex (x->obj, "stale_path", NULL);
     x->entries = json_object_object_get_ex (x->obj, "entries", NULL);
   }

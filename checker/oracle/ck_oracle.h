@@ -48,6 +48,7 @@ struct ck_op_obj {
   const char *path;              /* "path", or NULL */
   uint64_t ino, gen;             /* "ino", "gen" (0 if absent) */
   bool dir, file;                /* "type" is "dir" / "file" */
+  bool symlink;                  /* "type" is "symlink" */
   bool stale;                    /* has "stale_path" */
   bool entries;                  /* has "entries" */
 };

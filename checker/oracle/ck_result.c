@@ -8,7 +8,8 @@
 #include "ck_result.h"
 
 static const char *const ck_prop_names[CK_P__COUNT] = {
-  "data", "size", "mtime", "mode", "nlink", "dirent", "stale", "fsck",
+  "data", "size", "mtime", "mode", "nlink", "xattr", "dirent", "stale",
+  "fsck",
 };
 static const char *const ck_verdict_names[] = {
   "none", "held", "lost", "VIOLATED",
@@ -75,7 +76,7 @@ ck_result_keyed (enum ck_prop p, uint64_t block)
 {
   switch (p) {
   case CK_P_SIZE: case CK_P_MTIME: case CK_P_MODE: case CK_P_NLINK:
-  case CK_P_DIRENT:
+  case CK_P_DIRENT: case CK_P_XATTR:
     return true;
   case CK_P_DATA: case CK_P_STALE:
     return block != CK_NO_BLOCK;

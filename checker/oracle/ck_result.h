@@ -41,8 +41,8 @@
 #include "ck_recipe.h"
 
 enum ck_prop {
-  CK_P_DATA, CK_P_SIZE, CK_P_MTIME, CK_P_MODE, CK_P_NLINK, CK_P_DIRENT,
-  CK_P_STALE, CK_P_FSCK,
+  CK_P_DATA, CK_P_SIZE, CK_P_MTIME, CK_P_MODE, CK_P_NLINK, CK_P_XATTR,
+  CK_P_DIRENT, CK_P_STALE, CK_P_FSCK,
   CK_P__COUNT
 };
 

@@ -283,6 +283,8 @@ ck_rules_check (const struct ck_oracle *o, const struct ck_model *m,
     err = ck_rl_files (&r);
   if (!err)
     err = ck_rl_names (&r);
+  if (!err)
+    err = ck_rl_extras (&r);
   free (r.buf);
   free (r.h);
   free (r.flagged);

@@ -71,6 +71,10 @@ struct ck_fsread {
   long (*pread) (void *ctx, const char *path, void *buf, size_t len,
                  uint64_t off);
   void *ctx;
+  /* The recovered file system itself, for readlink and the xattr calls;
+   * NULL (a test's hand-built view): symlink targets and xattrs are not
+   * judged. */
+  const struct wl_fs *fs;
 };
 
 int ck_rules_check (const struct ck_oracle *o, const struct ck_model *m,

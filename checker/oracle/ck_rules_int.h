@@ -76,5 +76,7 @@ void ck_rl_holds (struct rl *r, const struct ck_mfile *f, uint64_t b,
 /* ck_rules_files.c */
 int ck_rl_files (struct rl *r);      /* data, size, metadata, stale */
 int ck_rl_names (struct rl *r);      /* own names, directory entries */
+/* ck_rules_extra.c: symlink targets (as data) and extended attributes. */
+int ck_rl_extras (struct rl *r);
 
 #endif /* CK_RULES_INT_H */

@@ -161,7 +161,7 @@ ck_judge_view (struct ck_shared *sh, const struct ck_state *st,
   else if (rc < 0)
     err = ck_fsck_finding (sh, res, "after recovery: ", why);
   else if (!sh->oracle->fsck_only) {
-    struct ck_fsread rd = { ck_fs_pread, (void *) fs };
+    struct ck_fsread rd = { ck_fs_pread, (void *) fs, fs };
     err = ck_rules_check (sh->oracle, sh->model, &sh->ro, st->recipe.end,
                           &view, &rd, res);
   }

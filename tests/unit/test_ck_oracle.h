@@ -219,7 +219,7 @@ judge (const char *log, const struct ck_rules_opts *ro, uint64_t end,
   struct fplog_reader *rd;
   struct ck_oracle *o;
   struct ck_model *m;
-  struct ck_fsread fr = { fake_pread, NULL };
+  struct ck_fsread fr = { fake_pread, NULL, NULL };
   char err[512];
 
   assert (fplog_reader_open (log, &rd, err, sizeof err) == 0);
