@@ -10,7 +10,8 @@ import subprocess
 
 from cli_common import REPO, fp
 
-PROPS = ("data", "size", "mtime", "mode", "nlink", "dirent", "stale", "fsck")
+PROPS = ("data", "size", "mtime", "mode", "nlink", "xattr", "dirent", "stale",
+         "fsck")
 
 
 def _matrix(tmp_path, pattern, *args):
