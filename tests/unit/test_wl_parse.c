@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "wl.h"
 
@@ -331,6 +333,91 @@ test_random_garbage (void)
   }
 }
 
+/* The operations of issue 14: operands, defaults, the word lists. */
+static void
+test_new_ops_parse (void)
+{
+  struct wl_workload *w = parse_ok (
+    "open /f O_CREAT|O_RDWR as h\n"                    /* 0 */
+    "fallocate /f 0 1M\n"                              /* 1 */
+    "fallocate h 4K 8K punch_hole\n"                   /* 2 */
+    "fallocate /f 0 64K zero_range|keep_size\n"        /* 3 */
+    "fallocate /f 4K 4K collapse_range\n"              /* 4 */
+    "sync_file_range /f 0 0 write\n"                   /* 5 */
+    "sync_file_range h 4K 8K wait_before|write|wait_after\n"  /* 6 */
+    "read h 0 8K\n"                                    /* 7 */
+    "drop_caches\n"                                    /* 8 */
+    "drop_caches 1\n"                                  /* 9 */
+    "symlink ../x/y /a/s   # comment\n"                /* 10 */
+    "mknod /a/p fifo\n"                                /* 11 */
+    "mknod /a/c char 0600 dev=1:3\n"                   /* 12 */
+    "mknod /a/b block dev=259:1048575\n"               /* 13 */
+    "setxattr /f user.k 100\n"                         /* 14 */
+    "setxattr /f trusted.k 8 replace seed=4\n"         /* 15 */
+    "removexattr /f user.k\n"                          /* 16 */
+    "expect ENODATA\n");
+  const struct wl_op *o = w->ops;
+
+  assert (w->n_ops == 17);
+  assert (o[1].kind == WL_OP_FALLOCATE && o[1].off == 0
+          && o[1].len == 1u << 20 && o[1].opflags == 0);
+  assert (o[2].is_handle && o[2].opflags == (0x02 | 0x01));  /* + keep_size */
+  assert (o[3].opflags == (0x10 | 0x01));
+  assert (o[4].opflags == 0x08);
+  assert (o[5].kind == WL_OP_SYNC_FILE_RANGE && o[5].len == 0
+          && o[5].opflags == 2);
+  assert (o[6].opflags == 7 && o[6].off == 4096);
+  assert (o[7].kind == WL_OP_READ && o[7].len == 8192);
+  assert (o[8].kind == WL_OP_DROP_CACHES && o[8].opflags == 3);
+  assert (o[9].opflags == 1);
+  assert (o[10].kind == WL_OP_SYMLINK && strcmp (o[10].target, "../x/y") == 0
+          && strcmp (o[10].path, "/a/s") == 0);
+  assert (o[11].mode == (S_IFIFO | 0644) && o[11].dev == 0);
+  assert (o[12].mode == (S_IFCHR | 0600) && o[12].dev == makedev (1, 3));
+  assert (o[13].mode == (S_IFBLK | 0644)
+          && o[13].dev == makedev (259, 1048575));
+  assert (o[14].kind == WL_OP_SETXATTR && strcmp (o[14].xname, "user.k") == 0
+          && o[14].len == 100 && o[14].opflags == 0 && o[14].seed == 15);
+  assert (o[15].opflags == 2 && o[15].seed == 4);
+  assert (o[16].kind == WL_OP_REMOVEXATTR && o[16].expect_errno == ENODATA);
+  wl_free (w);
+}
+
+static void
+test_new_ops_bad_input (void)
+{
+  BAD ("fallocate /f 0 4K punch", "t.wl:1:19: expected a fallocate mode: "
+       "keep_size, punch_hole, zero_range, collapse_range or insert_range, "
+       "joined by '|', got \"punch\"");
+  BAD ("fallocate /f 0 4K keep_size|keep_size", "t.wl:1:19: expected a "
+       "fallocate mode: keep_size, punch_hole, zero_range, collapse_range or "
+       "insert_range, joined by '|', got \"keep_size|keep_size\"");
+  BAD ("fallocate /f 0", "t.wl:1:15: expected a length (bytes, e.g. 4096, "
+       "0x1000 or 4K), got end of line");
+  BAD ("sync_file_range /f 0 4K", "t.wl:1:24: expected sync_file_range "
+       "flags: wait_before, write or wait_after, joined by '|', got end of "
+       "line");
+  BAD ("read /f 0 65M", "t.wl:1:11: expected a length of at most 67108864, "
+       "got \"65M\"");
+  BAD ("drop_caches 4", "t.wl:1:13: expected 1, 2 or 3 (what "
+       "/proc/sys/vm/drop_caches takes), got \"4\"");
+  BAD ("symlink /t", "t.wl:1:11: expected an absolute path, got end of line");
+  BAD ("mknod /p pipe", "t.wl:1:10: expected fifo, char, block or socket, "
+       "got \"pipe\"");
+  BAD ("mknod /c char dev=4096:0", "t.wl:1:15: expected dev=MAJOR:MINOR "
+       "(major at most 4095, minor at most 1048575), got \"dev=4096:0\"");
+  BAD ("mknod /c char dev=1", "t.wl:1:15: expected dev=MAJOR:MINOR (major at "
+       "most 4095, minor at most 1048575), got \"dev=1\"");
+  BAD ("setxattr /f nodot 4", "t.wl:1:13: expected an xattr name like "
+       "user.NAME (at most 255 bytes), got \"nodot\"");
+  BAD ("setxattr /f user. 4", "t.wl:1:13: expected an xattr name like "
+       "user.NAME (at most 255 bytes), got \"user.\"");
+  BAD ("setxattr /f user.k 65537", "t.wl:1:20: expected a value length of at "
+       "most 65536, got \"65537\"");
+  BAD ("removexattr /f user.k 4", "t.wl:1:23: expected end of line, got "
+       "\"4\"");
+}
+
 int
 main (void)
 {
@@ -341,6 +428,8 @@ main (void)
   test_names_and_flags ();
   test_persist_plan ();
   test_random_garbage ();
+  test_new_ops_parse ();
+  test_new_ops_bad_input ();
   printf ("test_wl_parse: ok\n");
   return 0;
 }
