@@ -51,12 +51,35 @@ rl_hash_range (struct rl *r, const struct ck_vnode *n, uint64_t b0,
  * stale rule alone -- its first and last RL_RUN blocks and runs at places
  * seeded by the state's epoch and the inode, RL_STALE_MAX blocks in all, so
  * that a state's cost does not grow with the size of files nobody synced. */
+/* How many blocks of the recovered file the rules read: all of them, but
+ * no more than RL_STALE_MAX past the largest the model says the file ever
+ * had.  Past that no op ever put a byte, the size rule judges a size out
+ * there, and a crafted or damaged image whose inode claims terabytes must
+ * not make a state read (and hash, and size arrays for) terabytes.
+ * (fuzz_check found the hang: a 16 TiB size in a promised file.) */
+static uint64_t
+rl_read_blocks (const struct ck_vnode *n, const struct ck_mfile *f)
+{
+  uint64_t nb = (n->st.size + 4095) / 4096, max = f->cur_size;
+
+  for (size_t i = 0; i < f->nev; i++)
+    if (f->ev[i].kind == CK_EV_SIZE && f->ev[i].val > 0 &&
+        (uint64_t) f->ev[i].val > max)
+      max = (uint64_t) f->ev[i].val;
+  for (size_t i = 0; i < f->blocks.cap; i++)
+    if (f->blocks.s[i].used && (f->blocks.s[i].k1 + 1) * 4096 > max)
+      max = (f->blocks.s[i].k1 + 1) * 4096;
+  max = (max + 4095) / 4096 + RL_STALE_MAX;
+  return nb < max ? nb : max;
+}
+
 static int
-rl_hash_file (struct rl *r, const struct ck_vnode *n, bool all, uint64_t *nb)
+rl_hash_file (struct rl *r, const struct ck_vnode *n, const struct ck_mfile *f,
+              bool all, uint64_t *nb)
 {
   int err = 0;
 
-  *nb = (n->st.size + 4095) / 4096;
+  *nb = rl_read_blocks (n, f);
   if (*nb > r->caph) {
     uint64_t *h = realloc (r->h, *nb * sizeof *h);
     if (h)
@@ -442,7 +465,7 @@ ck_rl_files (struct rl *r)
       continue;                  /* not a file the workload made */
     if (ck_map_get (&r->idx, n->id.ino, n->id.gen, &idx))
       rec = &r->recs[idx];
-    err = rl_hash_file (r, n, rec && rec->data.op, &nb);
+    err = rl_hash_file (r, n, f, rec && rec->data.op, &nb);
     if (err) {
       err = ck_result_add (r->res, CK_P_DATA, true, n->path, CK_NO_OP, NULL,
                            "reading it back after recovery: %s",

@@ -61,7 +61,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       assert ((unsigned) op->kind < WL_OP__COUNT);
       assert (i == 0 || op->line > w->ops[i - 1].line);
       assert (op->text && op->text[0] != '\0');
-      assert (op->off + op->len <= WL_FILE_MAX && op->len <= WL_IO_MAX);
+      assert (op->off + op->len <= WL_FILE_MAX);
+      if (op->kind != WL_OP_FALLOCATE && op->kind != WL_OP_SYNC_FILE_RANGE)
+        assert (op->len <= WL_IO_MAX);
+      if (op->kind == WL_OP_SETXATTR)
+        assert (op->len <= WL_XATTR_MAX);
+      if (op->kind == WL_OP_SYMLINK)
+        assert (op->target && op->target[0] && strlen (op->target) <= 4095);
+      if (op->kind == WL_OP_SETXATTR || op->kind == WL_OP_REMOVEXATTR)
+        assert (op->xname && strchr (op->xname, '.') != NULL
+                && strlen (op->xname) <= WL_XNAME_MAX);
+      if (op->kind == WL_OP_DROP_CACHES)
+        assert (op->opflags >= 1 && op->opflags <= 3);
       if (op->path && !op->is_handle && op->kind != WL_OP_MARK
           && op->kind != WL_OP_FAULT)
         assert (op->path[0] == '/' && strstr (op->path, "//") == NULL);

@@ -164,10 +164,13 @@ struct rfile {
 static struct rfile rfiles[8];
 static size_t nrfiles;
 
+static uint64_t fake_pread_bytes;   /* asked for, over all calls */
+
 static long
 fake_pread (void *ctx, const char *path, void *buf, size_t len, uint64_t off)
 {
   (void) ctx;
+  fake_pread_bytes += len;
   for (size_t i = 0; i < nrfiles; i++)
     if (strcmp (rfiles[i].path, path) == 0) {
       const struct file *f = rfiles[i].f;

@@ -173,6 +173,34 @@ test_size_must_match_the_sync (void)
   unlink (s.t.path);
 }
 
+/* A recovered inode that claims 16 TiB (a damaged or crafted image): the
+ * rules read at most RL_STALE_MAX blocks past the largest size the file
+ * ever had, and report the size, instead of reading 16 TiB. */
+static void
+test_absurd_recovered_size_is_judged_without_reading_it (void)
+{
+  struct scen1 s;
+  struct ck_rules_opts ro = { .profile = CK_PROFILE_POSIX };
+  struct ck_state_result r;
+  struct fpfs_stat st;
+  struct ck_view v;
+
+  scen1 (&s, "fsync");
+  /* The inode says 16 TiB; its bytes are the synced 8 KiB, then zeroes
+   * (the fake reader ends the file at the content's size). */
+  st = st_of (12, S_IFREG | 0644, UINT64_C (1) << 44, 5);
+  view_root (&v, 1, db_name, db_ino, &st);
+  rfiles[0] = (struct rfile) { "/db", &s.f1 };
+  nrfiles = 1;
+  fake_pread_bytes = 0;
+  judge (s.t.path, &ro, s.e_sync, &v, &r);
+  ck_view_free (&v);
+  assert (r.v[CK_P_SIZE] == CK_V_VIOLATED);
+  assert (fake_pread_bytes <= (2 + 1024 + 16) * UINT64_C (4096));
+  ck_result_free (&r);
+  unlink (s.t.path);
+}
+
 static void
 test_torn_block_mixes_sectors_only_in_torn_states (void)
 {
@@ -444,6 +472,7 @@ main (void)
   test_lost_synced_block_is_a_data_violation ();
   test_later_write_is_a_candidate_once_started ();
   test_size_must_match_the_sync ();
+  test_absurd_recovered_size_is_judged_without_reading_it ();
   test_torn_block_mixes_sectors_only_in_torn_states ();
   test_stale_data_depends_on_the_data_mode ();
   test_fsynced_file_name_depends_on_the_profile ();
