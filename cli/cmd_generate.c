@@ -4,23 +4,28 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
 #include "wl.h"
 
 static const char generate_usage[] =
-  "Usage: flushpoint generate --length N [--seed S] -o DIR\n"
+  "Usage: flushpoint generate --length N [--seed S] [--ops core|all] -o DIR\n"
   "\n"
   "Write every workload made of 1..N steps over a fixed small namespace,\n"
   "each step a core operation then a persistence choice, after a synced\n"
   "prologue (CrashMonkey's Ace, bounded; workloads/LANGUAGE.md lists the\n"
   "operations).  Prints how many it wrote: sum over k=1..N of 96^k\n"
-  "(N=1: 96, N=2: 9312, N=3: 894048).  Steps that must fail carry their\n"
+  "(N=1: 96, N=2: 9312, N=3: 894048); with --ops all, of 160^k (N=1: 160,\n"
+  "N=2: 25760, N=3: 4121760).  Steps that must fail carry their\n"
   "`expect`, so every workload runs unchanged under `flushpoint run`.\n"
   "\n"
   "  -n, --length N  1 to 3\n"
   "  -s, --seed S    picks the written contents only (default 0); the same\n"
   "                  N and S always give the same files\n"
+  "      --ops SET   core (default): the 12 core operations; all: also\n"
+  "                  fallocate, punch_hole, zero_range, sync_file_range,\n"
+  "                  setxattr, removexattr, symlink and mknod\n"
   "  -o, --output DIR  created if missing; files are DIR/gen-K-NNNNNN.wl\n"
   "  -h, --help      this text\n"
   "\n"
@@ -33,11 +38,13 @@ cmd_generate (int argc, char **argv)
     { "length", required_argument, NULL, 'n' },
     { "seed",   required_argument, NULL, 's' },
     { "output", required_argument, NULL, 'o' },
+    { "ops",    required_argument, NULL, 'O' },
     { "help",   no_argument,       NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   const char *cmd = argv[0], *dir = NULL;
   uint64_t length = 0, seed = 0, count = 0;
+  enum wl_gen_set set = WL_GEN_CORE;
   char msg[1024];
   int c;
 
@@ -56,6 +63,15 @@ cmd_generate (int argc, char **argv)
     case 'o':
       dir = optarg;
       break;
+    case 'O':
+      if (strcmp (optarg, "core") == 0)
+        set = WL_GEN_CORE;
+      else if (strcmp (optarg, "all") == 0)
+        set = WL_GEN_ALL;
+      else
+        return cli_usage_error (cmd, "--ops: '%s' is not core or all",
+                                optarg);
+      break;
     case 'h':
       fputs (generate_usage, stdout);
       return CLI_EXIT_OK;
@@ -67,7 +83,8 @@ cmd_generate (int argc, char **argv)
     return cli_usage_error (cmd, "unexpected argument '%s'", argv[optind]);
   if (!length || !dir)
     return cli_usage_error (cmd, "--length and -o DIR are required");
-  if (wl_generate ((unsigned) length, seed, dir, &count, msg, sizeof msg) < 0) {
+  if (wl_generate (set, (unsigned) length, seed, dir, &count, msg,
+                   sizeof msg) < 0) {
     cli_error (cmd, "%s", msg);
     return CLI_EXIT_FAILED;
   }

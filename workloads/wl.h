@@ -152,17 +152,23 @@ void wl_persist_plan (const struct wl_workload *w, bool *sync_write);
 
 #define WL_GEN_MAX_LENGTH 3u
 
+/* The core ops: the 12 of LANGUAGE.md (the default), or those and the 8
+ * operations of issue 14 (`--ops all`: fallocate, punch_hole, zero_range,
+ * sync_file_range, setxattr, removexattr, symlink, mknod). */
+enum wl_gen_set { WL_GEN_CORE = 0, WL_GEN_ALL };
+
 /* Number of workloads for --length n: sum over k = 1..n of (O * P)^k. */
-uint64_t wl_generate_count (unsigned length);
+uint64_t wl_generate_count (enum wl_gen_set set, unsigned length);
 /* Call cb once per workload, in a fixed order.  name is "gen-L-NNNNNN",
  * text the workload source.  A non-zero return from cb stops and is
  * returned.  -EINVAL if length is 0 or above WL_GEN_MAX_LENGTH. */
-int wl_generate_each (unsigned length, uint64_t seed,
+int wl_generate_each (enum wl_gen_set set, unsigned length, uint64_t seed,
                       int (*cb) (void *ctx, const char *name,
                                  const char *text),
                       void *ctx);
 /* Write every workload as DIR/NAME.wl (DIR is created if missing). */
-int wl_generate (unsigned length, uint64_t seed, const char *dir,
+int wl_generate (enum wl_gen_set set, unsigned length, uint64_t seed,
+                 const char *dir,
                  uint64_t *count, char *errbuf, size_t errlen);
 
 #endif /* WL_H */

@@ -54,9 +54,9 @@ count_cb (void *ctx, const char *name, const char *text)
 static void
 test_count_formula (void)
 {
-  assert (wl_generate_count (1) == O * P);
-  assert (wl_generate_count (2) == O * P + (O * P) * (O * P));
-  assert (wl_generate_count (3) == O * P + (O * P) * (O * P)
+  assert (wl_generate_count (WL_GEN_CORE, 1) == O * P);
+  assert (wl_generate_count (WL_GEN_CORE, 2) == O * P + (O * P) * (O * P));
+  assert (wl_generate_count (WL_GEN_CORE, 3) == O * P + (O * P) * (O * P)
                                    + (O * P) * (O * P) * (O * P));
 }
 
@@ -65,10 +65,10 @@ test_length_1_and_2_counts (void)
 {
   struct tally t1 = { 0 }, t2 = { 0 };
 
-  assert (wl_generate_each (1, 7, count_cb, &t1) == 0);
-  assert (t1.n == 96 && t1.n == wl_generate_count (1));
-  assert (wl_generate_each (2, 7, count_cb, &t2) == 0);
-  assert (t2.n == 9312 && t2.n == wl_generate_count (2));
+  assert (wl_generate_each (WL_GEN_CORE, 1, 7, count_cb, &t1) == 0);
+  assert (t1.n == 96 && t1.n == wl_generate_count (WL_GEN_CORE, 1));
+  assert (wl_generate_each (WL_GEN_CORE, 2, 7, count_cb, &t2) == 0);
+  assert (t2.n == 9312 && t2.n == wl_generate_count (WL_GEN_CORE, 2));
 }
 
 static void
@@ -76,9 +76,9 @@ test_deterministic_and_seeded (void)
 {
   struct tally a = { 0 }, b = { 0 }, c = { 0 };
 
-  assert (wl_generate_each (1, 7, count_cb, &a) == 0);
-  assert (wl_generate_each (1, 7, count_cb, &b) == 0);
-  assert (wl_generate_each (1, 8, count_cb, &c) == 0);
+  assert (wl_generate_each (WL_GEN_CORE, 1, 7, count_cb, &a) == 0);
+  assert (wl_generate_each (WL_GEN_CORE, 1, 7, count_cb, &b) == 0);
+  assert (wl_generate_each (WL_GEN_CORE, 1, 8, count_cb, &c) == 0);
   assert (a.hash == b.hash);
   assert (a.hash != c.hash && a.n == c.n);
 }
@@ -91,17 +91,57 @@ test_illegal_steps_expect (void)
   struct tally t = { .want_name = "gen-2-007272" };
 
   assert ((9u * 8 + 3) * 12 * 8 + 9 * 8 == 7272);
-  assert (wl_generate_each (2, 1, count_cb, &t) == 0);
+  assert (wl_generate_each (WL_GEN_CORE, 2, 1, count_cb, &t) == 0);
   assert (strstr (t.want_text, "\nunlink /A/bar\nfsync /A/bar\nexpect ENOENT\n"
                                "unlink /A/bar\nexpect ENOENT\n") != NULL);
   /* The rename of a name onto another link of the same inode succeeds:
    * step 1 op 6 (link /foo /A/baz), step 2 op 7 (rename /foo /A/baz). */
   struct tally u = { .want_name = "gen-2-004664" };
   assert (((6u * 8 + 0) * 12 + 7) * 8 + 0 == 4664);
-  assert (wl_generate_each (2, 1, count_cb, &u) == 0);
+  assert (wl_generate_each (WL_GEN_CORE, 2, 1, count_cb, &u) == 0);
   assert (strstr (u.want_text, "\nlink /foo /A/baz\nrename /foo /A/baz\n")
           != NULL);
   assert (strstr (u.want_text, "expect") == NULL);
+}
+
+/* --ops all: the 12 core ops and the 8 of issue 14, so 160 per step;
+ * every workload parses (count_cb), and the namespace model predicts the
+ * new ops' errors: a second symlink onto /A/sym is EEXIST, removing an
+ * attribute never set is ENODATA, one set before is not. */
+static void
+test_all_ops_set (void)
+{
+  struct tally t1 = { 0 }, t2 = { 0 };
+  /* step 1: op 18 (symlink) + nothing; step 2: op 18 again + nothing */
+  struct tally sym = { .want_name = "gen-2-023184" };
+  /* step 1: op 17 (removexattr) + nothing; step 2: op 16 (setxattr),
+   * which succeeds, then fsync /foo */
+  struct tally xr = { .want_name = "gen-2-021889" };
+  /* step 1: op 16 (setxattr) + nothing; step 2: op 17 (removexattr) */
+  struct tally xs = { .want_name = "gen-2-020616" };
+
+  assert (wl_generate_count (WL_GEN_ALL, 1) == 160);
+  assert (wl_generate_count (WL_GEN_ALL, 2) == 160 + 160 * 160);
+  assert (wl_generate_count (WL_GEN_ALL, 3) == 4121760);
+  assert (wl_generate_each (WL_GEN_ALL, 1, 7, count_cb, &t1) == 0
+          && t1.n == 160);
+  assert (wl_generate_each (WL_GEN_ALL, 2, 7, count_cb, &t2) == 0
+          && t2.n == 25760);
+  assert (((18u * 8) * 20 + 18) * 8 == 23184);
+  assert (wl_generate_each (WL_GEN_ALL, 2, 1, count_cb, &sym) == 0);
+  assert (strstr (sym.want_text, "\nsymlink /foo /A/sym\nsymlink /foo /A/sym\n"
+                                 "expect EEXIST\n") != NULL);
+  assert (((17u * 8) * 20 + 16) * 8 + 1 == 21889);
+  assert (wl_generate_each (WL_GEN_ALL, 2, 1, count_cb, &xr) == 0);
+  assert (strstr (xr.want_text, "\nremovexattr /foo user.gen\nexpect ENODATA\n"
+                                "setxattr /foo user.gen 64 seed=1011\n"
+                                "fsync /foo\n") != NULL);
+  assert (((16u * 8) * 20 + 17) * 8 == 20616);
+  assert (wl_generate_each (WL_GEN_ALL, 2, 1, count_cb, &xs) == 0);
+  assert (strstr (xs.want_text, "\nremovexattr /foo user.gen\n") != NULL
+          && strstr (xs.want_text, "expect") == NULL);
+  /* The core set is unchanged by the larger one. */
+  assert (wl_generate_count (WL_GEN_CORE, 2) == 9312);
 }
 
 static void
@@ -111,9 +151,11 @@ test_bad_length (void)
   char err[128];
   uint64_t n;
 
-  assert (wl_generate_each (0, 1, count_cb, &t) == -EINVAL);
-  assert (wl_generate_each (WL_GEN_MAX_LENGTH + 1, 1, count_cb, &t) == -EINVAL);
-  assert (wl_generate (4, 1, "/nonexistent", &n, err, sizeof err) == -EINVAL);
+  assert (wl_generate_each (WL_GEN_CORE, 0, 1, count_cb, &t) == -EINVAL);
+  assert (wl_generate_each (WL_GEN_CORE, WL_GEN_MAX_LENGTH + 1, 1, count_cb,
+                            &t) == -EINVAL);
+  assert (wl_generate (WL_GEN_CORE, 4, 1, "/nonexistent", &n, err,
+                       sizeof err) == -EINVAL);
   assert (strcmp (err, "--length 4: must be 1 to 3") == 0);
 }
 
@@ -128,7 +170,7 @@ test_writes_files (void)
 
   assert (mkdtemp (dir));
   snprintf (path, sizeof path, "%s/out", dir);
-  assert (wl_generate (1, 3, path, &n, err, sizeof err) == 0);
+  assert (wl_generate (WL_GEN_CORE, 1, 3, path, &n, err, sizeof err) == 0);
   assert (n == 96);
   assert ((d = opendir (path)));
   while ((de = readdir (d))) {
@@ -155,6 +197,7 @@ main (void)
   test_length_1_and_2_counts ();
   test_deterministic_and_seeded ();
   test_illegal_steps_expect ();
+  test_all_ops_set ();
   test_bad_length ();
   test_writes_files ();
   printf ("test_wl_generate: ok\n");

@@ -424,7 +424,7 @@ static void
 test_generated_length_1_all_run (void)
 {
   int count = 0;
-  assert (wl_generate_each (1, 5, run_generated, &count) == 0);
+  assert (wl_generate_each (WL_GEN_CORE, 1, 5, run_generated, &count) == 0);
   assert (count == 96);
 }
 
