@@ -217,7 +217,12 @@ struct fpfs_stat {
 };
 
 /* flags: Linux O_* values (O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL,
- * O_TRUNC, O_APPEND, O_SYNC, O_DSYNC, O_DIRECTORY).  Returns fd >= 0. */
+ * O_TRUNC, O_APPEND, O_SYNC, O_DSYNC, O_DIRECTORY, O_DIRECT, O_TMPFILE).
+ * Returns fd >= 0.  O_DIRECT: reads and writes must be 512-byte aligned
+ * (offset, length) and bypass the page cache as ext4_direct_IO does.
+ * O_TMPFILE (with O_WRONLY or O_RDWR; path names a directory): an unnamed
+ * regular file on the orphan list (ext4_tmpfile), gone after a crash
+ * unless linked with fpfs_linkat_fd. */
 int fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode);
 int fpfs_close (struct fpfs *fs, int fd);
 ssize_t fpfs_pread (struct fpfs *fs, int fd, void *buf, size_t len,
@@ -265,6 +270,19 @@ int fpfs_unlink (struct fpfs *fs, const char *path);
 int fpfs_link (struct fpfs *fs, const char *oldpath, const char *newpath);
 /* Replaces an existing newpath atomically, as rename(2) does. */
 int fpfs_rename (struct fpfs *fs, const char *oldpath, const char *newpath);
+/* renameat2(2): flags 0 is fpfs_rename; NOREPLACE fails with EEXIST when
+ * newpath exists; EXCHANGE swaps the two (both must exist); WHITEOUT
+ * leaves a whiteout (a character device 0:0) at oldpath.  Each in one
+ * handle, as ext4_rename2 / ext4_cross_rename. */
+#define FPFS_RENAME_NOREPLACE 1u
+#define FPFS_RENAME_EXCHANGE  2u
+#define FPFS_RENAME_WHITEOUT  4u
+int fpfs_rename2 (struct fpfs *fs, const char *oldpath, const char *newpath,
+                  unsigned flags);
+/* linkat(fd, "", AT_FDCWD, newpath, AT_EMPTY_PATH): a name for the inode
+ * open as fd -- an O_TMPFILE file leaves the orphan list (ext4_link's
+ * i_nlink == 0 case). */
+int fpfs_linkat_fd (struct fpfs *fs, int fd, const char *newpath);
 int fpfs_chmod (struct fpfs *fs, const char *path, uint32_t mode);
 /* times[0] = atime, times[1] = mtime; ctime becomes now. */
 int fpfs_utimens (struct fpfs *fs, const char *path,

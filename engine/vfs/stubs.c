@@ -78,3 +78,19 @@ fpfs_drop_caches (struct fpfs *fs, int what)
   (void) fs; (void) what;
   return -EOPNOTSUPP;
 }
+
+int
+fpfs_rename2 (struct fpfs *fs, const char *oldpath, const char *newpath,
+              unsigned flags)
+{
+  if (flags == 0)
+    return fpfs_rename (fs, oldpath, newpath);
+  return -EINVAL;
+}
+
+int
+fpfs_linkat_fd (struct fpfs *fs, int fd, const char *newpath)
+{
+  (void) fs; (void) fd; (void) newpath;
+  return -EOPNOTSUPP;
+}
