@@ -48,6 +48,7 @@ enum wl_op_kind {
   WL_OP_FAULT,                 /* fault SPEC: through the plugin's control export */
   WL_OP_FALLOCATE, WL_OP_SYNC_FILE_RANGE, WL_OP_READ, WL_OP_DROP_CACHES,
   WL_OP_SYMLINK, WL_OP_MKNOD, WL_OP_SETXATTR, WL_OP_REMOVEXATTR,
+  WL_OP_LINKAT,                /* linkat FILE PATH: a name for an open file */
   WL_OP__COUNT
 };
 
@@ -83,7 +84,9 @@ struct wl_op {
                                 off; those and write, append, setxattr: len */
   int opflags;               /* fallocate: FALLOC_FL_*; sync_file_range:
                                 SYNC_FILE_RANGE_*; setxattr: XATTR_CREATE /
-                                XATTR_REPLACE; drop_caches: 1, 2 or 3 */
+                                XATTR_REPLACE; drop_caches: 1, 2 or 3;
+                                rename: RENAME_NOREPLACE / _EXCHANGE /
+                                _WHITEOUT (1, 2, 4) */
   uint64_t dev;              /* mknod char/block: makedev (major, minor) */
   uint64_t size;             /* truncate */
   enum wl_pattern pattern;   /* write/pwrite/append */

@@ -364,7 +364,10 @@ wl_x_write (struct wl_runner *r, size_t i, const struct wl_op *op,
         : ref.h ? ref.h->h_pos : 0;
   if (fl & O_APPEND)
     off = st.size;
-  buf = malloc (op->len ? op->len : 1);
+  /* Page aligned: an O_DIRECT descriptor on a kernel file system needs an
+   * aligned buffer as well as an aligned offset and length. */
+  if (posix_memalign ((void **) &buf, WL_BLOCK, op->len ? op->len : 1))
+    buf = NULL;
   if (!buf) {
     e = wl_runner_error (r, -ENOMEM, op, "out of memory");
     goto out;

@@ -101,6 +101,25 @@ wl_x_xattr (struct wl_runner *r, const struct wl_op *op,
   return 0;
 }
 
+/* linkat FILE PATH: a name for the file open as FILE (an O_TMPFILE file
+ * leaves the orphan list). */
+static int
+wl_x_linkat (struct wl_runner *r, const struct wl_op *op,
+             struct wl_outcome *out)
+{
+  struct wl_ref ref;
+  int e = 0;
+
+  out->o_result = wl_ref_get (r, op, O_RDONLY, &ref);
+  if (out->o_result < 0)
+    return 0;
+  out->o_result = WL_SYS (r, linkat_fd, ref.fd, op->path2);
+  if (out->o_result == 0)
+    e = wl_effect_path (r, op, op->path2, out);
+  int p = wl_ref_put (r, op, &ref);
+  return e ? e : p;
+}
+
 int
 wl_x_names (struct wl_runner *r, const struct wl_op *op,
             struct wl_outcome *out)
@@ -119,9 +138,14 @@ wl_x_names (struct wl_runner *r, const struct wl_op *op,
     out->o_result = WL_SYS (r, unlink, op->path);
     break;
   case WL_OP_RENAME:
-    out->o_result = WL_SYS (r, rename, op->path, op->path2);
+    out->o_result = op->opflags
+                    ? WL_SYS (r, rename2, op->path, op->path2,
+                              (unsigned) op->opflags)
+                    : WL_SYS (r, rename, op->path, op->path2);
     shows = op->path2;
     break;
+  case WL_OP_LINKAT:
+    return wl_x_linkat (r, op, out);
   case WL_OP_LINK:
     out->o_result = WL_SYS (r, link, op->path, op->path2);
     shows = op->path2;
@@ -158,7 +182,19 @@ wl_x_names (struct wl_runner *r, const struct wl_op *op,
   }
   if (out->o_result < 0 || !shows)
     return 0;
-  return wl_effect_path (r, op, shows, out);
+  int e = wl_effect_path (r, op, shows, out);
+  if (!e && op->kind == WL_OP_RENAME && (op->opflags & (2 | 4))) {
+    /* exchange, whiteout: the old name names another inode now (the
+     * other file, or the whiteout), which the effect names too. */
+    struct fpfs_stat st;
+    e = WL_SYS (r, stat, op->path, &st);
+    if (e < 0)
+      return wl_runner_error (r, e, op, "stat %s after success: %s",
+                              op->path, strerror (-e));
+    wl_oracle_put_u64 (out->o_effect, "ino2", st.ino);
+    wl_oracle_put_u64 (out->o_effect, "gen2", st.generation);
+  }
+  return e;
 }
 
 /* fault SPEC: through the sink (the plugin's control export).  A device

@@ -108,7 +108,9 @@ wl_x_read (struct wl_runner *r, const struct wl_op *op,
     return 0;
   if ((e = wl_state_model_file (r, ref.fd, &st, &f)) < 0)
     goto out;
-  if (!(got = malloc (op->len ? op->len : 1))) {
+  if (posix_memalign ((void **) &got, WL_BLOCK, op->len ? op->len : 1))
+    got = NULL;                  /* aligned, for an O_DIRECT handle */
+  if (!got) {
     e = wl_runner_error (r, -ENOMEM, op, "out of memory");
     goto out;
   }

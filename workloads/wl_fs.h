@@ -74,6 +74,11 @@ struct wl_fs_ops {
   int (*removexattr) (void *c, const char *path, const char *name);
   ssize_t (*listxattr) (void *c, const char *path, char *buf, size_t len);
   int (*drop_caches) (void *c, int what);
+  /* renameat2(2) with RENAME_* flags (not 0), and linkat(fd, "", ...,
+   * AT_EMPTY_PATH): a name for an open (O_TMPFILE) file. */
+  int (*rename2) (void *c, const char *oldpath, const char *newpath,
+                  unsigned flags);
+  int (*linkat_fd) (void *c, int fd, const char *newpath);
   int (*sync) (void *c);
   int (*syncfs) (void *c);
   int (*sleep) (void *c, uint64_t ns);

@@ -74,6 +74,10 @@ static ssize_t e_listxattr (void *c, const char *p, char *b, size_t len)
 { return fpfs_listxattr (WL_FS_FS (c), p, b, len); }
 static int e_drop_caches (void *c, int what)
 { return fpfs_drop_caches (WL_FS_FS (c), what); }
+static int e_rename2 (void *c, const char *a, const char *b, unsigned fl)
+{ return fpfs_rename2 (WL_FS_FS (c), a, b, fl); }
+static int e_linkat_fd (void *c, int fd, const char *p)
+{ return fpfs_linkat_fd (WL_FS_FS (c), fd, p); }
 
 static const struct wl_fs_ops wl_fs_engine_ops = {
   .open = e_open, .close = e_close, .pread = e_pread, .pwrite = e_pwrite,
@@ -87,7 +91,8 @@ static const struct wl_fs_ops wl_fs_engine_ops = {
   .symlink = e_symlink, .readlink = e_readlink, .mknod = e_mknod,
   .setxattr = e_setxattr, .getxattr = e_getxattr,
   .removexattr = e_removexattr, .listxattr = e_listxattr,
-  .drop_caches = e_drop_caches,
+  .drop_caches = e_drop_caches, .rename2 = e_rename2,
+  .linkat_fd = e_linkat_fd,
 };
 
 struct wl_fs

@@ -184,6 +184,9 @@ _Static_assert (FALLOC_FL_KEEP_SIZE == 0x01 && FALLOC_FL_PUNCH_HOLE == 0x02
                 && FALLOC_FL_INSERT_RANGE == 0x20, "fallocate modes");
 _Static_assert (SYNC_FILE_RANGE_WAIT_BEFORE == 1 && SYNC_FILE_RANGE_WRITE == 2
                 && SYNC_FILE_RANGE_WAIT_AFTER == 4, "sync_file_range flags");
+_Static_assert (RENAME_NOREPLACE == FPFS_RENAME_NOREPLACE
+                && RENAME_EXCHANGE == FPFS_RENAME_EXCHANGE
+                && RENAME_WHITEOUT == FPFS_RENAME_WHITEOUT, "rename flags");
 _Static_assert (XATTR_CREATE == FPFS_XATTR_CREATE
                 && XATTR_REPLACE == FPFS_XATTR_REPLACE, "xattr flags");
 
@@ -200,6 +203,14 @@ static ssize_t p_readlink (void *c, const char *p, char *b, size_t n)
 static int p_mknod (void *c, const char *p, uint32_t m, uint64_t dev)
 { return p_err (mknodat (WL_P (c)->p_root, p_rel (p), (mode_t) m,
                          (dev_t) dev)); }
+
+static int p_rename2 (void *c, const char *a, const char *b, unsigned fl)
+{ return p_err (renameat2 (WL_P (c)->p_root, p_rel (a), WL_P (c)->p_root,
+                           p_rel (b), fl)); }
+/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH: we run as root. */
+static int p_linkat_fd (void *c, int fd, const char *p)
+{ return p_err (linkat (fd, "", WL_P (c)->p_root, p_rel (p),
+                        AT_EMPTY_PATH)); }
 
 /* The xattr calls have no *at form before Linux 6.13: the full path. */
 static int
@@ -367,7 +378,8 @@ static const struct wl_fs_ops wl_fs_posix_ops = {
   .symlink = p_symlink, .readlink = p_readlink, .mknod = p_mknod,
   .setxattr = p_setxattr, .getxattr = p_getxattr,
   .removexattr = p_removexattr, .listxattr = p_listxattr,
-  .drop_caches = p_drop_caches,
+  .drop_caches = p_drop_caches, .rename2 = p_rename2,
+  .linkat_fd = p_linkat_fd,
 };
 
 int

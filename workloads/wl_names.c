@@ -23,6 +23,7 @@ static const char *const wl_op_names[WL_OP__COUNT] = {
   [WL_OP_READ] = "read", [WL_OP_DROP_CACHES] = "drop_caches",
   [WL_OP_SYMLINK] = "symlink", [WL_OP_MKNOD] = "mknod",
   [WL_OP_SETXATTR] = "setxattr", [WL_OP_REMOVEXATTR] = "removexattr",
+  [WL_OP_LINKAT] = "linkat",
 };
 
 const char *
@@ -86,7 +87,8 @@ static const struct { const char *name; int flag; } wl_access[] = {
 static const struct { const char *name; int flag; } wl_oflags[] = {
   { "O_CREAT", O_CREAT }, { "O_EXCL", O_EXCL }, { "O_TRUNC", O_TRUNC },
   { "O_APPEND", O_APPEND }, { "O_SYNC", O_SYNC }, { "O_DSYNC", O_DSYNC },
-  { "O_DIRECTORY", O_DIRECTORY },
+  { "O_TMPFILE", O_TMPFILE }, { "O_DIRECTORY", O_DIRECTORY },
+  { "O_DIRECT", O_DIRECT },
 };
 
 int
@@ -151,6 +153,9 @@ wl_flags_format (int flags, char *buf, size_t len)
       continue;
     /* O_SYNC contains O_DSYNC: print O_SYNC alone for it. */
     if (f == O_DSYNC && (flags & O_SYNC) == O_SYNC)
+      continue;
+    /* O_TMPFILE contains O_DIRECTORY: print O_TMPFILE alone for it. */
+    if (f == O_DIRECTORY && (flags & O_TMPFILE) == O_TMPFILE)
       continue;
     n = snprintf (buf + used, len - used, "|%s", wl_oflags[i].name);
     if (n < 0 || (size_t) n >= len - used)

@@ -117,6 +117,42 @@ wl_p_two_paths (struct wl_parser *p, struct wl_op *op)
   return r ? r : wl_lex_end (&p->p_lx);
 }
 
+/* rename PATH PATH [noreplace|exchange|whiteout]: renameat2(2)'s flags
+ * (RENAME_NOREPLACE 1, RENAME_EXCHANGE 2, RENAME_WHITEOUT 4). */
+static int
+wl_p_rename (struct wl_parser *p, struct wl_op *op)
+{
+  static const char *const names[] = { "noreplace", "exchange", "whiteout" };
+  struct wl_tok t;
+  int r = wl_lex_path (&p->p_lx, &op->path);
+
+  if (!r)
+    r = wl_lex_path (&p->p_lx, &op->path2);
+  if (r)
+    return r;
+  wl_lex_peek (&p->p_lx, &t);
+  if (t.t_n > 0) {
+    wl_lex_next (&p->p_lx, &t);
+    for (int i = 0; i < 3 && !op->opflags; i++)
+      if (wl_tok_is (&t, names[i]))
+        op->opflags = 1 << i;
+    if (!op->opflags)
+      return wl_lex_expected (&p->p_lx, &t, "noreplace, exchange, whiteout "
+                              "or end of line");
+  }
+  return wl_lex_end (&p->p_lx);
+}
+
+/* linkat FILE PATH */
+static int
+wl_p_linkat (struct wl_parser *p, struct wl_op *op)
+{
+  int r = wl_file_operand (p, op);
+  if (!r)
+    r = wl_lex_path (&p->p_lx, &op->path2);
+  return r ? r : wl_lex_end (&p->p_lx);
+}
+
 static int
 wl_p_chmod (struct wl_parser *p, struct wl_op *op)
 {
@@ -517,7 +553,7 @@ static const wl_parse_fn wl_parsers[WL_OP__COUNT] = {
   [WL_OP_MKDIR] = wl_p_path, [WL_OP_RMDIR] = wl_p_path,
   [WL_OP_CREAT] = wl_p_path, [WL_OP_OPEN] = wl_p_open,
   [WL_OP_CLOSE] = wl_p_file, [WL_OP_UNLINK] = wl_p_path,
-  [WL_OP_RENAME] = wl_p_two_paths, [WL_OP_LINK] = wl_p_two_paths,
+  [WL_OP_RENAME] = wl_p_rename, [WL_OP_LINK] = wl_p_two_paths,
   [WL_OP_CHMOD] = wl_p_chmod, [WL_OP_UTIMES] = wl_p_utimes,
   [WL_OP_TRUNCATE] = wl_p_truncate, [WL_OP_WRITE] = wl_p_write,
   [WL_OP_PWRITE] = wl_p_write, [WL_OP_APPEND] = wl_p_write,
@@ -529,7 +565,7 @@ static const wl_parse_fn wl_parsers[WL_OP__COUNT] = {
   [WL_OP_SYNC_FILE_RANGE] = wl_p_sync_file_range, [WL_OP_READ] = wl_p_read,
   [WL_OP_DROP_CACHES] = wl_p_drop_caches, [WL_OP_SYMLINK] = wl_p_symlink,
   [WL_OP_MKNOD] = wl_p_mknod, [WL_OP_SETXATTR] = wl_p_xattr,
-  [WL_OP_REMOVEXATTR] = wl_p_xattr,
+  [WL_OP_REMOVEXATTR] = wl_p_xattr, [WL_OP_LINKAT] = wl_p_linkat,
 };
 
 int

@@ -13,7 +13,10 @@
  *   rename A B    B names what A named (the effect's identity), A goes,
  *                 what B named before loses a link; a directory's
  *                 descendants move with it
- *   link A B      B names A's file; nlink from the effect
+ *   link A B      B names A's file; nlink from the effect (linkat FILE B
+ *                 the same, for the file open as FILE)
+ *   rename exchange  A and B swap (mo_exchange); rename whiteout  as
+ *                 rename, then A names the new whiteout
  *   chmod, utimes mode / times of what the path names
  *   symlink, mknod a new entry (nlink 1), as creat
  *   fallocate     contents, size and times as wl_model_fallocate says
@@ -154,6 +157,84 @@ mo_rename (struct ck_model *m, const struct ck_op *op)
   return err;
 }
 
+/* The second identity of an exchange or whiteout rename's effect: what
+ * the old name names now. */
+static int
+mo_ident2 (struct ck_model *m, const struct ck_op *op, struct ck_id *id)
+{
+  uint64_t ino, gen;
+
+  if (ck_json_u64 (op->effect, "ino2", &ino) < 0 ||
+      ck_json_u64 (op->effect, "gen2", &gen) < 0)
+    return ck_md_fail (m, -EBADMSG, "op %zu (%s): after-mark without the "
+                       "identity its old name names now", op->index,
+                       op->wop->text);
+  *id = (struct ck_id) { ino, (uint32_t) gen };
+  return 0;
+}
+
+/* rename A B exchange (renameat2 RENAME_EXCHANGE, ext4_cross_rename): A
+ * and B swap what they name, with the descendants of directories among
+ * them; nothing loses a link. */
+static int
+mo_exchange (struct ck_model *m, const struct ck_op *op)
+{
+  const char *a = op->wop->path, *b = op->wop->path2;
+  size_t alen = strlen (a), blen = strlen (b), nmoved = 0;
+  struct ck_id ida, idb;                 /* what A and B name now */
+  struct { struct ck_id id; char *path; } *moved = NULL;
+  struct ck_mfile *fa, *fb;
+  int err;
+
+  if ((err = mo_ident2 (m, op, &ida)) < 0 || (err = mo_ident (m, op, &idb)) < 0)
+    return err;
+  if (!(fa = ck_md_file (m, ida, false, true)) ||
+      !(fb = ck_md_file (m, idb, false, true)))
+    return -ENOMEM;
+  /* Collect first, then move: a name under A goes under B and back. */
+  if (m->nnames && !(moved = calloc (m->nnames, sizeof *moved)))
+    return -ENOMEM;
+  for (size_t i = 0; i < m->nnames && !err; i++) {
+    const char *p = m->names[i].path;
+    const char *from = NULL, *to = NULL;
+    size_t flen = 0;
+    if (!m->names[i].present)
+      continue;
+    if (strncmp (p, a, alen) == 0 && p[alen] == '/')
+      from = a, to = b, flen = alen;
+    else if (strncmp (p, b, blen) == 0 && p[blen] == '/')
+      from = b, to = a, flen = blen;
+    if (!from)
+      continue;
+    if (asprintf (&moved[nmoved].path, "%s%s", to, p + flen) < 0) {
+      err = -ENOMEM;
+      break;
+    }
+    moved[nmoved++].id = m->names[i].id;
+    m->names[i].present = false;
+  }
+  for (size_t i = 0; i < nmoved && !err; i++)
+    err = ck_md_name_set (m, moved[i].path, moved[i].id);
+  for (size_t i = 0; i < nmoved; i++)
+    free (moved[i].path);
+  free (moved);
+  if (!err)
+    err = ck_md_name_set (m, a, ida);
+  if (!err)
+    err = ck_md_name_set (m, b, idb);
+  if (!err)
+    err = ck_md_dirent_set (m, op, a, ida);
+  if (!err)
+    err = ck_md_dirent_set (m, op, b, idb);
+  for (int k = 0; k < 2 && !err; k++) {
+    struct ck_mfile *f = ck_md_file (m, k ? idb : ida, false, false);
+    err = ck_md_event (f, op, CK_EV_NAME, 0);
+    if (!err)
+      err = ck_md_event (f, op, CK_EV_CTIME, 0);
+  }
+  return err;
+}
+
 static int
 mo_open (struct ck_model *m, const struct ck_op *op)
 {
@@ -218,8 +299,16 @@ mo_apply (struct ck_model *m, const struct ck_op *op)
   case WL_OP_RMDIR:
     return mo_removed (m, op, w->path);
   case WL_OP_RENAME:
-    return mo_rename (m, op);
+    if (w->opflags & 2)                  /* RENAME_EXCHANGE */
+      return mo_exchange (m, op);
+    if ((err = mo_rename (m, op)) < 0 || !(w->opflags & 4))
+      return err;
+    /* RENAME_WHITEOUT: the old name now names a new whiteout inode. */
+    if ((err = mo_ident2 (m, op, &id)) < 0)
+      return err;
+    return mo_created (m, op, w->path, id, false);
   case WL_OP_LINK:
+  case WL_OP_LINKAT:
     if ((err = mo_ident (m, op, &id)) < 0)
       return err;
     if (!(f = ck_md_file (m, id, false, true)))

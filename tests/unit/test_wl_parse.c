@@ -384,6 +384,33 @@ test_new_ops_parse (void)
 }
 
 static void
+test_rename_flags_tmpfile_direct (void)
+{
+  struct wl_workload *w = parse_ok (
+    "rename /a /b\n"
+    "rename /a /b noreplace\n"
+    "rename /a /b exchange\n"
+    "rename /a /b whiteout\n"
+    "open /d O_TMPFILE|O_RDWR 0600 as t\n"
+    "linkat t /d/f\n"
+    "open /f O_RDWR|O_DIRECT as d\n");
+  char buf[64];
+
+  assert (w->ops[0].opflags == 0 && w->ops[1].opflags == 1
+          && w->ops[2].opflags == 2 && w->ops[3].opflags == 4);
+  assert ((w->ops[4].flags & O_TMPFILE) == O_TMPFILE);
+  assert (w->ops[5].kind == WL_OP_LINKAT && w->ops[5].is_handle
+          && strcmp (w->ops[5].path2, "/d/f") == 0);
+  assert (w->ops[6].flags & O_DIRECT);
+  assert (wl_flags_format (w->ops[4].flags, buf, sizeof buf) == 0
+          && strcmp (buf, "O_RDWR|O_TMPFILE") == 0);
+  wl_free (w);
+  BAD ("rename /a /b swap", "t.wl:1:14: expected noreplace, exchange, "
+       "whiteout or end of line, got \"swap\"");
+  BAD ("linkat /a", "t.wl:1:10: expected an absolute path, got end of line");
+}
+
+static void
 test_new_ops_bad_input (void)
 {
   BAD ("fallocate /f 0 4K punch", "t.wl:1:19: expected a fallocate mode: "
@@ -430,6 +457,7 @@ main (void)
   test_random_garbage ();
   test_new_ops_parse ();
   test_new_ops_bad_input ();
+  test_rename_flags_tmpfile_direct ();
   printf ("test_wl_parse: ok\n");
   return 0;
 }
