@@ -106,6 +106,10 @@ struct wl_workload {
   uint64_t disk_size;        /* `#! disk SIZE`, 0 if absent */
   struct wl_op *ops;
   size_t n_ops;
+  /* The `after-recovery` section: ops the checker runs on every recovered
+   * crash state (paths only), never run by the runner. */
+  struct wl_op *rops;
+  size_t n_rops;
 };
 
 /* Parse text (len bytes, need not be NUL-terminated).  name is used in error

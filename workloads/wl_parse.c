@@ -131,6 +131,34 @@ wl_parse_op (struct wl_parser *p, const struct wl_tok *first)
   return op->text ? 0 : -ENOMEM;
 }
 
+/* An op of the after-recovery section runs on a recovered file system,
+ * where no handle of the run exists and nothing of the run's timing
+ * matters: file operands are paths, and the ops are the ones that change
+ * or read the namespace and files (LANGUAGE.md). */
+static int
+wl_parse_after_check (struct wl_parser *p, const struct wl_tok *first)
+{
+  const struct wl_op *op = &p->p_w->ops[p->p_w->n_ops - 1];
+
+  if (!p->p_in_after)
+    return 0;
+  switch (op->kind) {
+  case WL_OP_OPEN: case WL_OP_CLOSE: case WL_OP_PERSIST: case WL_OP_SLEEP:
+  case WL_OP_MARK: case WL_OP_FAULT: case WL_OP_LINKAT:
+  case WL_OP_SYNC_FILE_RANGE: case WL_OP_DROP_CACHES:
+    return wl_lex_expected (&p->p_lx, first, "an operation allowed after "
+                            "recovery (not open, close, persist, sleep, "
+                            "mark, fault, linkat, sync_file_range or "
+                            "drop_caches)");
+  default:
+    break;
+  }
+  if (op->is_handle)
+    return wl_lex_error_at (&p->p_lx, first->t_col, "a path (no handle of "
+                            "the run exists after recovery)", op->path);
+  return 0;
+}
+
 static int
 wl_parse_line (struct wl_parser *p, const char *line, size_t len,
                unsigned lineno)
@@ -162,7 +190,16 @@ wl_parse_line (struct wl_parser *p, const char *line, size_t len,
     return 0;                                    /* blank or comment */
   if (wl_tok_is (&t, "expect"))
     return wl_parse_expect (p);
-  return wl_parse_op (p, &t);
+  if (wl_tok_is (&t, "after-recovery")) {
+    wl_lex_next (lx, &t);
+    if (p->p_in_after)
+      return wl_lex_expected (lx, &t, "one after-recovery section");
+    p->p_in_after = true;
+    p->p_split = p->p_w->n_ops;
+    return wl_lex_end (lx);
+  }
+  int r = wl_parse_op (p, &t);
+  return r ? r : wl_parse_after_check (p, &t);
 }
 
 static char *
@@ -222,6 +259,19 @@ wl_parse (const char *name, const char *text, size_t len,
       goto out;
     start = end + 1;
     lineno++;
+  }
+
+  /* The after-recovery ops go to their own array. */
+  if (!r && p.p_in_after && p.p_w->n_ops > p.p_split) {
+    size_t n = p.p_w->n_ops - p.p_split;
+    p.p_w->rops = malloc (n * sizeof *p.p_w->rops);
+    if (!p.p_w->rops)
+      r = -ENOMEM;
+    else {
+      memcpy (p.p_w->rops, p.p_w->ops + p.p_split, n * sizeof *p.p_w->rops);
+      p.p_w->n_rops = n;
+      p.p_w->n_ops = p.p_split;
+    }
   }
 
 out:
@@ -298,6 +348,15 @@ wl_free (struct wl_workload *w)
 {
   if (!w)
     return;
+  for (size_t i = 0; i < w->n_rops; i++) {
+    free (w->rops[i].text);
+    free (w->rops[i].path);
+    free (w->rops[i].path2);
+    free (w->rops[i].target);
+    free (w->rops[i].xname);
+    free (w->rops[i].handle);
+  }
+  free (w->rops);
   for (size_t i = 0; i < w->n_ops; i++) {
     free (w->ops[i].text);
     free (w->ops[i].path);

@@ -15,6 +15,8 @@ struct wl_parser {
   size_t p_cap;                /* ops allocated */
   char **p_handles;            /* names bound by `open ... as NAME` */
   size_t p_nhandles, p_hcap;
+  size_t p_split;              /* ops from here on are after-recovery ones */
+  bool p_in_after;             /* an `after-recovery` line was seen */
 };
 
 typedef int (*wl_parse_fn) (struct wl_parser *p, struct wl_op *op);

@@ -45,6 +45,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ck_after.h"
 #include "ck_build.h"
 #include "ck_check.h"
 #include "ck_fsck.h"
@@ -185,6 +186,64 @@ ck_judge_fsck (struct ck_shared *sh, int rc, const char *why,
   return 0;
 }
 
+/* Does the workload have an after-recovery section to run? */
+static bool
+ck_after_wanted (const struct ck_shared *sh)
+{
+  return !sh->oracle->fsck_only && sh->oracle->w && sh->oracle->w->n_rops > 0;
+}
+
+/* The after-recovery section's fsck, once the ops ran and the file system
+ * was unmounted cleanly. */
+static int
+ck_after_fsck (struct ck_shared *sh, int rc, const char *why,
+               struct ck_state_result *res)
+{
+  if (rc == 0) {
+    ck_result_held (res, CK_P_AFTER);
+    return 0;
+  }
+  return ck_result_add (res, CK_P_AFTER, !sh->fsck_allowed, "/", CK_NO_OP,
+                        NULL, "after the after-recovery operations and a "
+                        "clean unmount, fsck %s%s", rc < 0 ? "could not run: "
+                        : "found: ", rc < 0 ? strerror (-rc) : why);
+}
+
+/* Mount the recovered (and fscked) state on bd again, run the section,
+ * unmount cleanly, fsck.  The writes go to the state's top overlay, which
+ * the builder drops before the next state. */
+static int
+ck_after_engine (struct ck_worker *w, struct fpfs_bdev *bd,
+                 struct ck_state_result *res)
+{
+  struct ck_shared *sh = w->sh;
+  struct fpfs_mount_opts mo = sh->mo;
+  struct fpfs *fs = NULL;
+  struct wl_fs wfs;
+  char why[512] = "";
+  bool ran = false;
+  int rc, err;
+
+  mo.scan_cache = w->scan;
+  rc = fpfs_mount (bd, &mo, &fs, why, sizeof why);
+  if (rc < 0)
+    return ck_result_add (res, CK_P_AFTER, !sh->fsck_allowed, "/", CK_NO_OP,
+                          NULL, "mounting the recovered state again for the "
+                          "after-recovery section: %s (%s)",
+                          why[0] ? why : "no detail", strerror (-rc));
+  wfs = wl_fs_engine (fs);
+  err = ck_after_run (sh->oracle->w, &wfs, sh->fsck_allowed, res);
+  rc = fpfs_umount (fs);
+  if (err)
+    return err;
+  if (rc < 0)
+    return ck_result_add (res, CK_P_AFTER, !sh->fsck_allowed, "/", CK_NO_OP,
+                          NULL, "unmounting after the after-recovery "
+                          "section: %s", strerror (-rc));
+  rc = ck_fsck_run (bd, &ran, why, sizeof why);
+  return ck_after_fsck (sh, rc, why, res);
+}
+
 /* Recover the state on bd with the engine, judge it, drop the engine,
  * fsck the image. */
 static int
@@ -217,7 +276,10 @@ ck_judge (struct ck_worker *w, const struct ck_state *st,
   rc = ck_fsck_run (bd, &ran, why, sizeof why);
   if (ran)
     atomic_store (&sh->fsck_ran, true);
-  return ck_judge_fsck (sh, rc, why, res);
+  err = ck_judge_fsck (sh, rc, why, res);
+  if (!err && ck_after_wanted (sh))
+    err = ck_after_engine (w, bd, res);
+  return err;
 }
 
 /* The same with the kernel: the image goes to a loop device and is
@@ -246,7 +308,23 @@ ck_judge_kernel (struct ck_worker *w, const struct ck_state *st,
   if (err)
     return err;
   atomic_store (&sh->fsck_ran, true);
-  return ck_judge_fsck (sh, rc, why, res);
+  err = ck_judge_fsck (sh, rc, why, res);
+  if (err || !ck_after_wanted (sh))
+    return err;
+  /* The section, on the image the fsck above checked (read-only). */
+  rc = ck_kernel_remount (w->k, &wfs, why, sizeof why);
+  if (rc == -ENOMEM || rc == -EIO)
+    return rc;
+  if (rc < 0)
+    return ck_result_add (res, CK_P_AFTER, !sh->fsck_allowed, "/", CK_NO_OP,
+                          NULL, "mounting the recovered state again for the "
+                          "after-recovery section: %s (%s)",
+                          why[0] ? why : "no detail", strerror (-rc));
+  err = ck_after_run (sh->oracle->w, &wfs, sh->fsck_allowed, res);
+  rc = ck_kernel_fsck (w->k, why, sizeof why);
+  if (err)
+    return err;
+  return ck_after_fsck (sh, rc, why, res);
 }
 
 /* ---- the read-set cache (the comment at the top) ---- */

@@ -121,14 +121,12 @@ io:
 }
 
 int
-ck_kernel_recover (struct ck_kernel *k, struct fpfs_bdev *bd,
-                   struct wl_fs *fs, char *why, size_t len)
+ck_kernel_remount (struct ck_kernel *k, struct wl_fs *fs, char *why,
+                   size_t len)
 {
   const char *dir;
   int e;
 
-  if ((e = ck_k_dump (k, bd, why, len)) < 0)
-    return e;
   if ((e = kfs_recover_mount (k->k_rec, k->k_path, &dir, why, len)) < 0)
     return e == -EIO ? -EUCLEAN : e;   /* -EIO is ours: keep it apart */
   k->k_mounted = true;
@@ -140,6 +138,14 @@ ck_kernel_recover (struct ck_kernel *k, struct fpfs_bdev *bd,
     return e == -ENOMEM ? e : -EIO;
   }
   return 0;
+}
+
+int
+ck_kernel_recover (struct ck_kernel *k, struct fpfs_bdev *bd,
+                   struct wl_fs *fs, char *why, size_t len)
+{
+  int e = ck_k_dump (k, bd, why, len);
+  return e < 0 ? e : ck_kernel_remount (k, fs, why, len);
 }
 
 int

@@ -35,6 +35,10 @@ int ck_kernel_recover (struct ck_kernel *k, struct fpfs_bdev *bd,
  * file system's checker on the image.  0 clean, 1 problems (why holds its
  * output), -errno when unmount or the checker failed to run. */
 int ck_kernel_fsck (struct ck_kernel *k, char *why, size_t len);
+/* After ck_kernel_fsck: mount the same image again (no new dump), for the
+ * workload's after-recovery section; ck_kernel_fsck ends it as before. */
+int ck_kernel_remount (struct ck_kernel *k, struct wl_fs *fs, char *why,
+                       size_t len);
 
 /* The image file of this worker (for messages). */
 const char *ck_kernel_image (const struct ck_kernel *k);

@@ -11,7 +11,7 @@ import subprocess
 from cli_common import REPO, fp
 
 PROPS = ("data", "size", "mtime", "mode", "nlink", "xattr", "dirent", "stale",
-         "fsck")
+         "fsck", "after")
 
 
 def _matrix(tmp_path, pattern, *args):
