@@ -350,6 +350,9 @@ void inode_stat (const struct fs_inode *inode, struct fpfs_stat *st);
 int ext4_icache_init (struct fpfs *fs);
 void ext4_icache_destroy (struct fpfs *fs);
 void ext4_icache_shrink (struct fpfs *fs);
+/* prune_icache_sb for drop_caches: free every cached inode that
+ * ext4_inode_evictable allows, whatever the cache's size; the count. */
+size_t ext4_icache_prune (struct fpfs *fs);
 int ext4_inode_add_assoc (struct fs_inode *inode, uint64_t blk);
 int sync_mapping_buffers (struct fs_inode *inode);
 int ext4_write_inode (struct fs_inode *inode,
@@ -408,6 +411,8 @@ int ext4_es_insert_extent (struct fs_inode *inode, uint32_t lblk,
                            uint32_t len, uint64_t pblk, unsigned status);
 int ext4_es_remove_extent (struct fs_inode *inode, uint32_t lblk,
                            uint32_t len);
+/* Drop every entry that is not delayed; returns how many went. */
+size_t ext4_es_reclaim (struct fs_inode *inode);
 /* Number of delayed blocks in [lblk, lblk+len). */
 uint32_t ext4_es_delayed_count (struct fs_inode *inode, uint32_t lblk,
                                 uint32_t len);

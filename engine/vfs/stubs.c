@@ -54,9 +54,3 @@ fpfs_listxattr (struct fpfs *fs, const char *path, char *buf, size_t len)
   return 0;
 }
 
-int
-fpfs_drop_caches (struct fpfs *fs, int what)
-{
-  (void) fs; (void) what;
-  return -EOPNOTSUPP;
-}
