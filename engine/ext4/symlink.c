@@ -39,6 +39,13 @@
 
 #include "ext4.h"
 
+/* Credits to create one inode and its entry in dir (ext4_create's). */
+static int
+create_credits (const struct fs_inode *dir)
+{
+  return ext4_dir_add_credits (dir) + 2 * ext4_ext_calc_credits (dir) + 6;
+}
+
 /* ext4_add_nondir: the entry, then the inode; on failure the inode loses
  * its link and the caller's iput frees it. */
 static int
@@ -108,9 +115,10 @@ symlink_fast (struct fs_inode *dir, const char *name, size_t namelen,
   handle_t *h;
   int ret;
 
-  /* EXT4_DATA_TRANS_BLOCKS + EXT4_INDEX_EXTRA_TRANS_BLOCKS + 3: the entry,
-   * the inode's bitmap and table block. */
-  ret = ext4_journal_start (fs, "symlink", ext4_dir_add_credits (dir) + 6, &h);
+  /* EXT4_DATA_TRANS_BLOCKS + EXT4_INDEX_EXTRA_TRANS_BLOCKS + 3: the entry
+   * (which may map a new directory block), the inode's bitmap and table
+   * block; the engine's count is ext4_create's. */
+  ret = ext4_journal_start (fs, "symlink", create_credits (dir), &h);
   if (ret < 0)
     return ret;
   ret = ext4_new_inode (h, dir, (uint16_t) (FS_S_IFLNK | 0777), &inode);
@@ -155,7 +163,7 @@ symlink_slow (struct fs_inode *dir, const char *name, size_t namelen,
   if (ret < 0)
     return create_finish (NULL, inode, ret);
   /* "Now inode is being linked into dir": the entry and the inode. */
-  ret = ext4_journal_start (fs, "symlink", ext4_dir_add_credits (dir) + 4, &h);
+  ret = ext4_journal_start (fs, "symlink", create_credits (dir), &h);
   if (ret < 0)
     return create_finish (NULL, inode, ret);
   inode->i_nlink = 1;                           /* set_nlink */
@@ -203,8 +211,7 @@ ext4_mknod (struct fs_inode *dir, const char *name, size_t namelen,
     struct fs_inode *inode = NULL;
     handle_t *h;
 
-    ret = ext4_journal_start (fs, "mknod", ext4_dir_add_credits (dir) + 6,
-                              &h);
+    ret = ext4_journal_start (fs, "mknod", create_credits (dir), &h);
     if (ret < 0)
       return ret;
     ret = ext4_new_inode (h, dir, mode, &inode);

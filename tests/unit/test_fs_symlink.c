@@ -338,6 +338,91 @@ test_unlink_frees_block_and_inode (void)
   printf ("ok unlink_frees_block_and_inode\n");
 }
 
+/* Enough names to need several directory blocks, in every mode: the
+ * handles' credits cover a directory that grows. */
+static void
+test_many_in_one_directory (void)
+{
+  char target[200], path[64];
+
+  for (size_t m = 0; m < NMODES; m++) {
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+    struct fpfs *fs = tfs_mkfs_mount (bd, modes[m], NULL);
+    CHECK0 (fpfs_mkdir (fs, "/d", 0755));
+    for (unsigned i = 0; i < 600; i++) {
+      snprintf (path, sizeof path, "/d/entry-with-a-longish-name-%u", i);
+      make_target (target, i % 3 == 0 ? 150 : 20, i);
+      if (i % 5 == 4)
+        CHECK0 (fpfs_mknod (fs, path, 0010644, 0));
+      else
+        CHECK0 (fpfs_symlink (fs, target, path));
+    }
+    CHECK0 (fpfs_umount (fs));
+    fsck_clean (bd);
+    fs = tfs_mount (bd, modes[m], NULL);
+    for (unsigned i = 0; i < 600; i += 7) {
+      snprintf (path, sizeof path, "/d/entry-with-a-longish-name-%u", i);
+      make_target (target, i % 3 == 0 ? 150 : 20, i);
+      if (i % 5 != 4)
+        check_link (fs, path, target);
+    }
+    CHECK0 (fpfs_umount (fs));
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok many_in_one_directory\n");
+}
+
+/* Out of inodes, then out of blocks: ENOSPC, and nothing leaks (a slow
+ * symlink whose block cannot be had leaves no orphan behind). */
+static void
+test_enospc_leaks_nothing (void)
+{
+  struct fpfs_mkfs_opts mo = { .deterministic = true, .seed = 1,
+                               .inodes = 32 };
+  struct fpfs_bdev *bd = shim_new (4u << 20);
+  struct fpfs_info a, b;
+  char err[128], target[300], path[32];
+  static uint8_t buf[1 << 16];
+  struct fpfs *fs;
+  unsigned i;
+  int ret = 0, fd;
+
+  CHECK0 (fpfs_mkfs (bd, &mo, err, sizeof err));
+  fs = tfs_mount (bd, "", NULL);
+  for (i = 0; i < 100 && ret == 0; i++) {
+    snprintf (path, sizeof path, "/l%u", i);
+    ret = fpfs_symlink (fs, "t", path);
+  }
+  assert (ret == -ENOSPC && i > 5);
+  assert (fpfs_mknod (fs, "/n", 0010644, 0) == -ENOSPC);
+  for (unsigned k = 0; k < 4; k++) {         /* free a few inodes */
+    snprintf (path, sizeof path, "/l%u", k);
+    CHECK0 (fpfs_unlink (fs, path));
+  }
+  fd = fpfs_open (fs, "/fill", O_CREAT | O_WRONLY, 0644);
+  assert (fd >= 0);
+  for (uint64_t off = 0;; off += sizeof buf)
+    if (fpfs_pwrite (fs, fd, buf, sizeof buf, off) != (ssize_t) sizeof buf)
+      break;
+  CHECK0 (fpfs_fsync (fs, fd));
+  while (fpfs_pwrite (fs, fd, buf, 4096, 1ull << 30) == 4096)
+    CHECK0 (fpfs_fsync (fs, fd));
+  CHECK0 (fpfs_close (fs, fd));
+  CHECK0 (fpfs_sync (fs));
+  fpfs_get_info (fs, &a);
+  make_target (target, 299, 1);
+  assert (fpfs_symlink (fs, target, "/slow") == -ENOSPC);
+  CHECK0 (fpfs_symlink (fs, "fast-still-fits", "/fast"));  /* no block */
+  CHECK0 (fpfs_sync (fs));
+  fpfs_get_info (fs, &b);
+  assert (b.free_inodes == a.free_inodes - 1);
+  assert (fpfs_readlink (fs, "/slow", target, sizeof target) == -ENOENT);
+  CHECK0 (fpfs_umount (fs));
+  fsck_clean (bd);
+  fpfs_bdev_close (bd);
+  printf ("ok enospc_leaks_nothing\n");
+}
+
 /* glibc's makedev */
 static uint64_t
 mkdev (uint64_t ma, uint64_t mi)
@@ -455,6 +540,8 @@ main (void)
   test_survives_sync_and_crash ();
   test_slow_create_crash_states_are_whole_or_absent ();
   test_unlink_frees_block_and_inode ();
+  test_many_in_one_directory ();
+  test_enospc_leaks_nothing ();
   test_mknod_types_and_rdev_roundtrip ();
   test_bug_slow_symlink_unjournaled ();
   return 0;
