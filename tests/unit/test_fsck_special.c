@@ -86,6 +86,16 @@ test_fast_symlink_size_corrupt (void)
 
   fk_edit_inode (ov, ino_fast, edit_size, &size);
   fk_expect (ov, FPFS_FSCK_EXTENTS, 1, "fast symlink size too long");
+  {
+    /* The engine refuses the inode too (ext4_iget), not the mount. */
+    struct fpfs *fs = tfs_mount (ov, "", NULL);
+    struct fpfs_stat st;
+    char buf[64];
+    assert (fpfs_stat (fs, "/d/fast", &st) == -EUCLEAN);
+    assert (fpfs_readlink (fs, "/fast2", buf, sizeof buf) == -EUCLEAN);
+    CHECK0 (fpfs_stat (fs, "/slow", &st));
+    fpfs_crash (fs);
+  }
   fpfs_bdev_overlay_reset (ov);
   size = 3;
   fk_edit_inode (ov, ino_fast, edit_size, &size);
