@@ -150,6 +150,19 @@ buf_shrink (struct buf_cache *bc)
     buf_free (bc, bc->bc_lru_head);
 }
 
+size_t
+buf_invalidate_clean (struct buf_cache *bc)
+{
+  size_t n = 0;
+
+  /* The LRU holds exactly the evictable buffers (buf_lru_update). */
+  while (bc->bc_lru_head != NULL) {
+    buf_free (bc, bc->bc_lru_head);
+    n++;
+  }
+  return n;
+}
+
 int
 buf_cache_create (struct fpfs_bdev *bd, uint32_t block_size,
                   size_t max_buffers, struct buf_cache **out)

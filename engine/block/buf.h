@@ -83,5 +83,9 @@ void buf_forget (struct buf_cache *bc, uint64_t blk);
 /* (added by the jbd author) The cached, uptodate buffer for blk with one
  * more reference, or NULL; never reads (the kernel's __find_get_block). */
 struct buf *buf_lookup (struct buf_cache *bc, uint64_t blk);
+/* drop_caches for the block device's page cache (invalidate_mapping_pages
+ * over it, try_to_free_buffers): free every buffer that is clean,
+ * unreferenced and not held by the journal.  Returns how many went. */
+size_t buf_invalidate_clean (struct buf_cache *bc);
 
 #endif /* FP_BUF_H */

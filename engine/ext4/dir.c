@@ -53,8 +53,13 @@ uint8_t
 ext4_mode_to_ft (uint16_t mode)
 {
   switch (mode & 0170000) {
-  case 0100000: return FT_REG;
-  case 0040000: return FT_DIR;
+  case FS_S_IFREG: return FT_REG;
+  case FS_S_IFDIR: return FT_DIR;
+  case FS_S_IFLNK: return FT_SYMLINK;
+  case FS_S_IFCHR: return FT_CHRDEV;
+  case FS_S_IFBLK: return FT_BLKDEV;
+  case FS_S_IFIFO: return FT_FIFO;
+  case FS_S_IFSOCK: return FT_SOCK;
   default: return FT_UNKNOWN;
   }
 }

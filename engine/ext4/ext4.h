@@ -108,7 +108,9 @@ struct fs_inode {
   uint64_t i_blocks;          /* 512-byte units */
   struct fpfs_timespec i_atime, i_mtime, i_ctime, i_crtime;
   uint32_t i_dtime;
-  uint8_t i_data[IN_BLOCK_BYTES];   /* extent root */
+  uint8_t i_data[IN_BLOCK_BYTES];   /* extent root; a fast symlink's
+                                       target; a device's number (FORMAT.md) */
+  uint32_t i_rdev;            /* char/block devices: kernel dev_t */
   uint32_t i_next_orphan;
   uint32_t i_parent;          /* directory last linked in (ext4_sync_parent) */
   unsigned i_ext4_state;      /* EXT4_STATE_* */
@@ -139,6 +141,21 @@ EXT4_I (const struct inode *vi)
 
 static inline bool fs_isdir (const struct fs_inode *i) { return (i->i_mode & 0170000) == 0040000; }
 static inline bool fs_isreg (const struct fs_inode *i) { return (i->i_mode & 0170000) == 0100000; }
+static inline bool fs_islnk (const struct fs_inode *i) { return (i->i_mode & FS_S_IFMT) == FS_S_IFLNK; }
+/* FIFO, socket, character or block device: no data, no blocks. */
+static inline bool
+fs_isspecial (const struct fs_inode *i)
+{
+  unsigned t = i->i_mode & FS_S_IFMT;
+  return t == FS_S_IFIFO || t == FS_S_IFSOCK || t == FS_S_IFCHR
+    || t == FS_S_IFBLK;
+}
+/* i_data is an extent tree (ext4_new_inode sets EXTENTS for directories,
+ * regular files and symlinks; ext4_symlink clears it for a fast one). */
+static inline bool ext4_has_extents (const struct fs_inode *i) { return (i->i_flags & FS_INODE_FLAG_EXTENTS) != 0; }
+/* ext4_inode_is_fast_symlink (4.10: no blocks, as the engine has no
+ * xattr block): the target lives in i_data. */
+static inline bool ext4_inode_is_fast_symlink (const struct fs_inode *i) { return fs_islnk (i) && !ext4_has_extents (i); }
 
 /* ------------------------------------------------------------------ */
 /* Handles (ext4_jbd2.h): the one open handle of this fs                */
@@ -333,6 +350,9 @@ void inode_stat (const struct fs_inode *inode, struct fpfs_stat *st);
 int ext4_icache_init (struct fpfs *fs);
 void ext4_icache_destroy (struct fpfs *fs);
 void ext4_icache_shrink (struct fpfs *fs);
+/* prune_icache_sb for drop_caches: free every cached inode that
+ * ext4_inode_evictable allows, whatever the cache's size; the count. */
+size_t ext4_icache_prune (struct fpfs *fs);
 int ext4_inode_add_assoc (struct fs_inode *inode, uint64_t blk);
 int sync_mapping_buffers (struct fs_inode *inode);
 int ext4_write_inode (struct fs_inode *inode,
@@ -391,6 +411,8 @@ int ext4_es_insert_extent (struct fs_inode *inode, uint32_t lblk,
                            uint32_t len, uint64_t pblk, unsigned status);
 int ext4_es_remove_extent (struct fs_inode *inode, uint32_t lblk,
                            uint32_t len);
+/* Drop every entry that is not delayed; returns how many went. */
+size_t ext4_es_reclaim (struct fs_inode *inode);
 /* Number of delayed blocks in [lblk, lblk+len). */
 uint32_t ext4_es_delayed_count (struct fs_inode *inode, uint32_t lblk,
                                 uint32_t len);
@@ -493,6 +515,14 @@ int ext4_remove (struct fs_inode *dir, const struct ext4_dir_loc *loc,
 int ext4_link (struct fs_inode *dir, const char *name, size_t len,
                struct fs_inode *inode);
 int ext4_setattr (struct fs_inode *inode);
+
+/* ---- symlink.c: ext4_symlink, ext4_mknod, ext4_get_link ---- */
+int ext4_symlink (struct fs_inode *dir, const char *name, size_t namelen,
+                  const char *target, size_t targetlen);
+int ext4_mknod (struct fs_inode *dir, const char *name, size_t namelen,
+                uint16_t mode, uint32_t rdev);
+/* The target, copied up to len bytes: its length, or a negative errno. */
+ssize_t ext4_get_link (struct fs_inode *inode, char *buf, size_t len);
 
 /* ---- rename.c ---- */
 int ext4_rename (struct fpfs *fs, const char *oldpath, const char *newpath);

@@ -303,3 +303,39 @@ ext4_es_delayed_count (struct fs_inode *inode, uint32_t lblk, uint32_t len)
 {
   return es_count_delayed (inode->i_es.et_root, lblk, (uint64_t) lblk + len);
 }
+
+/* Move n's delayed entries into *keep and free the rest. */
+static void
+es_reclaim_node (struct es_tree *t, struct es_node *n, struct es_node **keep)
+{
+  struct es_node *l, *r;
+
+  if (n == NULL)
+    return;
+  l = n->l;
+  r = n->r;
+  es_reclaim_node (t, l, keep);
+  n->l = n->r = NULL;
+  if (n->es.es_status & ES_DELAYED)
+    *keep = es_insert_node (*keep, n);
+  else {
+    free (n);
+    t->et_count--;
+  }
+  es_reclaim_node (t, r, keep);
+}
+
+/* The extent status shrinker's work on one inode (es_reclaim_extents):
+ * every entry but the delayed ones goes; the extent tree has them all,
+ * the delayed ones are the only record of the reservations. */
+size_t
+ext4_es_reclaim (struct fs_inode *inode)
+{
+  struct es_tree *t = &inode->i_es;
+  struct es_node *keep = NULL;
+  size_t before = t->et_count;
+
+  es_reclaim_node (t, t->et_root, &keep);
+  t->et_root = keep;
+  return before - t->et_count;
+}

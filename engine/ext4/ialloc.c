@@ -126,10 +126,14 @@ ext4_new_inode (handle_t *h, struct fs_inode *dir, uint16_t mode,
   inode->i_mode = mode;
   inode->i_nlink = 0;                 /* the caller links it */
   inode->i_generation = fs->s_next_generation++;
-  inode->i_flags = FS_INODE_FLAG_EXTENTS;
   inode->i_atime = inode->i_mtime = inode->i_ctime = inode->i_crtime = now;
   inode->i_parent = dir ? dir->i_ino : FS_ROOT_INO;
-  ext4_ext_tree_init (inode);
+  /* __ext4_new_inode: only directories, regular files and symlinks are
+   * extent-mapped; a device, FIFO or socket keeps a zeroed i_block. */
+  if (!fs_isspecial (inode)) {
+    inode->i_flags = FS_INODE_FLAG_EXTENTS;
+    ext4_ext_tree_init (inode);
+  }
   inode->i_count = 1;
   ext4_icache_insert (fs, inode);
   FS_TRACE (fs, "ext4_allocate_inode", "dev %s ino %u dir %u mode 0%o",

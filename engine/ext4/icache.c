@@ -190,6 +190,24 @@ ext4_icache_shrink (struct fpfs *fs)
   }
 }
 
+size_t
+ext4_icache_prune (struct fpfs *fs)
+{
+  struct fs_inode *i = fs->s_ilru_head;
+  size_t n = 0;
+
+  while (i) {
+    struct fs_inode *next = i->i_lru_next;
+    if (ext4_inode_evictable (i)) {
+      ext4_icache_remove (fs, i);
+      inode_free_mem (i);
+      n++;
+    }
+    i = next;
+  }
+  return n;
+}
+
 void
 ext4_icache_destroy (struct fpfs *fs)
 {

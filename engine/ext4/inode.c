@@ -104,7 +104,12 @@ inode_encode (const struct fs_inode *inode, uint8_t *raw)
   put_le32 (raw + IN_DTIME, inode->i_dtime);
   put_le32 (raw + IN_UID, inode->i_uid);
   put_le32 (raw + IN_GID, inode->i_gid);
+  /* ext4_do_update_inode: a device's number is encoded into i_block
+   * (old or new form); every other inode copies i_data as is. */
   memcpy (raw + IN_BLOCK, inode->i_data, IN_BLOCK_BYTES);
+  if ((inode->i_mode & FS_S_IFMT) == FS_S_IFCHR
+      || (inode->i_mode & FS_S_IFMT) == FS_S_IFBLK)
+    ondisk_dev_encode (raw + IN_BLOCK, inode->i_rdev);
   put_le32 (raw + IN_NEXT_ORPHAN, inode->i_next_orphan);
   memset (raw + IN_NEXT_ORPHAN + 4, 0,
           FS_INODE_SIZE - (IN_NEXT_ORPHAN + 4));
@@ -244,20 +249,38 @@ inode_decode_check (struct fs_inode *inode, const uint8_t *raw)
   memcpy (inode->i_data, raw + IN_BLOCK, IN_BLOCK_BYTES);
   inode->i_next_orphan = get_le32 (raw + IN_NEXT_ORPHAN);
 
-  if (!fs_isreg (inode) && !fs_isdir (inode))
+  if (!fs_isreg (inode) && !fs_isdir (inode) && !fs_islnk (inode)
+      && !fs_isspecial (inode))
     return ext4_error_corrupt (fs, "inode has an unsupported mode",
                                inode->i_ino);
-  if (!(inode->i_flags & FS_INODE_FLAG_EXTENTS))
+  if (fs_isspecial (inode)) {
+    /* ext4_iget: init_special_inode with the number in i_block. */
+    inode->i_rdev = ondisk_dev_decode (inode->i_data);
+    if (ext4_has_extents (inode) || inode->i_blocks || inode->i_size)
+      return ext4_error_corrupt (fs, "special inode has data", inode->i_ino);
+  } else if (ext4_inode_is_fast_symlink (inode)) {
+    /* ext4_iget: nd_terminate_link; a size that cannot be a fast
+     * target, or bytes at or past it, is corruption. */
+    if (inode->i_size >= IN_BLOCK_BYTES || inode->i_blocks
+        || strnlen ((const char *) inode->i_data, IN_BLOCK_BYTES)
+           != inode->i_size)
+      return ext4_error_corrupt (fs, "fast symlink size is invalid",
+                                 inode->i_ino);
+  } else if (!ext4_has_extents (inode))
     return ext4_error_corrupt (fs, "inode is not extent-mapped", inode->i_ino);
   if (inode->i_size > (FS_MAX_FILE_BLOCKS << FS_BLOCK_BITS)
-      || (fs_isdir (inode) && (inode->i_size % FS_BLOCK_SIZE) != 0))
+      || (fs_isdir (inode) && (inode->i_size % FS_BLOCK_SIZE) != 0)
+      || (fs_islnk (inode) && ext4_has_extents (inode)
+          && (inode->i_size < IN_BLOCK_BYTES
+              || inode->i_size > FS_SYMLINK_MAX)
+          && inode->i_nlink))
     return ext4_error_corrupt (fs, "inode size is invalid", inode->i_ino);
   if (inode->i_nlink == 0 && !fs->s_mounting)
     return ext4_error_corrupt (fs, "reference to a deleted inode",
                                inode->i_ino);
   if (inode->i_next_orphan > fs->s_geo.inodes_count)
     return ext4_error_corrupt (fs, "orphan link out of range", inode->i_ino);
-  return ext4_ext_check_inode (inode);
+  return ext4_has_extents (inode) ? ext4_ext_check_inode (inode) : 0;
 }
 
 int
@@ -369,6 +392,13 @@ inode_stat (const struct fs_inode *inode, struct fpfs_stat *st)
   st->atime = inode->i_atime;
   st->mtime = inode->i_mtime;
   st->ctime = inode->i_ctime;
+  if ((inode->i_mode & FS_S_IFMT) == FS_S_IFCHR
+      || (inode->i_mode & FS_S_IFMT) == FS_S_IFBLK) {
+    /* cp_new_stat: new_encode_dev, as user space's makedev(). */
+    uint64_t ma = FS_DEV_MAJOR (inode->i_rdev), mi = FS_DEV_MINOR (inode->i_rdev);
+    st->rdev = ((ma & 0xfffff000u) << 32) | ((ma & 0xfffu) << 8)
+      | ((mi & 0xffffff00u) << 12) | (mi & 0xffu);
+  }
 }
 
 /* ---- what mm/ calls back (super_operations, address_space_operations) ---- */

@@ -132,9 +132,65 @@ enum {
 #define DIRENT_HDR       8u
 #define DIRENT_MIN       12u
 #define DIRENT_LEN(namelen) (((unsigned) (namelen) + DIRENT_HDR + 3u) & ~3u)
-enum {                       /* file_type values, as ext4's */
-  FT_UNKNOWN = 0, FT_REG = 1, FT_DIR = 2,
+enum {                       /* file_type values, as ext4's EXT4_FT_* */
+  FT_UNKNOWN = 0, FT_REG = 1, FT_DIR = 2, FT_CHRDEV = 3, FT_BLKDEV = 4,
+  FT_FIFO = 5, FT_SOCK = 6, FT_SYMLINK = 7, FT_MAX = 8,
 };
+
+/* i_mode's type bits (S_IFMT and the kinds ext4 stores). */
+#define FS_S_IFMT   0170000u
+#define FS_S_IFSOCK 0140000u
+#define FS_S_IFLNK  0120000u
+#define FS_S_IFREG  0100000u
+#define FS_S_IFBLK  0060000u
+#define FS_S_IFDIR  0040000u
+#define FS_S_IFCHR  0020000u
+#define FS_S_IFIFO  0010000u
+
+/* Symlinks: a target shorter than IN_BLOCK_BYTES (its NUL included: at
+ * most 59 bytes) is a fast symlink, kept in the inode's i_block with no
+ * EXTENTS flag and no blocks; a longer one, up to FS_SYMLINK_MAX bytes,
+ * is a slow symlink: one extent-mapped data block.  i_size is the
+ * target's length without the NUL, as ext4_symlink. */
+#define FS_SYMLINK_MAX (FS_BLOCK_SIZE - 1u)
+
+/* Device numbers in i_block, as ext4_do_update_inode: a number that fits
+ * the old 8:8 form (old_valid_dev) goes in i_block[0] (old_encode_dev);
+ * otherwise i_block[0] is 0 and i_block[1] holds new_encode_dev.  dev is
+ * the kernel's dev_t: major << 20 | minor. */
+#define FS_DEV_MAJOR(dev) ((uint32_t) ((dev) >> 20))
+#define FS_DEV_MINOR(dev) ((uint32_t) ((dev) & 0xfffffu))
+#define FS_MKDEV(ma, mi)  (((uint32_t) (ma) << 20) | (uint32_t) (mi))
+
+static inline void
+ondisk_dev_encode (uint8_t *i_block, uint32_t dev)
+{
+  uint32_t ma = FS_DEV_MAJOR (dev), mi = FS_DEV_MINOR (dev);
+
+  memset (i_block, 0, 12);
+  if (ma < 256 && mi < 256)                               /* old_valid_dev */
+    i_block[0] = (uint8_t) mi, i_block[1] = (uint8_t) ma; /* old_encode_dev */
+  else {
+    uint32_t v = (mi & 0xffu) | (ma << 8) | ((mi & ~0xffu) << 12);
+    i_block[4] = (uint8_t) v, i_block[5] = (uint8_t) (v >> 8);
+    i_block[6] = (uint8_t) (v >> 16), i_block[7] = (uint8_t) (v >> 24);
+  }
+}
+
+/* ext4_iget: old_decode_dev of i_block[0] if non-zero, else
+ * new_decode_dev of i_block[1]. */
+static inline uint32_t
+ondisk_dev_decode (const uint8_t *i_block)
+{
+  uint32_t old = (uint32_t) i_block[0] | ((uint32_t) i_block[1] << 8)
+    | ((uint32_t) i_block[2] << 16) | ((uint32_t) i_block[3] << 24);
+  uint32_t v = (uint32_t) i_block[4] | ((uint32_t) i_block[5] << 8)
+    | ((uint32_t) i_block[6] << 16) | ((uint32_t) i_block[7] << 24);
+
+  if (old)
+    return FS_MKDEV ((old >> 8) & 255u, old & 255u);
+  return FS_MKDEV ((v & 0xfff00u) >> 8, (v & 0xffu) | ((v >> 12) & 0xfff00u));
+}
 
 /* ---- little-endian accessors ---- */
 

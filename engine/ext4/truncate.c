@@ -128,6 +128,8 @@ ext4_truncate (struct fs_inode *inode)
   handle_t *h;
   int ret, err, zeroed;
 
+  if (!ext4_has_extents (inode))
+    return 0;                   /* !ext4_can_truncate: nothing mapped */
   FS_TRACE (fs, "ext4_truncate_enter", "dev %s ino %u blocks %" PRIu64,
             fs->s_devname, inode->i_ino, inode->i_blocks);
   ext4_discard_preallocations (inode);
@@ -225,7 +227,10 @@ ext4_evict_inode (struct fs_inode *inode)
   inode->i_size = inode->i_disksize = 0;
   ret = ext4_journal_start (fs, "evict", TRUNC_CREDITS, &h);
   if (ret == 0) {
-    ret = ext4_ext_remove_space (h, inode, 0);
+    /* ext4_evict_inode truncates only what ext4_can_truncate: not a fast
+     * symlink's target nor a device's number, which are not extents. */
+    if (ext4_has_extents (inode))
+      ret = ext4_ext_remove_space (h, inode, 0);
     if (ret == 0)
       ret = ext4_orphan_del (h, inode);
     if (ret == 0) {

@@ -96,6 +96,18 @@ entry_unused (struct fsck *c, uint32_t dir, uint32_t ino, const char *nm)
 }
 
 /* One live record that is not "." or "..". */
+static const char *
+ftype_name (uint8_t ft)
+{
+  static const char *const names[FT_MAX] = {
+    [FT_UNKNOWN] = "inode of unknown type", [FT_REG] = "regular file",
+    [FT_DIR] = "directory", [FT_CHRDEV] = "character device",
+    [FT_BLKDEV] = "block device", [FT_FIFO] = "FIFO", [FT_SOCK] = "socket",
+    [FT_SYMLINK] = "symlink",
+  };
+  return ft < FT_MAX ? names[ft] : names[FT_UNKNOWN];
+}
+
 static int
 scan_entry (struct dirscan *s, uint32_t ino, uint8_t type, const uint8_t *name,
             unsigned name_len)
@@ -125,12 +137,11 @@ scan_entry (struct dirscan *s, uint32_t ino, uint8_t type, const uint8_t *name,
   t = &c->ino[ino];
   if (!(t->flags & FI_INUSE))
     return entry_unused (c, s->dir, ino, nm);
-  want = (t->flags & FI_DIR) ? FT_DIR : FT_REG;
+  want = t->ftype;
   if (type != want)
     fsck_problem (c, FPFS_FSCK_DIRS, "directory %" PRIu32 ": entry \"%s\" "
                   "has file type %u, but inode %" PRIu32 " is a %s", s->dir,
-                  nm, (unsigned) type, ino,
-                  want == FT_DIR ? "directory" : "regular file");
+                  nm, (unsigned) type, ino, ftype_name (want));
   count_ref (c, ino);
   if (t->flags & FI_DIR)
     count_ref (c, s->dir);      /* the subdirectory's ".." */

@@ -42,6 +42,7 @@ enum {
   FI_DIR    = 1u << 2,   /* S_IFDIR (else S_IFREG) */
   FI_REACHED = 1u << 3,  /* reachable from the root (pass 3) */
   FI_HASDOT = 1u << 4,   /* ".." found where it belongs (dotdot is set) */
+  FI_UNMAPPED = 1u << 5, /* no extent tree: a fast symlink or special file */
 };
 
 struct fsck_inode {
@@ -50,6 +51,7 @@ struct fsck_inode {
   uint32_t parent;       /* the directory whose entry reached it (pass 3) */
   uint16_t links;        /* i_links_count */
   uint8_t flags;         /* FI_* */
+  uint8_t ftype;         /* FT_* its mode gives, for directory entries */
 };
 
 /* A run of a directory's logical blocks, kept by pass 1 for pass 2. */

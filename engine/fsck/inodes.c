@@ -3,7 +3,9 @@
  *
  * An inode is in use when its inode-bitmap bit is set (ialloc.c: a slot's
  * contents mean nothing while its bit is clear).  A marked slot must hold a
- * live inode: a regular file or directory, extent-mapped, with links > 0
+ * live inode: a regular file, directory or slow symlink, extent-mapped, or
+ * a fast symlink or special file with no tree (pass1_unmapped), with
+ * links > 0
  * unless it is on the orphan chain (unlinked while open, or an interrupted
  * truncate, that orphan cleanup finishes at the next mount).
  *
@@ -38,9 +40,25 @@
 
 #include "fsck_int.h"
 
-#define S_FMT  0170000u
-#define S_REG  0100000u
-#define S_DIR  0040000u
+#define S_FMT  FS_S_IFMT
+#define S_REG  FS_S_IFREG
+#define S_DIR  FS_S_IFDIR
+
+/* The directory-entry file type of a mode; FT_UNKNOWN: not one fpfs has. */
+static uint8_t
+mode_ftype (uint32_t fmt)
+{
+  switch (fmt) {
+  case FS_S_IFREG: return FT_REG;
+  case FS_S_IFDIR: return FT_DIR;
+  case FS_S_IFLNK: return FT_SYMLINK;
+  case FS_S_IFCHR: return FT_CHRDEV;
+  case FS_S_IFBLK: return FT_BLKDEV;
+  case FS_S_IFIFO: return FT_FIFO;
+  case FS_S_IFSOCK: return FT_SOCK;
+  default: return FT_UNKNOWN;
+  }
+}
 
 int
 fsck_orphans (struct fsck *c)
@@ -317,7 +335,7 @@ pass1_live (struct fsck *c, uint32_t ino, const uint8_t *raw)
                   PRIu32 ")", ino, (unsigned) mode, (unsigned) links, dtime);
     return false;
   }
-  if (fmt != S_REG && fmt != S_DIR) {
+  if (mode_ftype (fmt) == FT_UNKNOWN) {
     fsck_problem (c, FPFS_FSCK_EXTENTS, "inode %" PRIu32 ": unsupported "
                   "mode %#o", ino, (unsigned) mode);
     return false;
@@ -326,6 +344,14 @@ pass1_live (struct fsck *c, uint32_t ino, const uint8_t *raw)
     fsck_problem (c, FPFS_FSCK_DIRS, "inode %" PRIu32 ": the root is not a "
                   "directory (mode %#o)", ino, (unsigned) mode);
     return false;
+  }
+  fi->ftype = mode_ftype (fmt);
+  if (!(get_le32 (raw + IN_FLAGS) & FS_INODE_FLAG_EXTENTS)
+      && fmt != S_REG && fmt != S_DIR) {
+    /* A fast symlink or a special file: no tree (pass1_unmapped). */
+    fi->flags |= FI_INUSE | FI_UNMAPPED;
+    fi->links = links;
+    return true;
   }
   if (!(get_le32 (raw + IN_FLAGS) & FS_INODE_FLAG_EXTENTS)) {
     fsck_problem (c, FPFS_FSCK_EXTENTS, "inode %" PRIu32 ": not "
@@ -336,6 +362,51 @@ pass1_live (struct fsck *c, uint32_t ino, const uint8_t *raw)
   fi->flags |= FI_INUSE | (fmt == S_DIR ? FI_DIR : 0);
   fi->links = links;
   return true;
+}
+
+/* A fast symlink (ext4_inode_is_fast_symlink: the target in i_block, its
+ * length i_size < 60, nothing else there) or a special file (size 0; a
+ * device's number in i_block): no blocks either way. */
+static void
+pass1_unmapped (struct fsck *c, uint32_t ino, const uint8_t *raw)
+{
+  uint64_t size = get_le64 (raw + IN_SIZE);
+  uint64_t iblocks = get_le64 (raw + IN_BLOCKS);
+  bool lnk = (get_le16 (raw + IN_MODE) & S_FMT) == FS_S_IFLNK;
+
+  if (iblocks != 0)
+    fsck_problem (c, FPFS_FSCK_EXTENTS, "inode %" PRIu32 ": %s with i_blocks "
+                  "%" PRIu64 ", but it maps nothing", ino,
+                  lnk ? "fast symlink" : "special file", iblocks);
+  if (!lnk) {
+    if (size != 0)
+      fsck_problem (c, FPFS_FSCK_EXTENTS, "inode %" PRIu32 ": special file "
+                    "with size %" PRIu64, ino, size);
+    return;
+  }
+  if (size >= IN_BLOCK_BYTES
+      || strnlen ((const char *) raw + IN_BLOCK, IN_BLOCK_BYTES) != size)
+    fsck_problem (c, FPFS_FSCK_EXTENTS, "inode %" PRIu32 ": fast symlink of "
+                  "size %" PRIu64 ", but its target in i_block is %zu bytes",
+                  ino, size,
+                  strnlen ((const char *) raw + IN_BLOCK, IN_BLOCK_BYTES));
+}
+
+/* A slow symlink: one block, 60 <= size <= 4095 (ext4_symlink), unless it
+ * is an orphan whose creation a crash interrupted. */
+static void
+pass1_slow_symlink (struct fsck *c, uint32_t ino, const uint8_t *raw,
+                    const struct walk *w)
+{
+  uint64_t size = get_le64 (raw + IN_SIZE);
+
+  if (w->bad || w->orphan)
+    return;
+  if (size < IN_BLOCK_BYTES || size > FS_SYMLINK_MAX || w->data != 1)
+    fsck_problem (c, FPFS_FSCK_EXTENTS, "inode %" PRIu32 ": slow symlink of "
+                  "size %" PRIu64 " with %" PRIu64 " data blocks (want one, "
+                  "and a size in [%u, %u])", ino, size, w->data,
+                  IN_BLOCK_BYTES, FS_SYMLINK_MAX);
 }
 
 static void
@@ -386,6 +457,10 @@ fsck_pass1 (struct fsck *c)
       return ret;
     if (!pass1_live (c, ino, raw))
       continue;
+    if (c->ino[ino].flags & FI_UNMAPPED) {
+      pass1_unmapped (c, ino, raw);
+      continue;
+    }
     w.dir = (c->ino[ino].flags & FI_DIR) != 0;
     w.orphan = (c->ino[ino].flags & FI_ORPHAN) != 0;
     ret = walk_tree (&w, raw);
@@ -393,6 +468,8 @@ fsck_pass1 (struct fsck *c)
       return ret;
     /* The walk read tree nodes, not inodes: raw is still this inode. */
     pass1_sizes (c, ino, raw, &w);
+    if (c->ino[ino].ftype == FT_SYMLINK)
+      pass1_slow_symlink (c, ino, raw, &w);
   }
   return 0;
 }
@@ -422,7 +499,7 @@ fsck_pass1b (struct fsck *c)
     struct walk w = { .c = c, .ino = ino, .resolve = true, .seen = seen };
     const uint8_t *raw;
 
-    if (!(c->ino[ino].flags & FI_INUSE))
+    if (!(c->ino[ino].flags & FI_INUSE) || (c->ino[ino].flags & FI_UNMAPPED))
       continue;
     w.orphan = (c->ino[ino].flags & FI_ORPHAN) != 0;
     ret = fsck_read_inode (c, ino, &raw);

@@ -297,7 +297,10 @@ int fpfs_symlink (struct fpfs *fs, const char *target, const char *linkpath);
 ssize_t fpfs_readlink (struct fpfs *fs, const char *path, char *buf,
                        size_t len);
 /* mknod(2): mode is S_IFIFO, S_IFCHR, S_IFBLK or S_IFSOCK with permission
- * bits; dev is Linux's makedev(major, minor) for the device kinds. */
+ * bits; dev is Linux's makedev(major, minor) for the device kinds (EINVAL
+ * if it does not fit 32 bits, as glibc).  As may_mknod: S_IFREG or no type
+ * makes a regular file, S_IFDIR is EPERM, any other type EINVAL.  Opening
+ * the result is ENXIO: the engine has no drivers and no pipes. */
 int fpfs_mknod (struct fpfs *fs, const char *path, uint32_t mode,
                 uint64_t dev);
 /* Extended attributes (setxattr(2) and friends), names with their

@@ -48,6 +48,10 @@ static const struct bug_desc bug_table[] = {
   { FPFS_BUG_NO_REVOKE, "no-revoke",
     "jbd: freed metadata blocks get no revoke record, so replay may "
     "overwrite a block reused for data." },
+  { FPFS_BUG_SLOW_SYMLINK_UNJOURNALED, "slow-symlink-unjournaled",
+    "ext4: a slow symlink's target block is delayed-allocated and written "
+    "back like file data instead of journaled, so the commit that links "
+    "the name can reach the disk before the target does." },
 };
 
 #define BUG_COUNT ((int) (sizeof bug_table / sizeof bug_table[0]))

@@ -30,6 +30,10 @@ enum fpfs_bug {
   FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC = 1u << 8,
   /* jbd: no revoke records, so replay may overwrite a reused block. */
   FPFS_BUG_NO_REVOKE             = 1u << 9,
+  /* (bits 10, 11 and 13 belong to other switches.) */
+  /* ext4: a slow symlink's target is not journaled with the handle that
+   * maps its block; it is delayed-allocated and written like file data. */
+  FPFS_BUG_SLOW_SYMLINK_UNJOURNALED = 1u << 12,
 };
 
 #endif /* FP_BUGS_H */

@@ -184,6 +184,8 @@ void end_page_writeback (struct page *pg);
 void pc_truncate_pages (struct inode *inode, uint64_t from);
 void pc_drop_all (struct inode *inode);
 void pc_shrink (struct bdi_writeback *wb);
+uint64_t invalidate_mapping_pages (struct inode *inode, uint32_t start,
+                                   uint32_t end);
 void mapping_set_error (struct inode *inode, int err);
 
 /* ---- filemap.c ---- */

@@ -436,6 +436,32 @@ pc_drop_all (struct inode *inode)
   assert (inode->i_mapping.a_nrpages == 0);
 }
 
+/* invalidate_mapping_pages (mm/truncate.c): drop the pages of [start, end]
+ * that can go without losing anything -- not dirty, not under writeback
+ * (nor deferred by the bug switch, which leaves them dirty).  A page here
+ * is never locked or mapped into a process.  Returns the pages dropped. */
+uint64_t
+invalidate_mapping_pages (struct inode *inode, uint32_t start, uint32_t end)
+{
+  struct page *v[64];
+  uint32_t index = start;
+  uint64_t dropped = 0;
+  unsigned n;
+
+  while ((n = pc_lookup_range (inode, &index, end, v, 64)) > 0) {
+    bool wrapped = index == 0;
+    for (unsigned i = 0; i < n; i++) {
+      if (v[i]->pg_flags & (PG_DIRTY | PG_WRITEBACK | PG_DEFERRED))
+        continue;
+      pc_delete_page (v[i]);
+      dropped++;
+    }
+    if (wrapped || index > end)
+      break;
+  }
+  return dropped;
+}
+
 void
 pc_shrink (struct bdi_writeback *wb)
 {

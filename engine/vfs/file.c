@@ -124,7 +124,14 @@ fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode)
   }
   if (ret < 0)
     return ret;
-  if (fs_isdir (inode) && (acc != O_RDONLY || (flags & O_TRUNC)))
+  /* The walk never follows a symlink, so opening one is O_NOFOLLOW's
+   * ELOOP; a FIFO, socket or device has no driver here: ENXIO, which
+   * open(2) gives for a device with none (FIDELITY.md). */
+  if (fs_islnk (inode))
+    ret = -ELOOP;
+  else if (fs_isspecial (inode))
+    ret = -ENXIO;
+  else if (fs_isdir (inode) && (acc != O_RDONLY || (flags & O_TRUNC)))
     ret = -EISDIR;
   else if ((flags & O_DIRECTORY) && !fs_isdir (inode))
     ret = -ENOTDIR;
@@ -294,6 +301,8 @@ fpfs_truncate (struct fpfs *fs, const char *path, uint64_t size)
     return ret;
   if (fs_isdir (inode))
     ret = -EISDIR;
+  else if (!fs_isreg (inode))
+    ret = -EINVAL;              /* vfs_truncate: not a regular file */
   else if (fs->s_ro)
     ret = -EROFS;
   else

@@ -1,6 +1,11 @@
 /* namei: the name system calls (fs/namei.c, fs/stat.c, fs/attr.c,
  * fs/readdir.c): mkdir, rmdir, unlink, link, rename, stat, chmod,
- * utimensat, readdir.
+ * utimensat, readdir, symlink, readlink, mknod.
+ *
+ * The walk never follows a symlink (fpfs.h, FIDELITY.md): stat, chmod,
+ * utimens act on the link itself, as their AT_SYMLINK_NOFOLLOW forms do
+ * (chmod of a link is EOPNOTSUPP, as fchmodat's), and a link in the
+ * middle of a path is ENOTDIR.
  *
  * Each runs fs_syscall_enter, walks the path (ext4_lookup_path /
  * ext4_lookup_parent: the walk is ext4's, over its directories), makes the
@@ -160,6 +165,10 @@ setattr (struct fpfs *fs, const char *path, const uint32_t *mode,
     iput (inode);
     return -EROFS;
   }
+  if (mode && fs_islnk (inode)) {
+    iput (inode);
+    return -EOPNOTSUPP;         /* fchmodat (AT_SYMLINK_NOFOLLOW) */
+  }
   if (mode)
     inode->i_mode = (uint16_t) ((inode->i_mode & 0170000) | (*mode & 07777));
   if (times_now)
@@ -211,9 +220,14 @@ readdir_cb (void *ctx, const char *name, size_t namelen, uint32_t ino,
   struct readdir_ctx *rc = ctx;
   struct fpfs_dirent de;
 
+  /* fs_ftype_to_dtype: ext4's EXT4_FT_* to the DT_* values. */
+  static const uint8_t dtype[FT_MAX] = {
+    [FT_UNKNOWN] = 0, [FT_REG] = 8, [FT_DIR] = 4, [FT_CHRDEV] = 2,
+    [FT_BLKDEV] = 6, [FT_FIFO] = 1, [FT_SOCK] = 12, [FT_SYMLINK] = 10,
+  };
+
   de.ino = ino;
-  de.type = type == FT_DIR ? 4 /* DT_DIR */ : type == FT_REG ? 8 /* DT_REG */
-    : 0;
+  de.type = type < FT_MAX ? dtype[type] : 0;
   memcpy (de.name, name, namelen);
   de.name[namelen] = '\0';
   return rc->cb (rc->ctx, &de);
@@ -241,4 +255,98 @@ fpfs_rename (struct fpfs *fs, const char *oldpath, const char *newpath)
 {
   fs_syscall_enter (fs);
   return ext4_rename (fs, oldpath, newpath);
+}
+
+/* sys_symlinkat: getname's checks, then vfs_symlink -> ext4_symlink. */
+int
+fpfs_symlink (struct fpfs *fs, const char *target, const char *linkpath)
+{
+  struct fs_inode *dir;
+  struct ext4_dir_loc loc;
+  const char *name;
+  size_t len, tlen;
+  int ret;
+
+  fs_syscall_enter (fs);
+  if (target == NULL)
+    return -EFAULT;
+  tlen = strnlen (target, FS_BLOCK_SIZE);
+  if (tlen == 0)
+    return -ENOENT;                     /* getname of "" */
+  if (tlen >= FS_BLOCK_SIZE)
+    return -ENAMETOOLONG;               /* ext4_symlink: len + 1 > blocksize */
+  ret = ext4_lookup_parent (fs, linkpath, &dir, &name, &len);
+  if (ret < 0)
+    return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
+  if (fs->s_ro)
+    ret = -EROFS;
+  else if ((ret = ext4_find_entry (dir, name, len, &loc)) == 0)
+    ret = -EEXIST;
+  else if (ret == -ENOENT)
+    ret = ext4_symlink (dir, name, len, target, tlen);
+  iput (dir);
+  return ret;
+}
+
+/* sys_readlinkat: the path's last component is not followed. */
+ssize_t
+fpfs_readlink (struct fpfs *fs, const char *path, char *buf, size_t len)
+{
+  struct fs_inode *inode;
+  ssize_t ret;
+
+  fs_syscall_enter (fs);
+  if (len == 0 || len > INT32_MAX)
+    return -EINVAL;                     /* bufsiz <= 0 */
+  ret = ext4_lookup_path (fs, path, &inode);
+  if (ret < 0)
+    return ret;
+  ret = ext4_get_link (inode, buf, len);
+  iput (inode);
+  return ret;
+}
+
+/* sys_mknodat: may_mknod's type check (no type or S_IFREG is a regular
+ * file, as vfs_create; S_IFDIR is EPERM; others EINVAL), new_decode_dev of
+ * the 32-bit number user space passes, then ext4_mknod. */
+int
+fpfs_mknod (struct fpfs *fs, const char *path, uint32_t mode, uint64_t dev)
+{
+  unsigned type = mode & FS_S_IFMT;
+  struct fs_inode *dir, *inode;
+  struct ext4_dir_loc loc;
+  const char *name;
+  uint32_t rdev;
+  size_t len;
+  int ret;
+
+  fs_syscall_enter (fs);
+  if (type == 0)
+    type = FS_S_IFREG;
+  if (type == FS_S_IFDIR)
+    return -EPERM;
+  if (type != FS_S_IFREG && type != FS_S_IFIFO && type != FS_S_IFSOCK
+      && type != FS_S_IFCHR && type != FS_S_IFBLK)
+    return -EINVAL;
+  if (dev > UINT32_MAX)
+    return -EINVAL;                     /* glibc: does not fit the kernel's */
+  rdev = FS_MKDEV (((uint32_t) dev & 0xfff00u) >> 8,
+                   ((uint32_t) dev & 0xffu) | (((uint32_t) dev >> 12) & 0xfff00u));
+  ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
+  if (ret < 0)
+    return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
+  if (fs->s_ro)
+    ret = -EROFS;
+  else if ((ret = ext4_find_entry (dir, name, len, &loc)) == 0)
+    ret = -EEXIST;
+  else if (ret == -ENOENT && type == FS_S_IFREG) {
+    ret = ext4_create (dir, name, len, (uint16_t) (type | (mode & 07777)),
+                       &inode);
+    if (ret == 0)
+      iput (inode);
+  } else if (ret == -ENOENT)
+    ret = ext4_mknod (dir, name, len, (uint16_t) (type | (mode & 07777)),
+                      rdev);
+  iput (dir);
+  return ret;
 }

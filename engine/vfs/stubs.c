@@ -21,26 +21,8 @@ fpfs_sync_file_range (struct fpfs *fs, int fd, uint64_t off, uint64_t nbytes,
   return -EOPNOTSUPP;
 }
 
-int
-fpfs_symlink (struct fpfs *fs, const char *target, const char *linkpath)
-{
-  (void) fs; (void) target; (void) linkpath;
-  return -EOPNOTSUPP;
-}
 
-ssize_t
-fpfs_readlink (struct fpfs *fs, const char *path, char *buf, size_t len)
-{
-  (void) fs; (void) path; (void) buf; (void) len;
-  return -EINVAL;
-}
 
-int
-fpfs_mknod (struct fpfs *fs, const char *path, uint32_t mode, uint64_t dev)
-{
-  (void) fs; (void) path; (void) mode; (void) dev;
-  return -EOPNOTSUPP;
-}
 
 int
 fpfs_setxattr (struct fpfs *fs, const char *path, const char *name,
@@ -70,13 +52,6 @@ fpfs_listxattr (struct fpfs *fs, const char *path, char *buf, size_t len)
 {
   (void) fs; (void) path; (void) buf; (void) len;
   return 0;
-}
-
-int
-fpfs_drop_caches (struct fpfs *fs, int what)
-{
-  (void) fs; (void) what;
-  return -EOPNOTSUPP;
 }
 
 int

@@ -12,7 +12,13 @@ BUG_SWITCHES = {
     "no-commit-flush", "no-commit-fua", "no-ordered-data", "no-datasync-tid",
     "fsync-skip-time-only", "checkpoint-before-commit", "replay-uncommitted",
     "rename-two-tx", "nojournal-no-parent-sync", "no-revoke",
+    "slow-symlink-unjournaled",
 }
+# Switches no bundled workload can reach yet: the workload language gets its
+# symlink op in parallel (issue 14); until a bundled workload creates a slow
+# symlink and fsyncs its directory, this one is caught by the engine's unit
+# test only (tests/unit/test_fs_symlink.c).  Remove it from here then.
+NEEDS_WORKLOAD_OP = {"slow-symlink-unjournaled"}
 
 
 def run_matrix(tmp_path, *args):
@@ -41,9 +47,13 @@ def test_correct_engine_with_barriers_violates_nothing_in_any_bundled_workload(
 def test_every_bug_switch_is_caught_by_a_bundled_workload(tmp_path):
     # fsync alone is enough to catch every switch, and four times cheaper
     # than every persist choice (`flushpoint matrix --bugs all` does those).
-    r, j = run_matrix(tmp_path, "--bugs", "all", "--persist", "fsync")
+    # The matrix fails a run with an uncaught switch, so the switches no
+    # bundled workload can reach yet are left out of the list.
+    want = BUG_SWITCHES - NEEDS_WORKLOAD_OP
+    r, j = run_matrix(tmp_path, "--bugs", ",".join(sorted(want)),
+                      "--persist", "fsync")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert set(j["kill"]) == BUG_SWITCHES
+    assert set(j["kill"]) == want
     uncaught = [s for s, cells in j["kill"].items() if not cells]
     assert uncaught == [], r.stdout
     assert "kill table" in r.stdout

@@ -13,7 +13,8 @@
  *
  * Images.  Two 2 MiB templates are built once, deterministically: the same
  * small tree (nested directories, a hard link, a file whose extent tree has
- * an index level, a file unlinked while open) left by a power cut with
+ * an index level, a fast and a slow symlink, a FIFO, a file unlinked while
+ * open) left by a power cut with
  * committed transactions in the journal (template 0), or cleanly unmounted
  * (template 1).  Each input perturbs one on a copy-on-write overlay.
  *
@@ -106,6 +107,14 @@ fm_build_template (bool clean)
   assert (fpfs_link (fs, "/f1", "/a/b/l") == 0);
   for (unsigned i = 0; i < 8; i++)       /* 8 extents: an index level */
     fm_write_file (fs, "/s", 4096, 2ull * i * 4096);
+  {
+    char slow[200];                      /* a slow symlink: one block */
+    memset (slow, 'q', sizeof slow - 1);
+    slow[sizeof slow - 1] = '\0';
+    assert (fpfs_symlink (fs, slow, "/a/ls") == 0);
+  }
+  assert (fpfs_symlink (fs, "a/f2", "/lf") == 0);   /* fast: in i_block */
+  assert (fpfs_mknod (fs, "/p", 0010644, 0) == 0);  /* a FIFO */
   assert (fpfs_sync (fs) >= 0);
   ofd = fpfs_open (fs, "/o", O_CREAT | O_RDWR, 0600);
   assert (ofd >= 0);
@@ -308,6 +317,11 @@ fm_reads (struct fpfs *fs, struct fm_names *nm)
       (void) fpfs_readdir (fs, nm->name[i], fm_count, &count);
       continue;
     }
+    if ((st.mode & 0170000) == 0120000) {
+      ssize_t n = fpfs_readlink (fs, nm->name[i], (char *) buf, sizeof buf);
+      assert (n <= 4095);
+      continue;
+    }
     fd = fpfs_open (fs, nm->name[i], O_RDONLY, 0);
     if (fd < 0)
       continue;
@@ -336,6 +350,11 @@ fm_writes (struct fpfs *fs, const struct fm_names *nm)
     (void) fpfs_close (fs, fd);
   }
   (void) fpfs_mkdir (fs, "/fzd", 0755);
+  (void) fpfs_symlink (fs, "/fzd/x", "/fzd/lf");
+  buf[300] = '\0';                       /* 300 'Z's: a slow target */
+  (void) fpfs_symlink (fs, (const char *) buf, "/fzd/ls");
+  (void) fpfs_mknod (fs, "/fzd/c", 0020644, 0x0103);
+  (void) fpfs_drop_caches (fs, 3);
   (void) fpfs_rename (fs, "/fz", "/fzd/x");
   (void) fpfs_truncate (fs, "/fzd/x", 5000);
   if (nm->n > 0) {

@@ -204,7 +204,8 @@ test_bug_table (void)
                   | FPFS_BUG_FSYNC_SKIP_TIME_ONLY
                   | FPFS_BUG_CHECKPOINT_BEFORE_COMMIT
                   | FPFS_BUG_REPLAY_UNCOMMITTED | FPFS_BUG_RENAME_TWO_TX
-                  | FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC | FPFS_BUG_NO_REVOKE));
+                  | FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC | FPFS_BUG_NO_REVOKE
+                  | FPFS_BUG_SLOW_SYMLINK_UNJOURNALED));
   assert (fpfs_bug_lookup ("no-such-bug", &bit) == -ENOENT);
   fpfs_mount_opts_init (&o);
   assert (fpfs_mount_opts_parse ("bug=nonsense", &o, err, sizeof err) == -EINVAL);
