@@ -153,9 +153,12 @@ wl_parse_after_check (struct wl_parser *p, const struct wl_tok *first)
   default:
     break;
   }
-  if (op->is_handle)
+  if (op->is_handle) {
+    char got[WL_HANDLE_MAX + 3];
+    snprintf (got, sizeof got, "\"%s\"", op->path);
     return wl_lex_error_at (&p->p_lx, first->t_col, "a path (no handle of "
-                            "the run exists after recovery)", op->path);
+                            "the run exists after recovery)", got);
+  }
   return 0;
 }
 

@@ -206,6 +206,7 @@ ck_after_run (const struct wl_workload *w, const struct wl_fs *fs,
     if (r == -ENOMEM)
       return r;
     if (op->expect_errno ? r == -op->expect_errno
+                           || (r < 0 && ck_after_explained (fs, op, r))
                          : r >= 0 || ck_after_explained (fs, op, r)) {
       ck_result_held (res, CK_P_AFTER);
       continue;

@@ -199,7 +199,7 @@ static int
 ck_after_fsck (struct ck_shared *sh, int rc, const char *why,
                struct ck_state_result *res)
 {
-  if (rc == 0) {
+  if (rc == 0 || rc == 2) {
     ck_result_held (res, CK_P_AFTER);
     return 0;
   }
@@ -213,7 +213,7 @@ ck_after_fsck (struct ck_shared *sh, int rc, const char *why,
  * unmount cleanly, fsck.  The writes go to the state's top overlay, which
  * the builder drops before the next state. */
 static int
-ck_after_engine (struct ck_worker *w, struct fpfs_bdev *bd,
+ck_after_engine (struct ck_worker *w, struct fpfs_bdev *bd, uint64_t before,
                  struct ck_state_result *res)
 {
   struct ck_shared *sh = w->sh;
@@ -221,7 +221,8 @@ ck_after_engine (struct ck_worker *w, struct fpfs_bdev *bd,
   struct fpfs *fs = NULL;
   struct wl_fs wfs;
   char why[512] = "";
-  bool ran = false;
+  bool ran = false, only = false;
+  uint64_t after = 0;
   int rc, err;
 
   mo.scan_cache = w->scan;
@@ -240,7 +241,16 @@ ck_after_engine (struct ck_worker *w, struct fpfs_bdev *bd,
     return ck_result_add (res, CK_P_AFTER, !sh->fsck_allowed, "/", CK_NO_OP,
                           NULL, "unmounting after the after-recovery "
                           "section: %s", strerror (-rc));
-  rc = ck_fsck_run (bd, &ran, why, sizeof why);
+  rc = ck_fsck_run_unowned (bd, &ran, why, sizeof why, &after, &only);
+  /* The engine's own deviation, not the ops': its preallocations are
+   * marked in the on-disk bitmap (engine/ext4/mballoc.c), so a crash
+   * leaks them -- a note while the file beside them exists.  An op that
+   * removes that file turns the note into a "marked, owned by nothing"
+   * problem.  Real ext4 keeps preallocations in memory and has no such
+   * leak (engine/FIDELITY.md), so no more unowned blocks than recovery
+   * left is not a finding. */
+  if (rc == 1 && only && after <= before)
+    rc = 2;
   return ck_after_fsck (sh, rc, why, res);
 }
 
@@ -273,12 +283,13 @@ ck_judge (struct ck_worker *w, const struct ck_state *st,
   fpfs_crash (fs);
   if (err)
     return err;
-  rc = ck_fsck_run (bd, &ran, why, sizeof why);
+  uint64_t unowned = 0;
+  rc = ck_fsck_run_unowned (bd, &ran, why, sizeof why, &unowned, NULL);
   if (ran)
     atomic_store (&sh->fsck_ran, true);
   err = ck_judge_fsck (sh, rc, why, res);
   if (!err && ck_after_wanted (sh))
-    err = ck_after_engine (w, bd, res);
+    err = ck_after_engine (w, bd, unowned, res);
   return err;
 }
 

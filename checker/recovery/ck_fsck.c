@@ -15,6 +15,13 @@
 int
 ck_fsck_run (struct fpfs_bdev *bd, bool *ran, char *report, size_t len)
 {
+  return ck_fsck_run_unowned (bd, ran, report, len, NULL, NULL);
+}
+
+int
+ck_fsck_run_unowned (struct fpfs_bdev *bd, bool *ran, char *report,
+                     size_t len, uint64_t *unowned, bool *only_unowned)
+{
   struct fpfs_fsck_report *r = calloc (1, sizeof *r);
   char why[512] = "";
   size_t used = 0;
@@ -32,6 +39,10 @@ ck_fsck_run (struct fpfs_bdev *bd, bool *ran, char *report, size_t len)
     return rc;
   }
   *ran = true;
+  if (unowned)
+    *unowned = r->unowned_blocks;
+  if (only_unowned)
+    *only_unowned = r->errors == r->unowned_problems;
   if (r->errors == 0) {
     free (r);
     return 0;

@@ -19,5 +19,9 @@
  * Returns 0 when clean (or not run), 1 when fsck found problems (report
  * says which), -errno when it could not run. */
 int ck_fsck_run (struct fpfs_bdev *bd, bool *ran, char *report, size_t len);
+/* The same, also giving the report's unowned blocks (fpfs.h) and whether
+ * they are its only problems. */
+int ck_fsck_run_unowned (struct fpfs_bdev *bd, bool *ran, char *report,
+                         size_t len, uint64_t *unowned, bool *only_unowned);
 
 #endif /* CK_FSCK_H */

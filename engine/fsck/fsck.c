@@ -435,11 +435,14 @@ fsck_pass5 (struct fsck *c)
     if (a >= end)
       break;
     b = bs_next (c->bbm, c->owned, a, end, false);
+    c->r->unowned_blocks += b - a;
     if (FSCK_PA_LEAKS && bs_next (c->pa_win, NULL, a, b, false) >= b)
       c->n_leaked += b - a;
-    else
+    else {
+      c->r->unowned_problems++;
       fsck_problem (c, FPFS_FSCK_BITMAPS, "%s: marked in the block bitmap "
                     "but used by nothing", fsck_blocks (rb, a, b));
+    }
     pos = b;
   }
   if (c->n_leaked)

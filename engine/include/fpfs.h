@@ -386,6 +386,11 @@ struct fpfs_fsck_report {
   unsigned per_check[FPFS_FSCK_NCHECKS]; /* problems per check */
   char text[4096];                       /* first problems, one a line:
                                             "inode 12: nlink 1, 2 entries" */
+  /* Blocks the block bitmap marks and nothing owns: those next to a file
+   * (the engine's preallocations a crash left, a note) and the rest (each
+   * run one "bitmaps" problem: unowned_problems of them). */
+  uint64_t unowned_blocks;
+  unsigned unowned_problems;
 };
 const char *fpfs_fsck_check_name (int check);  /* "bitmaps", ... */
 int fpfs_fsck (struct fpfs_bdev *bd, struct fpfs_fsck_report *r,

@@ -411,6 +411,35 @@ test_rename_flags_tmpfile_direct (void)
 }
 
 static void
+test_after_recovery_section (void)
+{
+  struct wl_workload *w = parse_ok (
+    "mkdir /d\n"
+    "open /d/f O_CREAT|O_RDWR as h\n"
+    "after-recovery\n"
+    "unlink /d/f\n"
+    "expect ENOENT\n"
+    "rmdir /d\n");
+
+  assert (w->n_ops == 2 && w->n_rops == 2);
+  assert (w->rops[0].kind == WL_OP_UNLINK
+          && w->rops[0].expect_errno == ENOENT && w->rops[0].line == 4);
+  assert (w->rops[1].kind == WL_OP_RMDIR);
+  wl_free (w);
+  w = parse_ok ("mkdir /d\nafter-recovery\n");
+  assert (w->n_ops == 1 && w->n_rops == 0);
+  wl_free (w);
+  BAD ("mkdir /d\nafter-recovery\nafter-recovery\n", "t.wl:3:1: expected "
+       "one after-recovery section, got \"after-recovery\"");
+  BAD ("after-recovery\nsleep 1\n", "t.wl:2:1: expected an operation "
+       "allowed after recovery (not open, close, persist, sleep, mark, "
+       "fault, linkat, sync_file_range or drop_caches), got \"sleep\"");
+  BAD ("open /f O_RDWR as h\nafter-recovery\nfsync h\n", "t.wl:3:1: "
+       "expected a path (no handle of the run exists after recovery), got "
+       "\"h\"");
+}
+
+static void
 test_new_ops_bad_input (void)
 {
   BAD ("fallocate /f 0 4K punch", "t.wl:1:19: expected a fallocate mode: "
@@ -458,6 +487,7 @@ main (void)
   test_new_ops_parse ();
   test_new_ops_bad_input ();
   test_rename_flags_tmpfile_direct ();
+  test_after_recovery_section ();
   printf ("test_wl_parse: ok\n");
   return 0;
 }
