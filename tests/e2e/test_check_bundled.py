@@ -14,11 +14,9 @@ BUG_SWITCHES = {
     "rename-two-tx", "nojournal-no-parent-sync", "no-revoke",
     "slow-symlink-unjournaled",
 }
-# Switches no bundled workload can reach yet: the workload language gets its
-# symlink op in parallel (issue 14); until a bundled workload creates a slow
-# symlink and fsyncs its directory, this one is caught by the engine's unit
-# test only (tests/unit/test_fs_symlink.c).  Remove it from here then.
-NEEDS_WORKLOAD_OP = {"slow-symlink-unjournaled"}
+# Switches no bundled workload can reach yet (none today; a new switch
+# whose operation has no workload goes here until one exists).
+NEEDS_WORKLOAD_OP = set()
 
 
 def run_matrix(tmp_path, *args):
