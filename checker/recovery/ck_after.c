@@ -126,7 +126,9 @@ ck_after_on_file (const struct wl_fs *fs, const struct wl_op *op, int flags)
     ssize_t n = op->kind == WL_OP_READ
                 ? CK_FS (fs, pread, fd, buf, op->len, off)
                 : CK_FS (fs, pwrite, fd, buf, op->len, off);
-    e = n < 0 ? (int) n : 0;
+    /* A short write is the file system running out of room. */
+    e = n < 0 ? (int) n
+        : op->kind != WL_OP_READ && (uint64_t) n < op->len ? -ENOSPC : 0;
     break;
   }
   case WL_OP_TRUNCATE:
