@@ -1,6 +1,7 @@
 #!/bin/sh
 # The main job: build everything, then run the default matrix -- the
-# bundled workloads x {fsync, fdatasync, sync, none} x {ordered+barrier,
+# bundled workloads x {fsync, fdatasync, sync, O_SYNC, O_DSYNC, none} x
+# {ordered+barrier,
 # ordered+nobarrier, writeback, journal, nojournal}, crash states flush,
 # write and epoch (K=1), each cell on its own real nbdkit -- and print the
 # tables, ending with the fsync-vs-fdatasync summary, property by property,
@@ -30,7 +31,8 @@ fi
 
 status=0
 # shellcheck disable=SC2086
-"$BUILD/flushpoint" matrix --jobs "$JOBS" --out "$OUT" $FS || status=$?
+"$BUILD/flushpoint" matrix --jobs "$JOBS" --out "$OUT" \
+    --persist fsync,fdatasync,sync,osync,odsync,none $FS || status=$?
 echo
 echo "HTML report: $OUT/index.html    JSON: $OUT/matrix.json"
 # Exit 1 means a cell failed to run or a bug switch went uncaught; violations

@@ -91,11 +91,14 @@ def test_sync_file_range_promises_nothing(tmp_path):
                   "sync_file_range /f 0 0 wait_before|write|wait_after\n")
     log = tmp_path / "sfr.fpl"
     _run(wl, log)
-    marks = [json.loads(l) for l in
-             fp("log", "dump", "--json", log).stdout.splitlines()]
-    texts = [m for m in marks if m.get("type") == "MARK"]
-    assert texts, "no marks in the log"
-    dumped = json.dumps(texts)
-    assert "sync_file_range" in dumped
+    entries = [json.loads(l) for l in
+               fp("log", "dump", "--json", log).stdout.splitlines()]
+    marks = [json.loads(e["text"]) for e in entries
+             if e.get("type") == "MARK" and e.get("text", "").startswith("{")]
+    after = [m for m in marks if m.get("kind") == "after" and m.get("op") == 3]
+    assert len(after) == 1, marks
+    assert after[0]["ret"] == 0 and "sync" not in after[0], after[0]
+    synced = [m for m in marks if m.get("kind") == "after" and "sync" in m]
+    assert [m["op"] for m in synced] == [1], synced   # the `sync` only
     r, j = _check(log, tmp_path)
     assert r.returncode == 0, r.stdout
