@@ -48,6 +48,9 @@ static const struct bug_desc bug_table[] = {
   { FPFS_BUG_NO_REVOKE, "no-revoke",
     "jbd: freed metadata blocks get no revoke record, so replay may "
     "overwrite a block reused for data." },
+  { FPFS_BUG_XATTR_BLOCK_TWO_TX, "xattr-block-two-tx",
+    "ext4: a new xattr block is linked from the inode in one transaction, "
+    "which is committed, and its contents are written in the next." },
 };
 
 #define BUG_COUNT ((int) (sizeof bug_table / sizeof bug_table[0]))

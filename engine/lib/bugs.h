@@ -30,6 +30,10 @@ enum fpfs_bug {
   FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC = 1u << 8,
   /* jbd: no revoke records, so replay may overwrite a reused block. */
   FPFS_BUG_NO_REVOKE             = 1u << 9,
+  /* Bits 10-12: taken by other work in progress. */
+  /* ext4: a new xattr block is linked from the inode in one committed
+   * transaction and filled in the next. */
+  FPFS_BUG_XATTR_BLOCK_TWO_TX    = 1u << 13,
 };
 
 #endif /* FP_BUGS_H */
