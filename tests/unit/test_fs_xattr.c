@@ -5,7 +5,6 @@
  * and the on-disk layout (magic, hashes, i_blocks). */
 #include "fs_testlib.h"
 #include "ext4.h"
-#include "fs_testfsck.h"
 
 #define DEV_SIZE (32ull << 20)
 
@@ -261,7 +260,6 @@ test_unlink_frees_block (void)
   struct fpfs *fs = fresh ("");
   uint8_t big[2000];
   struct fpfs_info a, b, c;
-  struct fsck ck;
 
   tfs_pattern (big, sizeof big, 3);
   fpfs_get_info (fs, &a);
@@ -273,7 +271,6 @@ test_unlink_frees_block (void)
   CHECK0 (fpfs_sync (fs));              /* freed blocks return at commit */
   fpfs_get_info (fs, &c);
   assert (c.free_blocks == a.free_blocks);
-  (void) ck;
   done (fs);
   printf ("ok unlink frees the xattr block\n");
 }
@@ -298,6 +295,67 @@ test_nojournal (void)
   printf ("ok nojournal\n");
 }
 
+/* nojournal: fsync writes the inode (I_DIRTY_SYNC) and the xattr block
+ * (tied to the inode, as mark_buffer_dirty_inode): a power cut right after
+ * it keeps both. */
+static void
+test_nojournal_fsync_persists (void)
+{
+  struct fpfs *fs = fresh ("nojournal");
+  uint8_t big[2000], out[2000];
+  int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+
+  tfs_pattern (big, sizeof big, 9);
+  CHECK (fd);
+  CHECK0 (fpfs_fsync (fs, fd));
+  CHECK0 (fpfs_setxattr (fs, "/f", "user.s", "s", 1, 0));
+  CHECK0 (fpfs_setxattr (fs, "/f", "user.big", big, sizeof big, 0));
+  CHECK0 (fpfs_fsync (fs, fd));
+  fpfs_crash (fs);
+  fs = tfs_mount (bd, "nojournal", NULL);
+  assert (fpfs_getxattr (fs, "/f", "user.s", out, sizeof out) == 1);
+  assert (fpfs_getxattr (fs, "/f", "user.big", out, sizeof out)
+          == (ssize_t) sizeof big);
+  assert (memcmp (out, big, sizeof big) == 0);
+  done (fs);
+  printf ("ok nojournal fsync persists xattrs\n");
+}
+
+/* Commits run by an fsync or fdatasync right after a setxattr (in the
+ * inode, or needing a new block): 4.10 moves i_sync_tid only, so fsync
+ * commits and fdatasync does not, except under data=journal, where
+ * ext4_sync_file always forces a commit. */
+static uint64_t
+sync_commits (const char *opts, bool block, bool datasync)
+{
+  struct fpfs *fs = fresh (opts);
+  static uint8_t val[3000];
+  struct fpfs_info a, b;
+  int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+
+  CHECK (fd);
+  CHECK0 (fpfs_fsync (fs, fd));
+  CHECK0 (fpfs_setxattr (fs, "/f", "user.v", val, block ? sizeof val : 8, 0));
+  fpfs_get_info (fs, &a);
+  CHECK0 (datasync ? fpfs_fdatasync (fs, fd) : fpfs_fsync (fs, fd));
+  fpfs_get_info (fs, &b);
+  CHECK0 (fpfs_close (fs, fd));
+  done (fs);
+  return b.commits - a.commits;
+}
+
+static void
+test_fsync_commits_fdatasync_does_not (void)
+{
+  for (int block = 0; block < 2; block++) {
+    assert (sync_commits ("", block, false) == 1);
+    assert (sync_commits ("", block, true) == 0);
+    assert (sync_commits ("data=writeback", block, true) == 0);
+    assert (sync_commits ("data=journal", block, true) == 1);
+  }
+  printf ("ok fsync commits an xattr change, fdatasync does not\n");
+}
+
 int
 main (void)
 {
@@ -308,5 +366,7 @@ main (void)
   test_flag_and_name_errors ();
   test_unlink_frees_block ();
   test_nojournal ();
+  test_fsync_commits_fdatasync_does_not ();
+  test_nojournal_fsync_persists ();
   return 0;
 }
