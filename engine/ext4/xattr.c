@@ -33,7 +33,10 @@
  *
  * Invariants: an area is read only after ext4_xattr_check_names accepted
  * it (entries and values inside, values past the entries), so the list
- * walks below stay in bounds.
+ * walks below stay in bounds; the area code (check, find, set_entry) is
+ * xattr_area.c's.  An ENOSPC is retried after a commit
+ * (ext4_should_retry_alloc), as 4.10 does, even when the value cannot fit
+ * any block.
  *
  * Bug switch FPFS_BUG_XATTR_BLOCK_TWO_TX: a newly allocated xattr block is
  * linked from the inode (i_file_acl, the bitmap) in one transaction, which
