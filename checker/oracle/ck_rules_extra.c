@@ -156,9 +156,10 @@ rl_xattrs (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
     return 0;
   }
   return ck_rl_find (r, CK_P_XATTR, promised, n->path, CK_NO_BLOCK, p, f,
-                     NULL, "extended attributes: %s, but op %zu (`%s`) %s "
-                     "them", why, p->op->index, p->op->wop->text,
-                     promised ? "made durable" : "saw (not a promise)");
+                     NULL, "extended attributes: %s, but op %zu (`%s`) %s",
+                     why, p->op->index, p->op->wop->text,
+                     promised ? "made them durable"
+                     : "saw them (not a promise)");
 }
 
 int

@@ -55,6 +55,8 @@ struct fs_inode;
 
 #define EXT4_STATE_NEWENTRY  (1u << 0)  /* linked into a dir since last fsync */
 #define EXT4_STATE_ORPHAN    (1u << 1)  /* on the on-disk orphan list */
+#define EXT4_STATE_XATTR     (1u << 2)  /* the inode body holds xattrs */
+#define EXT4_STATE_NEW       (1u << 3)  /* never written: zero all 256 bytes */
 
 /* ------------------------------------------------------------------ */
 /* Extent status cache and preallocation                                */
@@ -112,6 +114,8 @@ struct fs_inode {
                                        target; a device's number (FORMAT.md) */
   uint32_t i_rdev;            /* char/block devices: kernel dev_t */
   uint32_t i_next_orphan;
+  uint64_t i_file_acl;        /* xattr block, 0 if none (ext4/xattr.c) */
+  uint16_t i_extra_isize;     /* in-inode xattrs start at 160 + this */
   uint32_t i_parent;          /* directory last linked in (ext4_sync_parent) */
   unsigned i_ext4_state;      /* EXT4_STATE_* */
   tid_t i_sync_tid;           /* tx holding the latest inode change */
@@ -523,6 +527,27 @@ int ext4_mknod (struct fs_inode *dir, const char *name, size_t namelen,
                 uint16_t mode, uint32_t rdev);
 /* The target, copied up to len bytes: its length, or a negative errno. */
 ssize_t ext4_get_link (struct fs_inode *inode, char *buf, size_t len);
+/* ---- xattr.c: extended attributes (fs/ext4/xattr.c) ---- */
+/* The namespace of a full name ("user.foo"): *index is the
+ * EXT4_XATTR_INDEX_*, *suffix what follows the prefix.  -EOPNOTSUPP for
+ * a namespace the engine lacks (system.*: no ACLs), -EINVAL for an empty
+ * suffix (xattr_resolve_name). */
+int ext4_xattr_resolve_name (const char *name, int *index,
+                             const char **suffix);
+/* ext4_xattr_set: one handle; value NULL removes.  flags XATTR_CREATE /
+ * XATTR_REPLACE (fpfs.h's values). */
+int ext4_xattr_set (struct fs_inode *inode, int index, const char *name,
+                    const void *value, size_t len, int flags);
+/* The value's size, copied when buf is not NULL (-ERANGE if len is too
+ * small); -ENODATA. */
+ssize_t ext4_xattr_get (struct fs_inode *inode, int index, const char *name,
+                        void *buf, size_t len);
+/* ext4_listxattr: the names' total size, copied when buf is not NULL. */
+ssize_t ext4_listxattr (struct fs_inode *inode, char *buf, size_t len);
+/* ext4_xattr_delete_inode: free the xattr block of an inode being freed. */
+int ext4_xattr_delete_inode (handle_t *h, struct fs_inode *inode);
+/* Credits ext4_xattr_delete_inode may use. */
+#define EXT4_XATTR_DELETE_CREDITS 3
 
 /* ---- rename.c ---- */
 int ext4_rename (struct fpfs *fs, const char *oldpath, const char *newpath);

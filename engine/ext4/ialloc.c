@@ -126,6 +126,8 @@ ext4_new_inode (handle_t *h, struct fs_inode *dir, uint16_t mode,
   inode->i_mode = mode;
   inode->i_nlink = 0;                 /* the caller links it */
   inode->i_generation = fs->s_next_generation++;
+  inode->i_extra_isize = FS_WANT_EXTRA_ISIZE;
+  inode->i_ext4_state |= EXT4_STATE_NEW;
   inode->i_atime = inode->i_mtime = inode->i_ctime = inode->i_crtime = now;
   inode->i_parent = dir ? dir->i_ino : FS_ROOT_INO;
   /* __ext4_new_inode: only directories, regular files and symlinks are
@@ -138,7 +140,7 @@ ext4_new_inode (handle_t *h, struct fs_inode *dir, uint16_t mode,
   ext4_icache_insert (fs, inode);
   FS_TRACE (fs, "ext4_allocate_inode", "dev %s ino %u dir %u mode 0%o",
             fs->s_devname, ino, dir ? dir->i_ino : 0, mode);
-  /* Writes all 256 bytes of the slot. */
+  /* Writes all 256 bytes of the slot (EXT4_STATE_NEW). */
   ret = ext4_mark_inode_dirty (h, inode);
   if (ret < 0) {
     iput (inode);
@@ -164,6 +166,10 @@ ext4_free_inode (handle_t *h, struct fs_inode *inode)
 
   FS_TRACE (fs, "ext4_free_inode", "dev %s ino %u mode 0%o nlink %u",
             fs->s_devname, inode->i_ino, inode->i_mode, inode->i_nlink);
+  /* 4.10 ext4_free_inode: the xattr block goes first. */
+  ret = ext4_xattr_delete_inode (h, inode);
+  if (ret < 0)
+    return ret;
   ret = buf_read (fs->s_bc, fs->s_geo.ibitmap_start + bit / FS_BITS_PER_BLOCK,
                   &b);
   if (ret < 0)

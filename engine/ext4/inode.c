@@ -111,8 +111,13 @@ inode_encode (const struct fs_inode *inode, uint8_t *raw)
       || (inode->i_mode & FS_S_IFMT) == FS_S_IFBLK)
     ondisk_dev_encode (raw + IN_BLOCK, inode->i_rdev);
   put_le32 (raw + IN_NEXT_ORPHAN, inode->i_next_orphan);
-  memset (raw + IN_NEXT_ORPHAN + 4, 0,
-          FS_INODE_SIZE - (IN_NEXT_ORPHAN + 4));
+  put_le64 (raw + IN_FILE_ACL, inode->i_file_acl);
+  put_le16 (raw + IN_EXTRA_ISIZE, inode->i_extra_isize);
+  /* The pad after i_extra_isize; past the extra fields lies the in-inode
+   * xattr area, which only ext4/xattr.c writes (in this buffer, as
+   * ext4_xattr_ibody_set does in the kernel): left alone here. */
+  if (inode->i_extra_isize > 2)
+    memset (raw + IN_EXTRA_ISIZE + 2, 0, inode->i_extra_isize - 2u);
 }
 
 void
@@ -145,6 +150,13 @@ ext4_do_update_inode (handle_t *h, struct fs_inode *inode, struct buf *bh,
   bool need_datasync = false, meta;
   int ret;
 
+  /* A new inode's first write zeroes its slot (4.10 ext4_do_update_inode
+   * under EXT4_STATE_NEW): whatever a freed inode left there, its old
+   * xattrs included, goes. */
+  if (inode->i_ext4_state & EXT4_STATE_NEW) {
+    memset (raw, 0, FS_INODE_SIZE);
+    inode->i_ext4_state &= ~EXT4_STATE_NEW;
+  }
   memcpy (old, raw, sizeof old);
   if (inode->i_disksize != get_le64 (raw + IN_SIZE)) {
     put_le64 (raw + IN_SIZE, inode->i_disksize);
@@ -248,6 +260,24 @@ inode_decode_check (struct fs_inode *inode, const uint8_t *raw)
   inode->i_gid = get_le32 (raw + IN_GID);
   memcpy (inode->i_data, raw + IN_BLOCK, IN_BLOCK_BYTES);
   inode->i_next_orphan = get_le32 (raw + IN_NEXT_ORPHAN);
+  inode->i_file_acl = get_le64 (raw + IN_FILE_ACL);
+  inode->i_extra_isize = get_le16 (raw + IN_EXTRA_ISIZE);
+
+  /* ext4_iget (4.10): the extra fields must fit, an unused extra space
+   * (0) is taken into use, and the xattr magic there says the body holds
+   * xattrs.  (The & 3 check is 4.12's, kept so the area stays aligned.) */
+  if (IN_GOOD_OLD_SIZE + (unsigned) inode->i_extra_isize + XATTR_IBODY_HDR
+      > FS_INODE_SIZE || (inode->i_extra_isize & 3))
+    return ext4_error_corrupt (fs, "inode i_extra_isize is invalid",
+                               inode->i_ino);
+  if (inode->i_extra_isize == 0)
+    inode->i_extra_isize = FS_WANT_EXTRA_ISIZE;
+  else if (get_le32 (raw + IN_GOOD_OLD_SIZE + inode->i_extra_isize)
+           == XATTR_MAGIC)
+    inode->i_ext4_state |= EXT4_STATE_XATTR;
+  if (inode->i_file_acl && !ext4_blk_in_data (fs, inode->i_file_acl, 1))
+    return ext4_error_corrupt (fs, "inode xattr block out of range",
+                               inode->i_ino);
 
   if (!fs_isreg (inode) && !fs_isdir (inode) && !fs_islnk (inode)
       && !fs_isspecial (inode))

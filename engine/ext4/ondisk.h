@@ -46,6 +46,7 @@
 
 /* s_feature_compat / incompat, with ext4's bit values. */
 #define FS_FEATURE_COMPAT_HAS_JOURNAL   0x0004u
+#define FS_FEATURE_COMPAT_EXT_ATTR      0x0008u   /* set by the first setxattr */
 #define FS_FEATURE_INCOMPAT_FILETYPE    0x0002u
 #define FS_FEATURE_INCOMPAT_EXTENTS     0x0040u
 #define FS_FEATURE_INCOMPAT_SUPPORTED \
@@ -113,9 +114,19 @@ enum {
   IN_GID = 84,              /* u32 */
   IN_BLOCK = 88,            /* u8[60]: extent tree root */
   IN_NEXT_ORPHAN = 148,     /* u32: next inode on the orphan list */
+  IN_FILE_ACL = 152,        /* u64: the xattr block, 0 if none */
+  /* ext4's EXT4_GOOD_OLD_INODE_SIZE is 128; this format's fixed part is
+   * [0, 160), and i_extra_isize, as ext4's, counts the bytes of extra
+   * fields from there (itself and a pad: 4).  The in-inode xattr area
+   * starts at IN_GOOD_OLD_SIZE + i_extra_isize (FORMAT.md, Xattrs). */
+  IN_GOOD_OLD_SIZE = 160,
+  IN_EXTRA_ISIZE = 160,     /* u16 */
   IN_TIMES_END = 72,        /* bytes [IN_ATIME, IN_TIMES_END) are times */
 };
 #define IN_BLOCK_BYTES 60u
+/* What new inodes get (ext4's s_want_extra_isize): i_extra_isize and its
+ * pad.  An inode with 0 gets it at iget, as ext4_iget does. */
+#define FS_WANT_EXTRA_ISIZE 4u
 
 #define FS_INODE_FLAG_EXTENTS 0x00080000u   /* EXT4_EXTENTS_FL */
 
@@ -191,6 +202,38 @@ ondisk_dev_decode (const uint8_t *i_block)
     return FS_MKDEV ((old >> 8) & 255u, old & 255u);
   return FS_MKDEV ((v & 0xfff00u) >> 8, (v & 0xffu) | ((v >> 12) & 0xfff00u));
 }
+/* Extended attributes: ext4's format (fs/ext4/xattr.h, Linux 4.10),
+ * without the block checksum (this format has no metadata_csum: the field
+ * is written 0).  An entry is 16 bytes and its name, padded to 4; a list
+ * of entries ends with 4 zero bytes; values are padded to 4 and grow down
+ * from the end of the area.  In the inode, value offsets count from the
+ * first entry; in a block, from the block's start. */
+#define XATTR_MAGIC        0xEA020000u
+#define XATTR_BLOCK_HDR    32u        /* struct ext4_xattr_header */
+#define XATTR_IBODY_HDR    4u         /* struct ext4_xattr_ibody_header */
+#define XATTR_ENTRY_SIZE   16u        /* struct ext4_xattr_entry, no name */
+#define XATTR_PAD          4u
+#define XATTR_ROUND        3u
+#define XATTR_LEN(nl)  (((unsigned) (nl) + XATTR_ROUND + XATTR_ENTRY_SIZE) & ~XATTR_ROUND)
+#define XATTR_SIZE(sz) (((size_t) (sz) + XATTR_ROUND) & ~(size_t) XATTR_ROUND)
+enum {                        /* ext4_xattr_header */
+  XH_MAGIC = 0, XH_REFCOUNT = 4, XH_BLOCKS = 8, XH_HASH = 12,
+  XH_CHECKSUM = 16,           /* 0: no metadata_csum */
+};
+enum {                        /* ext4_xattr_entry */
+  XE_NAME_LEN = 0,            /* u8 */
+  XE_NAME_INDEX = 1,          /* u8: EXT4_XATTR_INDEX_* */
+  XE_VALUE_OFFS = 2,          /* u16 */
+  XE_VALUE_BLOCK = 4,         /* u32: 0 (no ea_inode in 4.10) */
+  XE_VALUE_SIZE = 8,          /* u32 */
+  XE_HASH = 12,               /* u32: ext4_xattr_hash_entry; 0 in the inode */
+  XE_NAME = 16,
+};
+enum {                        /* e_name_index values, as ext4's */
+  XATTR_INDEX_USER = 1, XATTR_INDEX_POSIX_ACL_ACCESS = 2,
+  XATTR_INDEX_POSIX_ACL_DEFAULT = 3, XATTR_INDEX_TRUSTED = 4,
+  XATTR_INDEX_LUSTRE = 5, XATTR_INDEX_SECURITY = 6,
+};
 
 /* ---- little-endian accessors ---- */
 
@@ -311,6 +354,61 @@ ext_index_put (uint8_t *e, const struct ext_index *x)
   put_le32 (e + 4, (uint32_t) x->ei_leaf);
   put_le16 (e + 8, (uint16_t) (x->ei_leaf >> 32));
   put_le16 (e + 10, 0);
+}
+
+/* ---- xattr entries (bounds are the caller's: see ext4/xattr.c) ---- */
+
+static inline bool
+xattr_is_last (const uint8_t *e)
+{
+  return get_le32 (e) == 0;               /* IS_LAST_ENTRY */
+}
+
+static inline uint8_t *
+xattr_next (const uint8_t *e)
+{
+  return (uint8_t *) e + XATTR_LEN (e[XE_NAME_LEN]);   /* EXT4_XATTR_NEXT */
+}
+
+/* ext4_xattr_hash_entry (4.10): the name's bytes as the kernel's `char`,
+ * which is signed on x86 (a name byte >= 0x80 hashes sign-extended), then
+ * the value's padded 32-bit words.  vbase: what e_value_offs counts from
+ * (the block); the padded value must lie inside the caller's area. */
+#define XATTR_NAME_HASH_SHIFT  5
+#define XATTR_VALUE_HASH_SHIFT 16
+#define XATTR_BLOCK_HASH_SHIFT 16
+static inline uint32_t
+xattr_hash_entry (const uint8_t *e, const uint8_t *vbase)
+{
+  uint32_t hash = 0, size = get_le32 (e + XE_VALUE_SIZE);
+
+  for (unsigned n = 0; n < e[XE_NAME_LEN]; n++)
+    hash = (hash << XATTR_NAME_HASH_SHIFT)
+      ^ (hash >> (32 - XATTR_NAME_HASH_SHIFT))
+      ^ (uint32_t) (int32_t) (signed char) e[XE_NAME + n];
+  if (size != 0) {
+    const uint8_t *v = vbase + get_le16 (e + XE_VALUE_OFFS);
+    for (size_t n = XATTR_SIZE (size) / 4; n; n--, v += 4)
+      hash = (hash << XATTR_VALUE_HASH_SHIFT)
+        ^ (hash >> (32 - XATTR_VALUE_HASH_SHIFT)) ^ get_le32 (v);
+  }
+  return hash;
+}
+
+/* The block hash ext4_xattr_rehash computes from the entries' hashes
+ * (0 if any entry's hash is 0), given well-formed entries from first. */
+static inline uint32_t
+xattr_block_hash (const uint8_t *first)
+{
+  uint32_t hash = 0;
+
+  for (const uint8_t *e = first; !xattr_is_last (e); e = xattr_next (e)) {
+    if (get_le32 (e + XE_HASH) == 0)
+      return 0;
+    hash = (hash << XATTR_BLOCK_HASH_SHIFT)
+      ^ (hash >> (32 - XATTR_BLOCK_HASH_SHIFT)) ^ get_le32 (e + XE_HASH);
+  }
+  return hash;
 }
 
 /* ---- bitmaps (bit i of byte i/8, least significant first) ---- */

@@ -189,6 +189,7 @@ fpfs_mkfs (struct fpfs_bdev *bd, const struct fpfs_mkfs_opts *o,
   put_le32 (in + IN_FLAGS, FS_INODE_FLAG_EXTENTS);
   put_le64 (in + IN_SIZE, FS_BLOCK_SIZE);
   put_le64 (in + IN_BLOCKS, FS_BLOCK_SIZE / 512);
+  put_le16 (in + IN_EXTRA_ISIZE, FS_WANT_EXTRA_ISIZE);
   for (unsigned off = IN_ATIME; off <= IN_CRTIME; off += 8)
     put_le64 (in + off, now);
   ext_hdr_put (in + IN_BLOCK, &eh);

@@ -20,6 +20,8 @@
 #include "ext4.h"
 
 #define TRUNC_CREDITS 64
+/* superblock, inode block, inode bitmap, and the xattr block's */
+#define EVICT_TAIL_CREDITS (3 + EXT4_XATTR_DELETE_CREDITS)
 
 int
 ext4_orphan_add (handle_t *h, struct fs_inode *inode)
@@ -231,6 +233,11 @@ ext4_evict_inode (struct fs_inode *inode)
      * symlink's target nor a device's number, which are not extents. */
     if (ext4_has_extents (inode))
       ret = ext4_ext_remove_space (h, inode, 0);
+    /* 4.10 ext4_evict_inode: the truncate may have used up the handle;
+     * the orphan list, the inode, its bitmap and its xattr block
+     * (ext4_free_inode) need a few more. */
+    if (ret == 0 && ext4_handle_credits_left (h) < EVICT_TAIL_CREDITS)
+      ret = ext4_journal_restart (h, EVICT_TAIL_CREDITS);
     if (ret == 0)
       ret = ext4_orphan_del (h, inode);
     if (ret == 0) {

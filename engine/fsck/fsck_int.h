@@ -14,6 +14,8 @@
  *                   inode bitmap, its fields, its extent tree (every node
  *                   and extent claims its blocks), size and i_blocks;
  *                   pass 1b: the first owner of each doubly used block
+ *   xattr.c         pass 1 for extended attributes: the in-inode area
+ *                   and the xattr block (claimed, counted in i_blocks)
  *   dirs.c          pass 2: every directory block of every directory;
  *                   pass 3: reachability from the root, "..";
  *                   pass 4: link counts
@@ -152,6 +154,13 @@ void fsck_pa_window (struct fsck *c, uint64_t pblk, uint64_t len);
 int fsck_orphans (struct fsck *c);
 int fsck_pass1 (struct fsck *c);
 int fsck_pass1b (struct fsck *c);
+
+/* ---- xattr.c ---- */
+/* Check inode ino's xattrs (raw: its 256 bytes) and claim its xattr block;
+ * the blocks to count in i_blocks (0 or 1). */
+uint64_t fsck_xattrs (struct fsck *c, uint32_t ino, const uint8_t *raw);
+/* Pass 1b: is ino's xattr block the first owner of a double use? */
+void fsck_xattr_resolve (struct fsck *c, uint32_t ino, const uint8_t *raw);
 
 /* ---- dirs.c ---- */
 int fsck_pass2 (struct fsck *c);

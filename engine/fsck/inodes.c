@@ -23,7 +23,8 @@
  * ext4 allows blocks past EOF only for unwritten (fallocated) extents and
  * this format has none; the engine's preallocations live in memory, and
  * delalloc writeback moves i_disksize in the handle that maps the blocks.
- * An orphan is exempt (truncate in progress).  A directory's size is a
+ * An orphan is exempt (truncate in progress).  Extended attributes are
+ * xattr.c's; their block counts in i_blocks.  A directory's size is a
  * positive multiple of the block size and it maps nothing past it (pass 2
  * finds holes).  i_blocks counts data and tree blocks in 512-byte units.
  *
@@ -105,6 +106,7 @@ struct walk {
   uint64_t *seen;            /* pass 1b: tree nodes already walked */
   bool bad;                  /* the tree is broken: skip derived checks */
   uint64_t data, nodes;      /* blocks mapped, tree blocks */
+  uint64_t xattr;            /* the xattr block (xattr.c): 0 or 1 */
   uint64_t prev_end;         /* logical end of the previous extent */
 };
 
@@ -415,7 +417,7 @@ pass1_sizes (struct fsck *c, uint32_t ino, const uint8_t *raw,
 {
   uint64_t size = get_le64 (raw + IN_SIZE);
   uint64_t iblocks = get_le64 (raw + IN_BLOCKS);
-  uint64_t want = (w->data + w->nodes) * (FS_BLOCK_SIZE / 512);
+  uint64_t want = (w->data + w->nodes + w->xattr) * (FS_BLOCK_SIZE / 512);
   uint64_t eof = (size + FS_BLOCK_SIZE - 1) / FS_BLOCK_SIZE;
 
   if (size > FS_MAX_FILE_BLOCKS * FS_BLOCK_SIZE) {
@@ -437,8 +439,9 @@ pass1_sizes (struct fsck *c, uint32_t ino, const uint8_t *raw,
                   eof);
   if (iblocks != want)
     fsck_problem (c, FPFS_FSCK_EXTENTS, "inode %" PRIu32 ": i_blocks %"
-                  PRIu64 " but %" PRIu64 " data and %" PRIu64 " tree blocks "
-                  "(%" PRIu64 ")", ino, iblocks, w->data, w->nodes, want);
+                  PRIu64 " but %" PRIu64 " data, %" PRIu64 " tree and %"
+                  PRIu64 " xattr blocks (%" PRIu64 ")", ino, iblocks, w->data,
+                  w->nodes, w->xattr, want);
 }
 
 int
@@ -467,6 +470,7 @@ fsck_pass1 (struct fsck *c)
     if (ret < 0)
       return ret;
     /* The walk read tree nodes, not inodes: raw is still this inode. */
+    w.xattr = fsck_xattrs (c, ino, raw);
     pass1_sizes (c, ino, raw, &w);
     if (c->ino[ino].ftype == FT_SYMLINK)
       pass1_slow_symlink (c, ino, raw, &w);
@@ -505,6 +509,8 @@ fsck_pass1b (struct fsck *c)
     ret = fsck_read_inode (c, ino, &raw);
     if (ret == 0)
       ret = walk_tree (&w, raw);
+    if (ret == 0)
+      fsck_xattr_resolve (c, ino, raw);
   }
   free (seen);
   if (ret < 0)

@@ -52,6 +52,9 @@ static const struct bug_desc bug_table[] = {
     "ext4: a slow symlink's target block is delayed-allocated and written "
     "back like file data instead of journaled, so the commit that links "
     "the name can reach the disk before the target does." },
+  { FPFS_BUG_XATTR_BLOCK_TWO_TX, "xattr-block-two-tx",
+    "ext4: a new xattr block is linked from the inode in one transaction, "
+    "which is committed, and its contents are written in the next." },
 };
 
 #define BUG_COUNT ((int) (sizeof bug_table / sizeof bug_table[0]))

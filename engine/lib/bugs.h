@@ -30,10 +30,14 @@ enum fpfs_bug {
   FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC = 1u << 8,
   /* jbd: no revoke records, so replay may overwrite a reused block. */
   FPFS_BUG_NO_REVOKE             = 1u << 9,
-  /* (bits 10, 11 and 13 belong to other switches.) */
+  /* Bits 10, 11: fallocate's switches; 14, 15: rename2's and O_TMPFILE's
+   * (issue 14, landing from their branches). */
   /* ext4: a slow symlink's target is not journaled with the handle that
    * maps its block; it is delayed-allocated and written like file data. */
   FPFS_BUG_SLOW_SYMLINK_UNJOURNALED = 1u << 12,
+  /* ext4: a new xattr block is linked from the inode in one committed
+   * transaction and filled in the next. */
+  FPFS_BUG_XATTR_BLOCK_TWO_TX    = 1u << 13,
 };
 
 #endif /* FP_BUGS_H */

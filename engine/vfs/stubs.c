@@ -21,39 +21,6 @@ fpfs_sync_file_range (struct fpfs *fs, int fd, uint64_t off, uint64_t nbytes,
   return -EOPNOTSUPP;
 }
 
-
-
-
-int
-fpfs_setxattr (struct fpfs *fs, const char *path, const char *name,
-               const void *value, size_t len, int flags)
-{
-  (void) fs; (void) path; (void) name; (void) value; (void) len; (void) flags;
-  return -EOPNOTSUPP;
-}
-
-ssize_t
-fpfs_getxattr (struct fpfs *fs, const char *path, const char *name,
-               void *buf, size_t len)
-{
-  (void) fs; (void) path; (void) name; (void) buf; (void) len;
-  return -EOPNOTSUPP;
-}
-
-int
-fpfs_removexattr (struct fpfs *fs, const char *path, const char *name)
-{
-  (void) fs; (void) path; (void) name;
-  return -EOPNOTSUPP;
-}
-
-ssize_t
-fpfs_listxattr (struct fpfs *fs, const char *path, char *buf, size_t len)
-{
-  (void) fs; (void) path; (void) buf; (void) len;
-  return 0;
-}
-
 int
 fpfs_rename2 (struct fpfs *fs, const char *oldpath, const char *newpath,
               unsigned flags)

@@ -12,7 +12,7 @@ BUG_SWITCHES = {
     "no-commit-flush", "no-commit-fua", "no-ordered-data", "no-datasync-tid",
     "fsync-skip-time-only", "checkpoint-before-commit", "replay-uncommitted",
     "rename-two-tx", "nojournal-no-parent-sync", "no-revoke",
-    "slow-symlink-unjournaled",
+    "slow-symlink-unjournaled", "xattr-block-two-tx",
 }
 # Switches no bundled workload can reach yet (none today; a new switch
 # whose operation has no workload goes here until one exists).

@@ -13,8 +13,9 @@
  *
  * Images.  Two 2 MiB templates are built once, deterministically: the same
  * small tree (nested directories, a hard link, a file whose extent tree has
- * an index level, a fast and a slow symlink, a FIFO, a file unlinked while
- * open) left by a power cut with
+ * an index level, a fast and a slow symlink, a FIFO, xattrs in inodes and
+ * in blocks, a file unlinked while open, with an xattr block) left by a
+ * power cut with
  * committed transactions in the journal (template 0), or cleanly unmounted
  * (template 1).  Each input perturbs one on a copy-on-write overlay.
  *
@@ -85,6 +86,8 @@ fm_write_file (struct fpfs *fs, const char *path, size_t len, uint64_t off)
   assert (fpfs_close (fs, fd) == 0);
 }
 
+static const uint8_t fm_xattr_big[3000] = { 1, 2, 3 };
+
 static struct fpfs_bdev *
 fm_build_template (bool clean)
 {
@@ -115,10 +118,18 @@ fm_build_template (bool clean)
   }
   assert (fpfs_symlink (fs, "a/f2", "/lf") == 0);   /* fast: in i_block */
   assert (fpfs_mknod (fs, "/p", 0010644, 0) == 0);  /* a FIFO */
+  /* Xattrs in the inode and in a block (on a file and a directory). */
+  fm_write_file (fs, "/x", 10, 0);
+  assert (fpfs_setxattr (fs, "/x", "user.in", "inode", 5, 0) == 0);
+  assert (fpfs_setxattr (fs, "/x", "trusted.blk", fm_xattr_big,
+                         sizeof fm_xattr_big, 0) == 0);
+  assert (fpfs_setxattr (fs, "/a", "security.d", fm_xattr_big, 1500, 0) == 0);
   assert (fpfs_sync (fs) >= 0);
   ofd = fpfs_open (fs, "/o", O_CREAT | O_RDWR, 0600);
   assert (ofd >= 0);
   assert (fpfs_pwrite (fs, ofd, "orphan", 6, 0) == 6);
+  /* The orphan's xattr block goes with it (ext4_free_inode). */
+  assert (fpfs_setxattr (fs, "/o", "user.o", fm_xattr_big, 2500, 0) == 0);
   assert (fpfs_unlink (fs, "/o") == 0);   /* open and unlinked: an orphan */
   fm_write_file (fs, "/f3", 3000, 0);
   fd = fpfs_open (fs, "/f3", O_RDWR, 0);
@@ -334,6 +345,19 @@ fm_reads (struct fpfs *fs, struct fm_names *nm)
     (void) fpfs_fstat (fs, fd, &st);
     (void) fpfs_close (fs, fd);
   }
+  for (unsigned i = 0; i < nm->n; i++) {
+    static char names[1024];
+    ssize_t n = fpfs_listxattr (fs, nm->name[i], names, sizeof names);
+    assert (n <= (ssize_t) sizeof names);
+    for (ssize_t at = 0; at < n;) {
+      size_t len = strnlen (names + at, (size_t) (n - at));
+      if ((ssize_t) (at + len) >= n)
+        break;                         /* not NUL-terminated: a bad list */
+      assert (fpfs_getxattr (fs, nm->name[i], names + at, buf, sizeof buf)
+              <= (ssize_t) sizeof buf);
+      at += (ssize_t) len + 1;
+    }
+  }
 }
 
 static void
@@ -355,6 +379,9 @@ fm_writes (struct fpfs *fs, const struct fm_names *nm)
   (void) fpfs_symlink (fs, (const char *) buf, "/fzd/ls");
   (void) fpfs_mknod (fs, "/fzd/c", 0020644, 0x0103);
   (void) fpfs_drop_caches (fs, 3);
+  (void) fpfs_setxattr (fs, "/fzd", "user.z", buf, 3000, 0);
+  (void) fpfs_setxattr (fs, "/x", "user.in", buf, 2000, 0);
+  (void) fpfs_removexattr (fs, "/x", "trusted.blk");
   (void) fpfs_rename (fs, "/fz", "/fzd/x");
   (void) fpfs_truncate (fs, "/fzd/x", 5000);
   if (nm->n > 0) {

@@ -180,6 +180,55 @@ test_no_ordered_data (void)
   printf ("ok bug no-ordered-data (fs side)\n");
 }
 
+/* A value only the xattr block holds, set and fsynced: every crash state
+ * from the setxattr on reads the value or no attribute (ENODATA); with the
+ * switch some state has the inode pointing at a block that was never
+ * written (getxattr fails: -EUCLEAN). */
+static void
+test_xattr_block_two_tx (void)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    const char *opts = bug ? "bug=xattr-block-two-tx" : "";
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE), *dev;
+    struct fpfs *fs;
+    struct fpfs_info a, b;
+    static uint8_t val[3000], out[3000];
+    size_t from, p, corrupt = 0, held = 0;
+    int fd;
+
+    tfs_pattern (val, sizeof val, 13);
+    shim_of (bd)->record_data = true;
+    fs = tfs_mkfs_mount (bd, opts, NULL);
+    fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+    CHECK0 (fpfs_fsync (fs, fd));
+    fpfs_get_info (fs, &a);
+    from = shim_of (bd)->n;
+    CHECK0 (fpfs_setxattr (fs, "/f", "user.v", val, sizeof val, 0));
+    fpfs_get_info (fs, &b);
+    assert (b.commits - a.commits == (uint64_t) bug);
+    CHECK0 (fpfs_fsync (fs, fd));
+    fpfs_crash (fs);
+    for (p = from; p <= shim_of (bd)->n; p++) {
+      ssize_t n;
+      fs = mount_state (bd, p, "", &dev);
+      n = fpfs_getxattr (fs, "/f", "user.v", out, sizeof out);
+      if (n == (ssize_t) sizeof val) {
+        assert (memcmp (out, val, sizeof val) == 0);
+        held++;
+      } else if (n != -ENODATA) {
+        assert (n == -EUCLEAN);
+        corrupt++;
+      }
+      fpfs_crash (fs);
+      fpfs_bdev_close (dev);
+    }
+    assert (held > 0);                  /* the last state has it */
+    assert (bug ? corrupt > 0 : corrupt == 0);
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok bug xattr-block-two-tx\n");
+}
+
 static void
 test_bug_table (void)
 {
@@ -205,7 +254,8 @@ test_bug_table (void)
                   | FPFS_BUG_CHECKPOINT_BEFORE_COMMIT
                   | FPFS_BUG_REPLAY_UNCOMMITTED | FPFS_BUG_RENAME_TWO_TX
                   | FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC | FPFS_BUG_NO_REVOKE
-                  | FPFS_BUG_SLOW_SYMLINK_UNJOURNALED));
+                  | FPFS_BUG_SLOW_SYMLINK_UNJOURNALED
+                  | FPFS_BUG_XATTR_BLOCK_TWO_TX));
   assert (fpfs_bug_lookup ("no-such-bug", &bit) == -ENOENT);
   fpfs_mount_opts_init (&o);
   assert (fpfs_mount_opts_parse ("bug=nonsense", &o, err, sizeof err) == -EINVAL);
@@ -223,5 +273,6 @@ main (void)
   test_rename_two_tx ();
   test_nojournal_no_parent_sync ();
   test_no_ordered_data ();
+  test_xattr_block_two_tx ();
   return 0;
 }

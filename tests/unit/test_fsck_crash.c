@@ -2,7 +2,8 @@
  *
  * A seeded workload (creates, appends, overwrites, truncates, renames over
  * existing names and across directories, hard links, unlinks of open files,
- * mkdir / rmdir, fsync / fdatasync / sync, virtual sleeps that let
+ * mkdir / rmdir, setxattr / removexattr (in the inode and in xattr
+ * blocks), fsync / fdatasync / sync, virtual sleeps that let
  * kjournald2 and the flusher run) runs on a recording shim and ends with a
  * power cut.  For a spread of prefixes of its device requests (an in-order
  * device losing power there), on an overlay over the prefix:
@@ -96,6 +97,16 @@ workload (struct fpfs *fs, uint64_t seed)
     case 9:
       CHECK (fpfs_sync (fs));
       break;
+    case 10: {                                 /* xattrs: inode or block */
+      char name[16];
+      size_t vlen = rnd (&x) % 2 ? len % 40 : 500 + len % 3000;
+      snprintf (name, sizeof name, "user.x%u", (unsigned) (rnd (&x) % 5));
+      if (rnd (&x) % 4 == 0)
+        fpfs_removexattr (fs, p1, name);
+      else
+        fpfs_setxattr (fs, p1, name, buf, vlen, 0);   /* ENOENT, ENOSPC ok */
+      break;
+    }
     default:
       fpfs_clock_advance (fs, (1 + rnd (&x) % 8) * FPFS_NSEC_PER_SEC);
       break;
