@@ -20,6 +20,7 @@ NEW = {
     "symlink-fsync-dir": ("ext4", "xfs"),
     "mknod-fsync-dir": ("ext4",),
     "after-recovery-rmdir": ("ext4",),
+    "xattr-fsync": ("ext4", "xfs"),
 }
 
 
