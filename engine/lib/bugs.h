@@ -30,6 +30,10 @@ enum fpfs_bug {
   FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC = 1u << 8,
   /* jbd: no revoke records, so replay may overwrite a reused block. */
   FPFS_BUG_NO_REVOKE             = 1u << 9,
+  /* ext4: a write into an unwritten extent converts it at once, unordered. */
+  FPFS_BUG_UNWRITTEN_CONVERT_EARLY = 1u << 10,
+  /* ext4: punch hole does not zero the partial blocks at its edges. */
+  FPFS_BUG_PUNCH_HOLE_NO_ZERO    = 1u << 11,
 };
 
 #endif /* FP_BUGS_H */
