@@ -445,6 +445,13 @@ ext4_ext_insert_extent_state (handle_t *h, struct fs_inode *inode,
                               uint32_t lblk, uint32_t len, uint64_t pblk,
                               bool unwritten)
 {
+  return ext_insert_extent (h, inode, lblk, len, pblk, unwritten, true);
+}
+
+int
+ext_insert_extent (handle_t *h, struct fs_inode *inode, uint32_t lblk,
+                   uint32_t len, uint64_t pblk, bool unwritten, bool merge)
+{
   int ret = -EUCLEAN;
 
   assert (len >= 1 && len <= (unwritten ? EXT_UNWRITTEN_MAX_LEN
@@ -469,7 +476,8 @@ ext4_ext_insert_extent_state (handle_t *h, struct fs_inode *inode,
         return ext4_error_corrupt (inode->i_fs, "inserting over a mapped "
                                    "block", lblk);
       }
-      if (ex.ee_block + ex.ee_len == lblk && ex.ee_start + ex.ee_len == pblk
+      if (merge && ex.ee_block + ex.ee_len == lblk
+          && ex.ee_start + ex.ee_len == pblk
           && ext_can_merge (&ex, unwritten, len)) {
         ret = ext_get_access (h, leaf);
         if (ret == 0) {
@@ -489,7 +497,7 @@ ext4_ext_insert_extent_state (handle_t *h, struct fs_inode *inode,
         return ext4_error_corrupt (inode->i_fs, "inserting over a mapped "
                                    "block", lblk);
       }
-      if (lblk + len == ex.ee_block && pblk + len == ex.ee_start
+      if (merge && lblk + len == ex.ee_block && pblk + len == ex.ee_start
           && ext_can_merge (&ex, unwritten, len)) {
         ret = ext_get_access (h, leaf);
         if (ret == 0) {

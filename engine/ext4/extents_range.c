@@ -267,8 +267,8 @@ ext4_ext_split_at (handle_t *h, struct fs_inode *inode, uint32_t lblk)
   ret = ext_dirty (h, inode, leaf);
   ext_path_release (&pv);
   if (ret == 0)
-    ret = ext4_ext_insert_extent_state (h, inode, r.ee_block, r.ee_len,
-                                        r.ee_start, r.ee_unwritten);
+    ret = ext_insert_extent (h, inode, r.ee_block, r.ee_len, r.ee_start,
+                             r.ee_unwritten, false);
   return ret;
 out:
   ext_path_release (&pv);
