@@ -17,7 +17,7 @@
  * (file_update_time, in inode.c).
  *
  * Reads: pages not cached are read in runs of up to READ_BATCH contiguous
- * blocks, holes and delayed blocks read as zeroes (noatime: reads never
+ * blocks, holes, unwritten (fallocated) and delayed blocks read as zeroes (noatime: reads never
  * dirty anything).
  */
 #include <assert.h>
@@ -188,21 +188,51 @@ ext4_file_read (struct fs_inode *inode, uint8_t *buf, size_t len, uint64_t pos)
   return (ssize_t) done;
 }
 
-/* ext4_da_map_blocks via ext4_da_get_block_prep: map the page's block, or
- * reserve it and record it DELAYED. */
+/* Bug unwritten-convert-early: the write converts the unwritten block it
+ * lands on right away, in the write's handle, and maps the page as written.
+ * Nothing orders the data against that transaction (NO_ORDER), and the
+ * page stays dirty until writeback: any commit before it exposes the
+ * block's old contents.  Linux 4.10 converts only when writeback maps the
+ * block for the I/O (mpage_map_one_extent), with the data ordered. */
 static int
-ext4_da_get_block_prep (struct fs_inode *inode, struct page *pg)
+da_convert_early (struct fs_inode *inode, struct page *pg, handle_t *h)
+{
+  struct ext4_map_blocks map = { .m_lblk = pg->pg_index, .m_len = 1 };
+  int ret = ext4_map_blocks (h, inode, &map, EXT4_GET_BLOCKS_CREATE
+                             | EXT4_GET_BLOCKS_NO_ORDER);
+
+  if (ret < 0)
+    return ret;
+  assert (ret == 1 && (map.m_flags & EXT4_MAP_MAPPED));
+  pg->pg_flags |= PG_MAPPED;
+  pg->pg_pblk = map.m_pblk;
+  return 0;
+}
+
+/* ext4_da_map_blocks via ext4_da_get_block_prep: map the page's block, or
+ * reserve it and record it DELAYED.  An unwritten block is allocated
+ * already: no reservation; the page is marked unwritten (set_buffer_new,
+ * set_buffer_unwritten) and writeback converts it. */
+static int
+ext4_da_get_block_prep (struct fs_inode *inode, struct page *pg, handle_t *h)
 {
   struct ext4_map_blocks map = { .m_lblk = pg->pg_index, .m_len = 1 };
   int ret;
 
-  if (pg->pg_flags & (PG_MAPPED | PG_DELAY))
+  if (pg->pg_flags & (PG_MAPPED | PG_DELAY | PG_UNWRITTEN))
     return 0;
   ret = ext4_map_blocks (NULL, inode, &map, 0);
   if (ret < 0)
     return ret;
   if (ret > 0) {
     pg->pg_flags |= PG_MAPPED;
+    pg->pg_pblk = map.m_pblk;
+    return 0;
+  }
+  if (map.m_flags & EXT4_MAP_UNWRITTEN) {
+    if (fs_bug (inode->i_fs, FPFS_BUG_UNWRITTEN_CONVERT_EARLY))
+      return da_convert_early (inode, pg, h);
+    pg->pg_flags |= PG_UNWRITTEN;
     pg->pg_pblk = map.m_pblk;
     return 0;
   }
@@ -236,8 +266,11 @@ ext4_da_write_begin (struct fs_inode *inode, uint64_t pos, size_t len,
   ret = pc_grab_page (VFS_I (inode), index, &pg);
   if (ret < 0)
     return ret;
-  /* ext4_da_write_credits: the inode block (i_disksize may move). */
-  ret = ext4_journal_start (fs, "write_begin", 2, hp);
+  /* ext4_da_write_credits: the inode block (i_disksize may move); the
+   * early conversion of bug unwritten-convert-early may split extents. */
+  ret = ext4_journal_start (fs, "write_begin",
+                            fs_bug (fs, FPFS_BUG_UNWRITTEN_CONVERT_EARLY)
+                            ? 2 * ext4_ext_calc_credits (inode) : 2, hp);
   if (ret < 0)
     goto fail;
   if (!(pg->pg_flags & PG_UPTODATE)) {
@@ -251,7 +284,7 @@ ext4_da_write_begin (struct fs_inode *inode, uint64_t pos, size_t len,
         goto fail_stop;
     }
   }
-  ret = ext4_da_get_block_prep (inode, pg);
+  ret = ext4_da_get_block_prep (inode, pg, *hp);
   if (ret < 0)
     goto fail_stop;
   *pgp = pg;

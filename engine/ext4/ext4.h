@@ -55,8 +55,13 @@ struct fs_inode;
 
 #define EXT4_STATE_NEWENTRY  (1u << 0)  /* linked into a dir since last fsync */
 #define EXT4_STATE_ORPHAN    (1u << 1)  /* on the on-disk orphan list */
-#define EXT4_STATE_XATTR     (1u << 2)  /* the inode body holds xattrs */
-#define EXT4_STATE_NEW       (1u << 3)  /* never written: zero all 256 bytes */
+/* One bit per flag, all here (vfs/file.c uses DA_ALLOC_CLOSE). */
+#define EXT4_STATE_DA_ALLOC_CLOSE (1u << 2)  /* truncated to 0: flush at close */
+/* Engine only: the inode has (or had) unwritten extents since it was
+ * read in, so writeback handles reserve credits for splitting them. */
+#define EXT4_STATE_UNWRIT    (1u << 3)
+#define EXT4_STATE_XATTR     (1u << 4)  /* the inode body holds xattrs */
+#define EXT4_STATE_NEW       (1u << 5)  /* never written: zero all 256 bytes */
 
 /* ------------------------------------------------------------------ */
 /* Extent status cache and preallocation                                */
@@ -65,11 +70,12 @@ struct fs_inode;
 #define ES_WRITTEN  (1u << 0)
 #define ES_DELAYED  (1u << 1)
 #define ES_HOLE     (1u << 2)
+#define ES_UNWRITTEN (1u << 3)      /* allocated, not written: reads zeroes */
 
 struct extent_status {
   uint32_t es_lblk;
   uint32_t es_len;
-  uint64_t es_pblk;           /* ES_WRITTEN only */
+  uint64_t es_pblk;           /* ES_WRITTEN and ES_UNWRITTEN only */
   unsigned es_status;
 };
 
@@ -389,12 +395,36 @@ int ext4_ext_check_inode (struct fs_inode *inode);
  * hole, *len then the hole's length up to the next extent). */
 int ext4_ext_lookup (struct fs_inode *inode, uint32_t lblk, uint64_t *pblk,
                      uint32_t *len);
-/* Insert [lblk, +len) -> pblk, merging with neighbours. */
+/* The same, telling whether the run is unwritten (may be NULL). */
+int ext4_ext_lookup_state (struct fs_inode *inode, uint32_t lblk,
+                           uint64_t *pblk, uint32_t *len, bool *unwritten);
+/* Insert [lblk, +len) -> pblk, merging with neighbours in the same state. */
 int ext4_ext_insert_extent (handle_t *h, struct fs_inode *inode,
                             uint32_t lblk, uint32_t len, uint64_t pblk);
+int ext4_ext_insert_extent_state (handle_t *h, struct fs_inode *inode,
+                                  uint32_t lblk, uint32_t len, uint64_t pblk,
+                                  bool unwritten);
 /* Remove every mapping at or after lblk, freeing blocks and tree nodes;
  * restarts the handle as credits run low. */
 int ext4_ext_remove_space (handle_t *h, struct fs_inode *inode, uint32_t lblk);
+/* ---- extents_range.c ---- */
+/* Make [lblk, +len) of the extent holding lblk written (unwritten false)
+ * or unwritten, splitting it: the blocks converted (clipped to that
+ * extent's end), or -errno.  lblk must be mapped. */
+int ext4_ext_set_state (handle_t *h, struct fs_inode *inode, uint32_t lblk,
+                        uint32_t len, bool unwritten);
+/* Split the extent holding lblk so that one starts at lblk (ext4_split_
+ * extent_at); nothing when lblk is a hole or an extent's first block. */
+int ext4_ext_split_at (handle_t *h, struct fs_inode *inode, uint32_t lblk);
+/* ext4_ext_remove_space(start, end): free every block in [start, end),
+ * splitting the extents at the edges; restarts h as credits run low. */
+int ext4_ext_punch (handle_t *h, struct fs_inode *inode, uint32_t start,
+                    uint32_t end);
+/* ext4_ext_shift_extents: every extent at or after start moves by delta
+ * blocks (negative: left, collapse; positive: right, insert).  The range
+ * it moves into must be free of extents. */
+int ext4_ext_shift (handle_t *h, struct fs_inode *inode, uint32_t start,
+                    int64_t delta);
 /* Goal for allocating lblk: next to its left neighbour's blocks. */
 uint64_t ext4_ext_find_goal (struct fs_inode *inode, uint32_t lblk);
 int ext4_ext_depth (const struct fs_inode *inode);
@@ -425,9 +455,22 @@ uint32_t ext4_es_delayed_count (struct fs_inode *inode, uint32_t lblk,
 #define EXT4_GET_BLOCKS_CREATE           0x1
 #define EXT4_GET_BLOCKS_DELALLOC_RESERVE 0x2
 #define EXT4_GET_BLOCKS_METADATA_NOFAIL  0x4
+/* With CREATE: allocate unwritten extents and leave unwritten ones so
+ * (EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT = CREATE | UNWRIT_EXT, fallocate). */
+#define EXT4_GET_BLOCKS_UNWRIT_EXT       0x8
+#define EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT \
+  (EXT4_GET_BLOCKS_CREATE | EXT4_GET_BLOCKS_UNWRIT_EXT)
+/* Engine only: do not put the inode on the ordered-data list (the early
+ * conversion of bug unwritten-convert-early). */
+#define EXT4_GET_BLOCKS_NO_ORDER         0x10
+/* With CREATE_UNWRIT_EXT: written extents become unwritten (zero range). */
+#define EXT4_GET_BLOCKS_CONVERT_UNWRITTEN 0x20
 #define EXT4_MAP_NEW     0x1
 #define EXT4_MAP_MAPPED  0x2
 #define EXT4_MAP_DELAYED 0x4
+/* An unwritten extent: m_pblk is its block; the map call returns 0 (reads
+ * see a hole) unless CREATE_UNWRIT_EXT asked for it (BH_Unwritten). */
+#define EXT4_MAP_UNWRITTEN 0x8
 struct ext4_map_blocks {
   uint32_t m_lblk;
   uint32_t m_len;
@@ -462,6 +505,10 @@ int ext4_writepages (struct fs_inode *inode, struct writeback_control *wbc);
 int ext4_submit_inode_data (struct fs_inode *inode);
 /* Bug no-ordered-data: write pages deferred until tid committed. */
 void ext4_submit_deferred (struct fpfs *fs, tid_t tid);
+
+/* ---- fallocate.c ---- */
+/* ext4_fallocate: mode is FPFS_FALLOC_FL_*, checked by vfs_fallocate. */
+int ext4_fallocate (struct fpfs_file *f, int mode, uint64_t off, uint64_t len);
 
 /* ---- fsync.c ---- */
 int ext4_sync_file (struct fpfs_file *f, uint64_t start, uint64_t end,

@@ -162,6 +162,13 @@ int
 ext4_ext_lookup (struct fs_inode *inode, uint32_t lblk, uint64_t *pblk,
                  uint32_t *len)
 {
+  return ext4_ext_lookup_state (inode, lblk, pblk, len, NULL);
+}
+
+int
+ext4_ext_lookup_state (struct fs_inode *inode, uint32_t lblk, uint64_t *pblk,
+                       uint32_t *len, bool *unwritten)
+{
   struct ext_pathv pv;
   struct ext_path *leaf;
   uint64_t next;
@@ -171,6 +178,8 @@ ext4_ext_lookup (struct fs_inode *inode, uint32_t lblk, uint64_t *pblk,
     return ret;
   leaf = &pv.p[pv.depth];
   *pblk = 0;
+  if (unwritten)
+    *unwritten = false;
   if (leaf->p_pos >= 0) {
     struct ext_extent ex;
     ext_extent_get (ext_entry (leaf->p_node, (unsigned) leaf->p_pos), &ex);
@@ -183,6 +192,8 @@ ext4_ext_lookup (struct fs_inode *inode, uint32_t lblk, uint64_t *pblk,
       }
       *pblk = ex.ee_start + (lblk - ex.ee_block);
       *len = (uint32_t) (ex.ee_block + ex.ee_len - lblk);
+      if (unwritten)
+        *unwritten = ex.ee_unwritten;
       ext_path_release (&pv);
       return 0;
     }
@@ -242,12 +253,11 @@ ext_set_entries (struct ext_path *p, unsigned n)
   put_le16 (p->p_node + 2, (uint16_t) n);
 }
 
-/* The leaf's first key changed to key: fix the index keys above it. */
-static int
-ext_correct_indexes (handle_t *h, struct fs_inode *inode, struct ext_pathv *pv,
-                     uint32_t key)
+int
+ext_correct_indexes_from (handle_t *h, struct fs_inode *inode,
+                          struct ext_pathv *pv, int from, uint32_t key)
 {
-  for (int level = pv->depth - 1; level >= 0; level--) {
+  for (int level = from; level >= 0; level--) {
     struct ext_path *p = &pv->p[level];
     uint8_t *e = ext_entry (p->p_node, (unsigned) p->p_pos);
     int ret;
@@ -262,6 +272,14 @@ ext_correct_indexes (handle_t *h, struct fs_inode *inode, struct ext_pathv *pv,
       return ret;
   }
   return 0;
+}
+
+/* The leaf's first key changed to key: fix the index keys above it. */
+static int
+ext_correct_indexes (handle_t *h, struct fs_inode *inode, struct ext_pathv *pv,
+                     uint32_t key)
+{
+  return ext_correct_indexes_from (h, inode, pv, pv->depth - 1, key);
 }
 
 /* ext4_ext_grow_indepth: the root's entries move to a new block. */
@@ -410,9 +428,34 @@ int
 ext4_ext_insert_extent (handle_t *h, struct fs_inode *inode, uint32_t lblk,
                         uint32_t len, uint64_t pblk)
 {
+  return ext4_ext_insert_extent_state (h, inode, lblk, len, pblk, false);
+}
+
+/* ext4_can_extents_be_merged: neighbours merge only in the same state
+ * (written or unwritten), and within that state's length limit. */
+static bool
+ext_can_merge (const struct ext_extent *ex, bool unwritten, uint32_t len)
+{
+  uint32_t max = unwritten ? EXT_UNWRITTEN_MAX_LEN : EXT_INIT_MAX_LEN;
+  return ex->ee_unwritten == unwritten && ex->ee_len + len <= max;
+}
+
+int
+ext4_ext_insert_extent_state (handle_t *h, struct fs_inode *inode,
+                              uint32_t lblk, uint32_t len, uint64_t pblk,
+                              bool unwritten)
+{
+  return ext_insert_extent (h, inode, lblk, len, pblk, unwritten, true);
+}
+
+int
+ext_insert_extent (handle_t *h, struct fs_inode *inode, uint32_t lblk,
+                   uint32_t len, uint64_t pblk, bool unwritten, bool merge)
+{
   int ret = -EUCLEAN;
 
-  assert (len >= 1 && len <= EXT_INIT_MAX_LEN);
+  assert (len >= 1 && len <= (unwritten ? EXT_UNWRITTEN_MAX_LEN
+                              : EXT_INIT_MAX_LEN));
   for (int attempt = 0; attempt < 2 * (int) EXT_MAX_DEPTH + 4; attempt++) {
     struct ext_pathv pv;
     struct ext_path *leaf;
@@ -433,8 +476,9 @@ ext4_ext_insert_extent (handle_t *h, struct fs_inode *inode, uint32_t lblk,
         return ext4_error_corrupt (inode->i_fs, "inserting over a mapped "
                                    "block", lblk);
       }
-      if (ex.ee_block + ex.ee_len == lblk && ex.ee_start + ex.ee_len == pblk
-          && ex.ee_len + len <= EXT_INIT_MAX_LEN) {
+      if (merge && ex.ee_block + ex.ee_len == lblk
+          && ex.ee_start + ex.ee_len == pblk
+          && ext_can_merge (&ex, unwritten, len)) {
         ret = ext_get_access (h, leaf);
         if (ret == 0) {
           ex.ee_len = (uint16_t) (ex.ee_len + len);
@@ -453,8 +497,8 @@ ext4_ext_insert_extent (handle_t *h, struct fs_inode *inode, uint32_t lblk,
         return ext4_error_corrupt (inode->i_fs, "inserting over a mapped "
                                    "block", lblk);
       }
-      if (lblk + len == ex.ee_block && pblk + len == ex.ee_start
-          && ex.ee_len + len <= EXT_INIT_MAX_LEN) {
+      if (merge && lblk + len == ex.ee_block && pblk + len == ex.ee_start
+          && ext_can_merge (&ex, unwritten, len)) {
         ret = ext_get_access (h, leaf);
         if (ret == 0) {
           ex.ee_block = lblk;
@@ -473,7 +517,7 @@ ext4_ext_insert_extent (handle_t *h, struct fs_inode *inode, uint32_t lblk,
     if (n < leaf->p_hdr.eh_max) {             /* room in the leaf */
       ret = ext_get_access (h, leaf);
       if (ret == 0) {
-        ex = (struct ext_extent) { lblk, (uint16_t) len, pblk };
+        ex = (struct ext_extent) { lblk, (uint16_t) len, pblk, unwritten };
         memmove (ext_entry (leaf->p_node, pos + 1), ext_entry (leaf->p_node, pos),
                  (size_t) (n - pos) * EXT_ENTRY_SIZE);
         ext_extent_put (ext_entry (leaf->p_node, pos), &ex);

@@ -24,5 +24,14 @@ uint32_t ext_key (const uint8_t *node, unsigned i);
 int ext_get_access (handle_t *h, struct ext_path *p);
 int ext_dirty (handle_t *h, struct fs_inode *inode, struct ext_path *p);
 void ext_set_entries (struct ext_path *p, unsigned n);
+/* ext4_ext_insert_extent; merge false keeps the new extent apart from
+ * contiguous neighbours (a split that must stay split). */
+int ext_insert_extent (handle_t *h, struct fs_inode *inode, uint32_t lblk,
+                       uint32_t len, uint64_t pblk, bool unwritten,
+                       bool merge);
+/* The first key of the node at level + 1 changed to key: fix the index
+ * keys from level up (while the changed entry is its node's first). */
+int ext_correct_indexes_from (handle_t *h, struct fs_inode *inode,
+                              struct ext_pathv *pv, int level, uint32_t key);
 
 #endif /* FP_EXTENTS_INT_H */

@@ -1,7 +1,8 @@
 /* extents_status: the extent status cache (fs/ext4/extents_status.c).
  *
- * Per inode, a set of disjoint logical ranges, each WRITTEN (with its
- * physical start), DELAYED (reserved by a buffered write, not allocated
+ * Per inode, a set of disjoint logical ranges, each WRITTEN or UNWRITTEN
+ * (allocated by fallocate, reads as zeroes; both with the physical start),
+ * DELAYED (reserved by a buffered write, not allocated
  * yet) or HOLE.  ext4_map_blocks asks it first; delayed allocation records
  * its reservations here, which is how writeback finds what to allocate and
  * how many reservations an allocation uses up.
@@ -169,7 +170,7 @@ es_remove (struct es_tree *t, uint32_t lblk, uint64_t end)
     if (old_end > end) {
       uint64_t off = end - last->es.es_lblk;
       struct es_node *tail = es_new ((uint32_t) end, (uint32_t) (old_end - end),
-                                     last->es.es_status & ES_WRITTEN
+                                     last->es.es_status & (ES_WRITTEN | ES_UNWRITTEN)
                                      ? last->es.es_pblk + off : 0,
                                      last->es.es_status);
       if (tail == NULL)
@@ -192,7 +193,7 @@ es_remove (struct es_tree *t, uint32_t lblk, uint64_t end)
     uint64_t cut = end - last->es.es_lblk;
     struct es_node *tail = es_new ((uint32_t) end,
                                    (uint32_t) (es_end (&last->es) - end),
-                                   last->es.es_status & ES_WRITTEN
+                                   last->es.es_status & (ES_WRITTEN | ES_UNWRITTEN)
                                    ? last->es.es_pblk + cut : 0,
                                    last->es.es_status);
     if (tail) {
@@ -231,7 +232,8 @@ es_can_merge (const struct extent_status *a, const struct extent_status *b)
   if (a->es_status != b->es_status || es_end (a) != b->es_lblk
       || (uint64_t) a->es_len + b->es_len > UINT32_MAX)
     return false;
-  return !(a->es_status & ES_WRITTEN) || a->es_pblk + a->es_len == b->es_pblk;
+  return !(a->es_status & (ES_WRITTEN | ES_UNWRITTEN))
+    || a->es_pblk + a->es_len == b->es_pblk;
 }
 
 int
@@ -247,12 +249,14 @@ ext4_es_insert_extent (struct fs_inode *inode, uint32_t lblk, uint32_t len,
   FS_TRACE (inode->i_fs, "ext4_es_insert_extent",
             "dev %s ino %u es [%u/%u) mapped %" PRIu64 " status %s",
             inode->i_fs->s_devname, inode->i_ino, lblk, len, pblk,
-            status & ES_WRITTEN ? "W" : status & ES_DELAYED ? "D" : "H");
+            status & ES_WRITTEN ? "W" : status & ES_UNWRITTEN ? "U"
+            : status & ES_DELAYED ? "D" : "H");
   ret = es_remove (t, lblk, (uint64_t) lblk + len);
   if (ret < 0)
     return ret;
   es_split (t->et_root, lblk, &a, &b);
-  n = es_new (lblk, len, status & ES_WRITTEN ? pblk : 0, status);
+  n = es_new (lblk, len, status & (ES_WRITTEN | ES_UNWRITTEN) ? pblk : 0,
+              status);
   if (n == NULL) {
     t->et_root = es_merge (a, b);
     return -ENOMEM;

@@ -138,6 +138,9 @@ enum {
 #define EXT_BLOCK_MAX    ((FS_BLOCK_SIZE - EXT_HDR_SIZE) / EXT_ENTRY_SIZE)   /* 340 */
 #define EXT_MAX_DEPTH    5u
 #define EXT_INIT_MAX_LEN 32768u
+/* An unwritten extent stores ee_len + EXT_INIT_MAX_LEN on disk, so its
+ * length is at most 32767 (ext4_ext_mark_unwritten, EXT_UNWRITTEN_MAX_LEN). */
+#define EXT_UNWRITTEN_MAX_LEN (EXT_INIT_MAX_LEN - 1u)
 
 /* Directory records: ext4_dir_entry_2. */
 #define DIRENT_HDR       8u
@@ -286,10 +289,11 @@ struct ext_hdr {
   uint32_t eh_generation;
 };
 
-struct ext_extent {          /* leaf entry */
+struct ext_extent {          /* leaf entry, decoded */
   uint32_t ee_block;         /* first logical block */
-  uint16_t ee_len;           /* 1..32768 */
+  uint16_t ee_len;           /* blocks: 1..32768 written, 1..32767 unwritten */
   uint64_t ee_start;         /* first physical block (48 bits on disk) */
+  bool ee_unwritten;         /* allocated, reads as zeroes (ext4's uninit) */
 };
 
 struct ext_index {           /* index entry */
@@ -326,8 +330,12 @@ ext_entry (uint8_t *node, unsigned i)
 static inline void
 ext_extent_get (const uint8_t *e, struct ext_extent *x)
 {
+  uint16_t raw = get_le16 (e + 4);
+
   x->ee_block = get_le32 (e);
-  x->ee_len = get_le16 (e + 4);
+  /* ext4_ext_is_unwritten / ext4_ext_get_actual_len */
+  x->ee_unwritten = raw > EXT_INIT_MAX_LEN;
+  x->ee_len = x->ee_unwritten ? (uint16_t) (raw - EXT_INIT_MAX_LEN) : raw;
   x->ee_start = ((uint64_t) get_le16 (e + 6) << 32) | get_le32 (e + 8);
 }
 
@@ -335,7 +343,8 @@ static inline void
 ext_extent_put (uint8_t *e, const struct ext_extent *x)
 {
   put_le32 (e, x->ee_block);
-  put_le16 (e + 4, x->ee_len);
+  put_le16 (e + 4, x->ee_unwritten && x->ee_len
+            ? (uint16_t) (x->ee_len + EXT_INIT_MAX_LEN) : x->ee_len);
   put_le16 (e + 6, (uint16_t) (x->ee_start >> 32));
   put_le32 (e + 8, (uint32_t) x->ee_start);
 }

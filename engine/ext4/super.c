@@ -193,7 +193,7 @@ fpfs_mkfs (struct fpfs_bdev *bd, const struct fpfs_mkfs_opts *o,
   for (unsigned off = IN_ATIME; off <= IN_CRTIME; off += 8)
     put_le64 (in + off, now);
   ext_hdr_put (in + IN_BLOCK, &eh);
-  ex = (struct ext_extent) { 0, 1, g.first_data_block };
+  ex = (struct ext_extent) { 0, 1, g.first_data_block, false };
   ext_extent_put (ext_entry (in + IN_BLOCK, 0), &ex);
   ret = fpfs_bdev_write (bd, blk, g.itable_start * FS_BLOCK_SIZE, FS_BLOCK_SIZE, 0);
   if (ret < 0)

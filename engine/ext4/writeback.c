@@ -59,6 +59,7 @@ struct mpage_da_data {
   struct writeback_control *wbc;
   uint64_t first_page, last_page;   /* scan range, inclusive */
   struct ext4_map_blocks map;       /* the extent of delayed pages to map */
+  unsigned map_kind;                /* PG_DELAY or PG_UNWRITTEN: one per run */
   struct ext4_io_submit io_submit;
   long pages_written;
 };
@@ -174,10 +175,15 @@ mpage_prepare_extent_to_map (struct mpage_da_data *mpd)
         mpd->first_page = (uint64_t) pg->pg_index + 1;
         continue;
       }
-      if (pg->pg_flags & PG_DELAY) {          /* mpage_add_bh_to_extent */
-        if (mpd->map.m_len == 0)
+      if (pg->pg_flags & (PG_DELAY | PG_UNWRITTEN)) {
+        /* mpage_add_bh_to_extent: a run holds blocks of one kind (the
+         * kernel compares the buffers' BH_Delay / BH_Unwritten state). */
+        unsigned kind = pg->pg_flags & PG_DELAY ? PG_DELAY : PG_UNWRITTEN;
+        if (mpd->map.m_len == 0) {
           mpd->map.m_lblk = pg->pg_index;
-        else if (mpd->map.m_len >= MAX_WRITEPAGES_EXTENT_LEN)
+          mpd->map_kind = kind;
+        } else if (mpd->map.m_len >= MAX_WRITEPAGES_EXTENT_LEN
+                   || kind != mpd->map_kind)
           return 0;
         mpd->map.m_len++;
       } else {
@@ -209,8 +215,9 @@ mpage_map_and_submit_buffers (struct mpage_da_data *mpd, handle_t *h,
   for (uint32_t i = 0; i < len; i++) {
     struct page *pg = pc_find_page (VFS_I (mpd->inode), lblk + i);
     int err;
-    assert (pg && (pg->pg_flags & PG_DELAY) && (pg->pg_flags & PG_DIRTY));
-    pg->pg_flags = (pg->pg_flags & ~PG_DELAY) | PG_MAPPED;
+    assert (pg && (pg->pg_flags & (PG_DELAY | PG_UNWRITTEN))
+            && (pg->pg_flags & PG_DIRTY));
+    pg->pg_flags = (pg->pg_flags & ~(PG_DELAY | PG_UNWRITTEN)) | PG_MAPPED;
     pg->pg_pblk = pblk + i;
     if (defer) {
       pg->pg_flags |= PG_DEFERRED;
@@ -241,9 +248,15 @@ mpage_map_and_submit_extent (handle_t *h, struct mpage_da_data *mpd)
     FS_TRACE (fs, "ext4_da_write_pages_extent", "dev %s ino %u lblk %u len %u "
               "flags 0x%x", fs->s_devname, inode->i_ino, map->m_lblk,
               map->m_len, 0x22u /* BH_Delay|BH_Dirty as the kernel shows */);
+    /* mpage_map_one_extent: CREATE allocates the delayed blocks, or
+     * converts the unwritten ones to written (4.10 without dioread_nolock:
+     * ext4_ext_convert_to_initialized in this handle; the data is ordered
+     * before its commit like a new block's).  DELALLOC_RESERVE only for a
+     * run of delayed blocks, as BH_Delay decides in the kernel. */
     got = ext4_map_blocks (h, inode, &m,
                            EXT4_GET_BLOCKS_CREATE
-                           | EXT4_GET_BLOCKS_DELALLOC_RESERVE);
+                           | (mpd->map_kind == PG_DELAY
+                              ? EXT4_GET_BLOCKS_DELALLOC_RESERVE : 0));
     if (got < 0)
       return got;
     assert ((uint32_t) got <= map->m_len);
@@ -288,7 +301,10 @@ mpage_give_up (struct mpage_da_data *mpd, int err)
 static int
 ext4_writepages_credits (struct fs_inode *inode)
 {
-  int c = ext4_ext_calc_credits (inode);
+  /* Converting part of an unwritten extent splits it in up to three: room
+   * for two insertions (ext4_chunk_trans_blocks counts the split too). */
+  int c = ext4_ext_calc_credits (inode)
+    * (inode->i_ext4_state & EXT4_STATE_UNWRIT ? 2 : 1);
   return c < FS_MAX_CREDITS ? c : FS_MAX_CREDITS;
 }
 

@@ -14,14 +14,16 @@
  * depth its parent implies); index keys ascend strictly, stay inside the
  * range their parent gives them, and equal their child's first key; extents
  * ascend, do not overlap, lie inside
- * their index range, have 1 <= ee_len <= 32768 (this format has no
- * unwritten extents), and map blocks inside the data area.  Only the root
+ * their index range, have 1 <= ee_len <= 32768 (an unwritten extent,
+ * stored with 32768 added to its length, 1 <= ee_len <= 32767; never in a
+ * directory), and map blocks inside the data area.  Only the root
  * may be empty, and only at depth 0 (the engine collapses an emptied tree),
  * except on an orphan, whose truncate may have stopped half way.
  *
- * Sizes.  A regular file maps no block at or past ceil(size / 4096):
- * ext4 allows blocks past EOF only for unwritten (fallocated) extents and
- * this format has none; the engine's preallocations live in memory, and
+ * Sizes.  A regular file maps no written block at or past
+ * ceil(size / 4096): ext4 allows blocks past EOF only for unwritten
+ * (fallocate KEEP_SIZE) extents; the engine's preallocations live in
+ * memory, and
  * delalloc writeback moves i_disksize in the handle that maps the blocks.
  * An orphan is exempt (truncate in progress).  Extended attributes are
  * xattr.c's; their block counts in i_blocks.  A directory's size is a
@@ -108,6 +110,7 @@ struct walk {
   uint64_t data, nodes;      /* blocks mapped, tree blocks */
   uint64_t xattr;            /* the xattr block (xattr.c): 0 or 1 */
   uint64_t prev_end;         /* logical end of the previous extent */
+  uint64_t written_end;      /* logical end of the last written extent */
 };
 
 #define WALK_PROBLEM(w, ...) \
@@ -173,9 +176,16 @@ walk_leaf (struct walk *w, const uint8_t *node, unsigned n, uint64_t lo,
 
     ext_extent_get (node + EXT_HDR_SIZE + i * EXT_ENTRY_SIZE, &ex);
     end = (uint64_t) ex.ee_block + ex.ee_len;
+    /* ondisk.h decodes ee_len: 1..32768 written, 1..32767 unwritten
+     * (stored + 32768); only a stored 0 is invalid. */
     if (ex.ee_len == 0 || ex.ee_len > EXT_INIT_MAX_LEN) {
       WALK_PROBLEM (w, "inode %" PRIu32 ": extent %u of the %s: length %u "
                     "invalid", w->ino, i, where, (unsigned) ex.ee_len);
+      continue;
+    }
+    if (ex.ee_unwritten && w->dir) {
+      WALK_PROBLEM (w, "directory %" PRIu32 ": unwritten extent at logical "
+                    "block %" PRIu32 " in the %s", w->ino, ex.ee_block, where);
       continue;
     }
     if (ex.ee_block < w->prev_end) {
@@ -202,6 +212,8 @@ walk_leaf (struct walk *w, const uint8_t *node, unsigned n, uint64_t lo,
       continue;
     }
     w->prev_end = end;
+    if (!ex.ee_unwritten)
+      w->written_end = end;
     w->data += ex.ee_len;
     if (w->resolve) {
       walk_resolve (w, ex.ee_start, ex.ee_len);
@@ -432,11 +444,13 @@ pass1_sizes (struct fsck *c, uint32_t ino, const uint8_t *raw,
   }
   if (w->bad)
     return;
-  if (w->prev_end > eof && !w->orphan)
+  /* Past EOF only unwritten extents (fallocate KEEP_SIZE), as e2fsck
+   * allows them (EXT4_EOFBLOCKS_FL or not). */
+  if (w->written_end > eof && !w->orphan)
     fsck_problem (c, FPFS_FSCK_EXTENTS, "inode %" PRIu32 ": blocks mapped up "
                   "to logical block %" PRIu64 ", past the end of file (size %"
-                  PRIu64 ", %" PRIu64 " blocks)", ino, w->prev_end - 1, size,
-                  eof);
+                  PRIu64 ", %" PRIu64 " blocks)", ino, w->written_end - 1,
+                  size, eof);
   if (iblocks != want)
     fsck_problem (c, FPFS_FSCK_EXTENTS, "inode %" PRIu32 ": i_blocks %"
                   PRIu64 " but %" PRIu64 " data, %" PRIu64 " tree and %"

@@ -48,6 +48,13 @@ static const struct bug_desc bug_table[] = {
   { FPFS_BUG_NO_REVOKE, "no-revoke",
     "jbd: freed metadata blocks get no revoke record, so replay may "
     "overwrite a block reused for data." },
+  { FPFS_BUG_UNWRITTEN_CONVERT_EARLY, "unwritten-convert-early",
+    "ext4: a buffered write into an unwritten (fallocated) extent marks it "
+    "written at once, in a transaction not ordered after the data, so a "
+    "commit can expose the block's stale contents." },
+  { FPFS_BUG_PUNCH_HOLE_NO_ZERO, "punch-hole-no-zero",
+    "ext4: punch hole frees the whole blocks but does not zero the partial "
+    "blocks at the edges of the range, which keep their old bytes." },
   { FPFS_BUG_SLOW_SYMLINK_UNJOURNALED, "slow-symlink-unjournaled",
     "ext4: a slow symlink's target block is delayed-allocated and written "
     "back like file data instead of journaled, so the commit that links "

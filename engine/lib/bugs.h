@@ -30,8 +30,11 @@ enum fpfs_bug {
   FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC = 1u << 8,
   /* jbd: no revoke records, so replay may overwrite a reused block. */
   FPFS_BUG_NO_REVOKE             = 1u << 9,
-  /* Bits 10, 11: fallocate's switches; 14, 15: rename2's and O_TMPFILE's
-   * (issue 14, landing from their branches). */
+  /* ext4: a write into an unwritten extent converts it at once, unordered. */
+  FPFS_BUG_UNWRITTEN_CONVERT_EARLY = 1u << 10,
+  /* ext4: punch hole does not zero the partial blocks at its edges. */
+  FPFS_BUG_PUNCH_HOLE_NO_ZERO    = 1u << 11,
+  /* Bits 14, 15: rename2's and O_TMPFILE's (issue 14, on their branch). */
   /* ext4: a slow symlink's target is not journaled with the handle that
    * maps its block; it is delayed-allocated and written like file data. */
   FPFS_BUG_SLOW_SYMLINK_UNJOURNALED = 1u << 12,

@@ -65,6 +65,8 @@ enum pc_tag { PC_TAG_DIRTY = 0, PC_TAG_TOWRITE, PC_TAG_WRITEBACK, PC_NTAGS };
 #define PG_DELAY      (1u << 4)   /* block reserved, not allocated (BH_Delay) */
 #define PG_MAPPED     (1u << 5)   /* pg_pblk is the block (BH_Mapped) */
 #define PG_DEFERRED   (1u << 6)   /* bug no-ordered-data: waits for pg_tid */
+#define PG_UNWRITTEN  (1u << 7)   /* pg_pblk is an unwritten block (BH_Unwritten):
+                                     writeback converts it; not PG_MAPPED */
 
 struct page {
   uint32_t pg_index;
@@ -182,6 +184,7 @@ bool clear_page_dirty_for_io (struct page *pg);
 void set_page_writeback (struct page *pg);
 void end_page_writeback (struct page *pg);
 void pc_truncate_pages (struct inode *inode, uint64_t from);
+void pc_truncate_range (struct inode *inode, uint32_t first, uint32_t last);
 void pc_drop_all (struct inode *inode);
 void pc_shrink (struct bdi_writeback *wb);
 uint64_t invalidate_mapping_pages (struct inode *inode, uint32_t start,

@@ -429,6 +429,27 @@ pc_truncate_pages (struct inode *inode, uint64_t from)
   }
 }
 
+/* truncate_pagecache_range: drop the pages with index in [first, last],
+ * dirty or not (the caller has written or given up what they held). */
+void
+pc_truncate_range (struct inode *inode, uint32_t first, uint32_t last)
+{
+  struct page *v[64];
+  uint32_t index = first;
+  unsigned n;
+
+  while (index <= last
+         && (n = pc_lookup_range (inode, &index, last, v, 64)) > 0) {
+    bool wrapped = index == 0;
+    for (unsigned i = 0; i < n; i++) {
+      assert (!(v[i]->pg_flags & PG_WRITEBACK));
+      pc_delete_page (v[i]);
+    }
+    if (wrapped)
+      break;
+  }
+}
+
 void
 pc_drop_all (struct inode *inode)
 {

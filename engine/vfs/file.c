@@ -1,5 +1,6 @@
 /* file: the fd table and the per-file system calls (open, close, pread,
- * pwrite, ftruncate, truncate, fsync, fdatasync, fstat), and the clock.
+ * pwrite, ftruncate, truncate, fsync, fdatasync, fstat, fallocate,
+ * sync_file_range), and the clock.
  *
  * Every entry point first calls fs_syscall_enter: the virtual clock ticks
  * FPFS_SYSCALL_TICK_NS (so successive writes get distinct mtimes) and
@@ -21,7 +22,7 @@
 
 #include "vfs.h"
 
-#define EXT4_STATE_DA_ALLOC_CLOSE (1u << 2)
+
 #define FS_MAX_FILES 65536
 
 void
@@ -333,6 +334,87 @@ int
 fpfs_fdatasync (struct fpfs *fs, int fd)
 {
   return do_fsync (fs, fd, 1);
+}
+
+/* vfs_fallocate (fs/open.c, 4.10): its checks, in its order, then
+ * ext4_fallocate. */
+int
+fpfs_fallocate (struct fpfs *fs, int fd, int mode, uint64_t off, uint64_t len)
+{
+  const int all = FPFS_FALLOC_FL_KEEP_SIZE | FPFS_FALLOC_FL_PUNCH_HOLE
+    | FPFS_FALLOC_FL_COLLAPSE_RANGE | FPFS_FALLOC_FL_ZERO_RANGE
+    | FPFS_FALLOC_FL_INSERT_RANGE;
+  uint64_t limit = FS_MAX_FILE_BLOCKS << FS_BLOCK_BITS;
+  struct fpfs_file *f;
+  struct fs_inode *inode;
+
+  fs_syscall_enter (fs);
+  f = fd_get (fs, fd);                         /* sys_fallocate: fdget */
+  if (f == NULL)
+    return -EBADF;
+  if (off > (uint64_t) LLONG_MAX || len == 0 || len > (uint64_t) LLONG_MAX)
+    return -EINVAL;
+  if (mode & ~all)
+    return -EOPNOTSUPP;
+  if ((mode & (FPFS_FALLOC_FL_PUNCH_HOLE | FPFS_FALLOC_FL_ZERO_RANGE))
+      == (FPFS_FALLOC_FL_PUNCH_HOLE | FPFS_FALLOC_FL_ZERO_RANGE))
+    return -EOPNOTSUPP;                        /* mutually exclusive */
+  if ((mode & FPFS_FALLOC_FL_PUNCH_HOLE) && !(mode & FPFS_FALLOC_FL_KEEP_SIZE))
+    return -EOPNOTSUPP;                        /* punch must keep the size */
+  if ((mode & FPFS_FALLOC_FL_COLLAPSE_RANGE)
+      && (mode & ~FPFS_FALLOC_FL_COLLAPSE_RANGE))
+    return -EINVAL;
+  if ((mode & FPFS_FALLOC_FL_INSERT_RANGE)
+      && (mode & ~FPFS_FALLOC_FL_INSERT_RANGE))
+    return -EINVAL;
+  if (!f_writable (f))
+    return -EBADF;
+  inode = f->f_inode;
+  if (fs_isdir (inode))
+    return -EISDIR;
+  if (!fs_isreg (inode))
+    return -ENODEV;
+  if (off + len > limit || off + len < off)    /* s_maxbytes, and wrap */
+    return -EFBIG;
+  if (fs->s_ro)
+    return -EROFS;                             /* ext4_journal_start */
+  return ext4_fallocate (f, mode, off, len);
+}
+
+/* sync_file_range (fs/sync.c, 4.10): starts and waits on the data
+ * writeback of the range only -- no inode write, no commit, no FLUSH.
+ * WRITE is WB_SYNC_NONE: under delayed allocation ext4_writepages still
+ * allocates, in a handle of its own, so the mapping joins the running
+ * transaction but nothing commits it. */
+int
+fpfs_sync_file_range (struct fpfs *fs, int fd, uint64_t off, uint64_t nbytes,
+                      unsigned flags)
+{
+  const unsigned valid = FPFS_SYNC_FILE_RANGE_WAIT_BEFORE
+    | FPFS_SYNC_FILE_RANGE_WRITE | FPFS_SYNC_FILE_RANGE_WAIT_AFTER;
+  uint64_t endbyte = off + nbytes;
+  struct fpfs_file *f;
+  struct inode *vi;
+  int ret = 0;
+
+  fs_syscall_enter (fs);
+  if (flags & ~valid)
+    return -EINVAL;
+  if (off > (uint64_t) LLONG_MAX || endbyte > (uint64_t) LLONG_MAX
+      || endbyte < off)
+    return -EINVAL;
+  endbyte = nbytes == 0 ? (uint64_t) LLONG_MAX : endbyte - 1;   /* inclusive */
+  f = fd_get (fs, fd);
+  if (f == NULL)
+    return -EBADF;
+  vi = VFS_I (f->f_inode);
+  if (flags & FPFS_SYNC_FILE_RANGE_WAIT_BEFORE)
+    ret = filemap_fdatawait_range (vi, off, endbyte);
+  if (ret == 0 && (flags & FPFS_SYNC_FILE_RANGE_WRITE))
+    ret = __filemap_fdatawrite_range (vi, off, endbyte, WB_SYNC_NONE);
+  if (ret == 0 && (flags & FPFS_SYNC_FILE_RANGE_WAIT_AFTER))
+    ret = filemap_fdatawait_range (vi, off, endbyte);
+  return ret;
 }
 
 int

@@ -7,21 +7,6 @@
 #include "vfs.h"
 
 int
-fpfs_fallocate (struct fpfs *fs, int fd, int mode, uint64_t off, uint64_t len)
-{
-  (void) fs; (void) fd; (void) mode; (void) off; (void) len;
-  return -EOPNOTSUPP;
-}
-
-int
-fpfs_sync_file_range (struct fpfs *fs, int fd, uint64_t off, uint64_t nbytes,
-                      unsigned flags)
-{
-  (void) fs; (void) fd; (void) off; (void) nbytes; (void) flags;
-  return -EOPNOTSUPP;
-}
-
-int
 fpfs_rename2 (struct fpfs *fs, const char *oldpath, const char *newpath,
               unsigned flags)
 {

@@ -13,6 +13,7 @@ BUG_SWITCHES = {
     "fsync-skip-time-only", "checkpoint-before-commit", "replay-uncommitted",
     "rename-two-tx", "nojournal-no-parent-sync", "no-revoke",
     "slow-symlink-unjournaled", "xattr-block-two-tx",
+    "unwritten-convert-early", "punch-hole-no-zero",
 }
 # Switches no bundled workload can reach yet (none today; a new switch
 # whose operation has no workload goes here until one exists).

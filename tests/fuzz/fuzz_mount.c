@@ -14,8 +14,9 @@
  * Images.  Two 2 MiB templates are built once, deterministically: the same
  * small tree (nested directories, a hard link, a file whose extent tree has
  * an index level, a fast and a slow symlink, a FIFO, xattrs in inodes and
- * in blocks, a file unlinked while open, with an xattr block) left by a
- * power cut with
+ * in blocks, a file unlinked while open, with an xattr block, a file with
+ * unwritten extents, one past EOF, and a punched hole) left by a power cut
+ * with
  * committed transactions in the journal (template 0), or cleanly unmounted
  * (template 1).  Each input perturbs one on a copy-on-write overlay.
  *
@@ -134,6 +135,17 @@ fm_build_template (bool clean)
   fm_write_file (fs, "/f3", 3000, 0);
   fd = fpfs_open (fs, "/f3", O_RDWR, 0);
   assert (fd >= 0 && fpfs_fsync (fs, fd) == 0 && fpfs_close (fs, fd) == 0);
+  /* Unwritten extents (one past EOF), a written block split out of one,
+   * and a punched hole with zeroed edges. */
+  fd = fpfs_open (fs, "/p", O_CREAT | O_RDWR, 0644);
+  assert (fd >= 0);
+  assert (fpfs_fallocate (fs, fd, FPFS_FALLOC_FL_KEEP_SIZE, 0, 6 * 4096) == 0);
+  assert (fpfs_pwrite (fs, fd, "unwritten", 9, 4096 + 5) == 9);
+  assert (fpfs_pwrite (fs, fd, "end", 3, 3 * 4096) == 3);
+  assert (fpfs_fallocate (fs, fd, FPFS_FALLOC_FL_PUNCH_HOLE
+                          | FPFS_FALLOC_FL_KEEP_SIZE, 2 * 4096 - 100,
+                          4096 + 200) == 0);
+  assert (fpfs_fsync (fs, fd) == 0 && fpfs_close (fs, fd) == 0);
   assert (fpfs_rename (fs, "/a/f2", "/f2") == 0);
   assert (fpfs_truncate (fs, "/f1", 2 * 4096 + 10) == 0);
   fd = fpfs_open (fs, "/f2", O_RDWR, 0);

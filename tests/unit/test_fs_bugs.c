@@ -229,6 +229,97 @@ test_xattr_block_two_tx (void)
   printf ("ok bug xattr-block-two-tx\n");
 }
 
+static bool
+all_zero (const uint8_t *p, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (p[i])
+      return false;
+  return true;
+}
+
+/* A fallocated block holding an earlier owner's bytes on the device; a
+ * write into it, not fsynced; a commit for another file; power cut.  The
+ * block must read as zeroes (still unwritten) or the new data -- never the
+ * stale bytes.  With the switch the commit carried the conversion without
+ * the data: the stale bytes show. */
+static void
+test_unwritten_convert_early (void)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    const char *opts = bug ? "bug=unwritten-convert-early" : "";
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+    struct fpfs *fs = tfs_mkfs_mount (bd, opts, NULL);
+    struct fs_inode *inode;
+    uint8_t stale[4096], buf[4096], got[4096];
+    uint64_t pblk;
+    uint32_t len;
+    int fd, g;
+
+    fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+    CHECK0 (fpfs_fallocate (fs, fd, 0, 0, 4 * 4096));
+    CHECK0 (fpfs_fsync (fs, fd));
+    CHECK0 (ext4_lookup_path (fs, "/f", &inode));
+    CHECK0 (ext4_ext_lookup (inode, 0, &pblk, &len));
+    iput (inode);
+    assert (pblk != 0);
+    memset (stale, 0x5A, sizeof stale);      /* what an old owner left */
+    CHECK0 (fpfs_bdev_write (shim_of (bd)->lower, stale, pblk * 4096, 4096, 0));
+    tfs_pattern (buf, sizeof buf, 3);
+    assert (fpfs_pwrite (fs, fd, buf, 4096, 0) == 4096);
+    g = fpfs_open (fs, "/g", O_CREAT | O_RDWR, 0644);
+    CHECK0 (fpfs_fsync (fs, g));             /* commits the running tx */
+    fpfs_crash (fs);
+    fs = tfs_mount (bd, "", NULL);
+    fd = fpfs_open (fs, "/f", O_RDONLY, 0);
+    assert (fpfs_pread (fs, fd, got, 4096, 0) == 4096);
+    if (bug)
+      assert (memcmp (got, stale, 4096) == 0);
+    else
+      assert (all_zero (got, 4096) || memcmp (got, buf, 4096) == 0);
+    fpfs_crash (fs);
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok bug unwritten-convert-early\n");
+}
+
+/* Punch [1000, 9000) of a 16 KiB file, fsync, power cut: the partial
+ * blocks' bytes in the range read as zeroes, unless the switch skipped
+ * ext4_zero_partial_blocks. */
+static void
+test_punch_hole_no_zero (void)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    const char *opts = bug ? "bug=punch-hole-no-zero" : "";
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+    struct fpfs *fs = tfs_mkfs_mount (bd, opts, NULL);
+    uint8_t buf[4 * 4096], got[4 * 4096];
+    int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+
+    tfs_pattern (buf, sizeof buf, 8);
+    assert (fpfs_pwrite (fs, fd, buf, sizeof buf, 0) == sizeof buf);
+    CHECK0 (fpfs_fsync (fs, fd));
+    CHECK0 (fpfs_fallocate (fs, fd, FPFS_FALLOC_FL_PUNCH_HOLE
+                            | FPFS_FALLOC_FL_KEEP_SIZE, 1000, 8000));
+    CHECK0 (fpfs_fsync (fs, fd));
+    fpfs_crash (fs);
+    fs = tfs_mount (bd, "", NULL);
+    fd = fpfs_open (fs, "/f", O_RDONLY, 0);
+    assert (fpfs_pread (fs, fd, got, sizeof got, 0) == sizeof got);
+    assert (memcmp (got, buf, 1000) == 0 && memcmp (got + 9000, buf + 9000,
+                                                    sizeof got - 9000) == 0);
+    assert (all_zero (got + 4096, 4096));    /* the whole block: a hole */
+    if (bug)
+      assert (memcmp (got + 1000, buf + 1000, 4096 - 1000) == 0
+              && memcmp (got + 8192, buf + 8192, 9000 - 8192) == 0);
+    else
+      assert (all_zero (got + 1000, 8000));
+    fpfs_crash (fs);
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok bug punch-hole-no-zero\n");
+}
+
 static void
 test_bug_table (void)
 {
@@ -255,7 +346,9 @@ test_bug_table (void)
                   | FPFS_BUG_REPLAY_UNCOMMITTED | FPFS_BUG_RENAME_TWO_TX
                   | FPFS_BUG_NOJOURNAL_NO_PARENT_SYNC | FPFS_BUG_NO_REVOKE
                   | FPFS_BUG_SLOW_SYMLINK_UNJOURNALED
-                  | FPFS_BUG_XATTR_BLOCK_TWO_TX));
+                  | FPFS_BUG_XATTR_BLOCK_TWO_TX
+                  | FPFS_BUG_UNWRITTEN_CONVERT_EARLY
+                  | FPFS_BUG_PUNCH_HOLE_NO_ZERO));
   assert (fpfs_bug_lookup ("no-such-bug", &bit) == -ENOENT);
   fpfs_mount_opts_init (&o);
   assert (fpfs_mount_opts_parse ("bug=nonsense", &o, err, sizeof err) == -EINVAL);
@@ -274,5 +367,7 @@ main (void)
   test_nojournal_no_parent_sync ();
   test_no_ordered_data ();
   test_xattr_block_two_tx ();
+  test_unwritten_convert_early ();
+  test_punch_hole_no_zero ();
   return 0;
 }

@@ -311,7 +311,7 @@ test_pathological (void)
   memset (blk, 0, sizeof blk);
   ext_hdr_put (blk, &h);
   for (unsigned i = 0; i < EXT_BLOCK_MAX; i++) {
-    struct ext_extent ex = { i * 3000u, 3000, g.first_data_block };
+    struct ext_extent ex = { i * 3000u, 3000, g.first_data_block, false };
     ext_extent_put (ext_entry (blk, i), &ex);
   }
   fk_write (ov, leaf, blk);
