@@ -137,7 +137,7 @@ fm_build_template (bool clean)
   assert (fd >= 0 && fpfs_fsync (fs, fd) == 0 && fpfs_close (fs, fd) == 0);
   /* Unwritten extents (one past EOF), a written block split out of one,
    * and a punched hole with zeroed edges. */
-  fd = fpfs_open (fs, "/p", O_CREAT | O_RDWR, 0644);
+  fd = fpfs_open (fs, "/u", O_CREAT | O_RDWR, 0644);
   assert (fd >= 0);
   assert (fpfs_fallocate (fs, fd, FPFS_FALLOC_FL_KEEP_SIZE, 0, 6 * 4096) == 0);
   assert (fpfs_pwrite (fs, fd, "unwritten", 9, 4096 + 5) == 9);
