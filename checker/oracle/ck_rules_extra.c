@@ -24,6 +24,8 @@
  *       modified metadata unless that metadata is needed in order to allow
  *       a subsequent data retrieval") -- checked all the same and "lost"
  *       when they did not survive, so the matrix shows the difference.
+ *       Under nojournal an xattr area that cannot be read (EUCLEAN, EIO:
+ *       the inode reached the disk before its new block) is lost too.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -80,7 +82,8 @@ rl_target (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
 /* Does the recovered value of name match the promised [name, len, hash]? */
 static int
 rl_xattr_one (struct rl *r, const struct ck_vnode *n, const char *name,
-              uint64_t len, const char *hex, char *why, size_t whylen)
+              uint64_t len, const char *hex, char *why, size_t whylen,
+              bool *damaged)
 {
   uint8_t *v = malloc (len ? len : 1);
   ssize_t got;
@@ -91,9 +94,11 @@ rl_xattr_one (struct rl *r, const struct ck_vnode *n, const char *name,
   got = r->rd->fs->ops->getxattr (r->rd->fs->ctx, n->path, name, v, len);
   if (got == -ERANGE || (got >= 0 && (uint64_t) got != len))
     snprintf (why, whylen, "%s has another length", name);
-  else if (got < 0)
+  else if (got < 0) {
     snprintf (why, whylen, "%s is %s", name, got == -ENODATA ? "missing"
               : strerror ((int) -got));
+    *damaged = got == -EUCLEAN || got == -EIO;
+  }
   else {
     snprintf (h, sizeof h, "%016" PRIx64, XXH3_64bits (v, len));
     if (strcmp (h, hex) != 0)
@@ -110,6 +115,7 @@ rl_xattrs (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
   uint64_t A = ck_rl_after (p);
   json_object *list;
   char *names = NULL, why[512] = "";
+  bool damaged = false;
   ssize_t nl;
   int err = 0;
 
@@ -125,7 +131,8 @@ rl_xattrs (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
       continue;
     if (ck_rl_event_set (r, f, CK_EV_XATTR, A, ck_xattr_key (name)))
       continue;
-    if ((err = rl_xattr_one (r, n, name, len, hex, why, sizeof why)) < 0)
+    if ((err = rl_xattr_one (r, n, name, len, hex, why, sizeof why,
+                             &damaged)) < 0)
       return err;
   }
   /* No attribute the sync did not see, unless an op set it since. */
@@ -133,8 +140,10 @@ rl_xattrs (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
     return -ENOMEM;
   nl = why[0] ? 0 : r->rd->fs->ops->listxattr (r->rd->fs->ctx, n->path,
                                                names, RL_XATTR_LIST_MAX);
-  if (nl < 0)
+  if (nl < 0) {
     snprintf (why, sizeof why, "listing them: %s", strerror ((int) -nl));
+    damaged = nl == -EUCLEAN || nl == -EIO;
+  }
   for (ssize_t o = 0; o < nl && !why[0]; o += (ssize_t) strlen (names + o) + 1) {
     const char *name = names + o;
     bool seen = false;
@@ -155,6 +164,13 @@ rl_xattrs (struct rl *r, const struct ck_vnode *n, const struct rl_promise *p,
     ck_result_held (r->res, CK_P_XATTR);
     return 0;
   }
+  /* Without a journal the inode and its xattr block are separate dirty
+   * buffers that writeback sends in any order (ext4_xattr_block_set with
+   * no handle: mark_buffer_dirty): a crash between them leaves an inode
+   * pointing at an unwritten block, which e2fsck repairs.  That is lost,
+   * as fsck damage is there, not a broken promise. */
+  if (damaged && r->ro->fsck_allowed)
+    promised = false;
   return ck_rl_find (r, CK_P_XATTR, promised, n->path, CK_NO_BLOCK, p, f,
                      NULL, "extended attributes: %s, but op %zu (`%s`) %s",
                      why, p->op->index, p->op->wop->text,

@@ -21,6 +21,12 @@ NEW = {
     "mknod-fsync-dir": ("ext4",),
     "after-recovery-rmdir": ("ext4",),
     "xattr-fsync": ("ext4", "xfs"),
+    "falloc-keep-size-fsync": ("ext4", "xfs"),
+    "falloc-extend-fsync": ("ext4",),
+    "falloc-zero-range-keep-size": ("ext4",),
+    "falloc-collapse-insert": ("ext4",),
+    "punch-hole-fsync": ("ext4", "xfs"),
+    "sync-file-range-wal": ("ext4",),
 }
 
 
