@@ -27,6 +27,7 @@ NEW = {
     "falloc-collapse-insert": ("ext4",),
     "punch-hole-fsync": ("ext4", "xfs"),
     "sync-file-range-wal": ("ext4",),
+    "falloc-write-unwritten": ("ext4",),
 }
 
 
