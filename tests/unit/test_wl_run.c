@@ -426,6 +426,10 @@ test_generated_length_1_all_run (void)
   int count = 0;
   assert (wl_generate_each (WL_GEN_CORE, 1, 5, run_generated, &count) == 0);
   assert (count == 96);
+  /* --ops all: the issue-14 operations too, every `expect` right. */
+  count = 0;
+  assert (wl_generate_each (WL_GEN_ALL, 1, 5, run_generated, &count) == 0);
+  assert (count == 160);
 }
 
 /* Every bundled workload except the 64 MiB one (run once, end to end). */
