@@ -236,6 +236,27 @@ int fpfs_fsync (struct fpfs *fs, int fd);
 int fpfs_fdatasync (struct fpfs *fs, int fd);
 int fpfs_fstat (struct fpfs *fs, int fd, struct fpfs_stat *st);
 
+/* Shared writable mappings (mmap(2) MAP_SHARED, PROT_READ|PROT_WRITE) of
+ * [off, off + len) of fd (open for reading and writing; off page
+ * aligned).  Returns a mapping id >= 0.  fpfs_mwrite stores len bytes at
+ * file offset off through mapping map: each page the store dirties that
+ * was clean takes a write fault, ext4_page_mkwrite (file_update_time, the
+ * block's delalloc reservation or allocation, the page dirtied), as a
+ * store to a shared mapping does; a store past the end of the file or of
+ * the mapping is -EFAULT (SIGBUS / SIGSEGV).  fpfs_msync: MS_SYNC writes
+ * and waits on the range with vfs_fsync_range (datasync), MS_ASYNC does
+ * nothing (Linux since 2.6.19), MS_INVALIDATE is accepted.  munmap drops
+ * the mapping (its dirty pages stay dirty in the page cache). */
+#define FPFS_MS_ASYNC      1
+#define FPFS_MS_INVALIDATE 2
+#define FPFS_MS_SYNC       4
+int fpfs_mmap (struct fpfs *fs, int fd, uint64_t off, uint64_t len);
+int fpfs_mwrite (struct fpfs *fs, int map, uint64_t off, const void *buf,
+                 size_t len);
+int fpfs_msync (struct fpfs *fs, int map, uint64_t off, uint64_t len,
+                int flags);
+int fpfs_munmap (struct fpfs *fs, int map);
+
 /* fallocate(2), with Linux's mode bits.  0 allocates unwritten extents and
  * grows the size; KEEP_SIZE allocates without changing it; PUNCH_HOLE (with
  * KEEP_SIZE, as Linux requires) frees the range, which then reads as
