@@ -49,6 +49,7 @@ enum wl_op_kind {
   WL_OP_FALLOCATE, WL_OP_SYNC_FILE_RANGE, WL_OP_READ, WL_OP_DROP_CACHES,
   WL_OP_SYMLINK, WL_OP_MKNOD, WL_OP_SETXATTR, WL_OP_REMOVEXATTR,
   WL_OP_LINKAT,                /* linkat FILE PATH: a name for an open file */
+  WL_OP_MMAP, WL_OP_MWRITE, WL_OP_MSYNC, WL_OP_MUNMAP,   /* shared mappings */
   WL_OP__COUNT
 };
 
@@ -77,7 +78,8 @@ struct wl_op {
   char *target;              /* symlink: the target text */
   char *xname;               /* setxattr/removexattr: "user.NAME" */
   bool is_handle;            /* file operand names a handle, not a path */
-  char *handle;              /* open: the handle name (the path unless `as`) */
+  char *handle;              /* open: the handle name (the path unless `as`);
+                                mmap: the mapping's name */
   int flags;                 /* open: Linux O_* flags */
   uint32_t mode;             /* mkdir, creat, open, chmod; mknod: S_IF* too */
   uint64_t off, len;         /* pwrite, fallocate, sync_file_range, read:

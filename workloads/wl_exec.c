@@ -467,6 +467,8 @@ wl_exec_op (struct wl_runner *r, size_t i, struct wl_outcome *out)
     return wl_x_read (r, op, out);
   case WL_OP_DROP_CACHES:
     return wl_x_drop_caches (r, op, out);
+  case WL_OP_MMAP: case WL_OP_MWRITE: case WL_OP_MSYNC: case WL_OP_MUNMAP:
+    return wl_x_mmap_op (r, op, out);
   default:
     return wl_x_names (r, op, out);
   }
@@ -476,6 +478,8 @@ int
 wl_exec_close_all (struct wl_runner *r)
 {
   int ret = 0;
+
+  wl_maps_free (r, true);           /* munmap, as exit does, before close */
   while (r->r_nh > 0) {
     struct wl_handle *h = &r->r_handles[r->r_nh - 1];
     int e = WL_SYS (r, close, h->h_fd);

@@ -79,6 +79,15 @@ struct wl_fs_ops {
   int (*rename2) (void *c, const char *oldpath, const char *newpath,
                   unsigned flags);
   int (*linkat_fd) (void *c, int fd, const char *newpath);
+  /* Shared writable mappings (fpfs.h's contract): mmap returns an id;
+   * mwrite stores at a file offset (-EFAULT past the end of the file or
+   * the mapping: a kernel backend checks first, a store there would be
+   * SIGBUS); msync with MS_* flags; munmap. */
+  int (*mmap) (void *c, int fd, uint64_t off, uint64_t len);
+  int (*mwrite) (void *c, int map, uint64_t off, const void *buf,
+                 size_t len);
+  int (*msync) (void *c, int map, uint64_t off, uint64_t len, int flags);
+  int (*munmap) (void *c, int map);
   int (*sync) (void *c);
   int (*syncfs) (void *c);
   int (*sleep) (void *c, uint64_t ns);

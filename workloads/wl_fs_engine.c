@@ -78,6 +78,14 @@ static int e_rename2 (void *c, const char *a, const char *b, unsigned fl)
 { return fpfs_rename2 (WL_FS_FS (c), a, b, fl); }
 static int e_linkat_fd (void *c, int fd, const char *p)
 { return fpfs_linkat_fd (WL_FS_FS (c), fd, p); }
+static int e_mmap (void *c, int fd, uint64_t off, uint64_t len)
+{ return fpfs_mmap (WL_FS_FS (c), fd, off, len); }
+static int e_mwrite (void *c, int m, uint64_t off, const void *b, size_t n)
+{ return fpfs_mwrite (WL_FS_FS (c), m, off, b, n); }
+static int e_msync (void *c, int m, uint64_t off, uint64_t len, int fl)
+{ return fpfs_msync (WL_FS_FS (c), m, off, len, fl); }
+static int e_munmap (void *c, int m)
+{ return fpfs_munmap (WL_FS_FS (c), m); }
 
 static const struct wl_fs_ops wl_fs_engine_ops = {
   .open = e_open, .close = e_close, .pread = e_pread, .pwrite = e_pwrite,
@@ -92,7 +100,8 @@ static const struct wl_fs_ops wl_fs_engine_ops = {
   .setxattr = e_setxattr, .getxattr = e_getxattr,
   .removexattr = e_removexattr, .listxattr = e_listxattr,
   .drop_caches = e_drop_caches, .rename2 = e_rename2,
-  .linkat_fd = e_linkat_fd,
+  .linkat_fd = e_linkat_fd, .mmap = e_mmap, .mwrite = e_mwrite,
+  .msync = e_msync, .munmap = e_munmap,
 };
 
 struct wl_fs

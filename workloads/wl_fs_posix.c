@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -34,8 +35,20 @@
 
 #include "wl_fs.h"
 
+/* A shared mapping made by mmap: the address, the file range, and a
+ * descriptor of its own, to check a store against the file's size (a
+ * store past the end would be SIGBUS). */
+struct wl_pmap {
+  uint8_t *m_addr;               /* NULL: slot free */
+  uint64_t m_off, m_len;
+  int m_fd;
+};
+
+#define WL_P_MAPS 64
+
 struct wl_fs_posix {
   int p_root;                    /* O_RDONLY|O_DIRECTORY on the root */
+  struct wl_pmap p_maps[WL_P_MAPS];
   char *p_path;                  /* the root's path */
   char *p_name;
   const char *const *p_hide;     /* root names readdir does not show */
@@ -187,6 +200,8 @@ _Static_assert (SYNC_FILE_RANGE_WAIT_BEFORE == 1 && SYNC_FILE_RANGE_WRITE == 2
 _Static_assert (RENAME_NOREPLACE == FPFS_RENAME_NOREPLACE
                 && RENAME_EXCHANGE == FPFS_RENAME_EXCHANGE
                 && RENAME_WHITEOUT == FPFS_RENAME_WHITEOUT, "rename flags");
+_Static_assert (MS_ASYNC == FPFS_MS_ASYNC && MS_SYNC == FPFS_MS_SYNC
+                && MS_INVALIDATE == FPFS_MS_INVALIDATE, "msync flags");
 _Static_assert (XATTR_CREATE == FPFS_XATTR_CREATE
                 && XATTR_REPLACE == FPFS_XATTR_REPLACE, "xattr flags");
 
@@ -260,6 +275,80 @@ p_listxattr (void *c, const char *path, char *b, size_t len)
     return e;
   r = llistxattr (full, b, len);
   return r < 0 ? -errno : r;
+}
+
+static int
+p_mmap (void *c, int fd, uint64_t off, uint64_t len)
+{
+  struct wl_fs_posix *p = WL_P (c);
+  int m, e;
+
+  for (m = 0; m < WL_P_MAPS && p->p_maps[m].m_addr; m++)
+    ;
+  if (m == WL_P_MAPS)
+    return -ENOMEM;
+  if (len == 0)
+    return -EINVAL;
+  void *a = mmap (NULL, (size_t) len, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                  (off_t) off);
+  if (a == MAP_FAILED)
+    return -errno;
+  p->p_maps[m].m_fd = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+  if (p->p_maps[m].m_fd < 0) {
+    e = -errno;
+    munmap (a, (size_t) len);
+    return e;
+  }
+  p->p_maps[m] = (struct wl_pmap) { a, off, len, p->p_maps[m].m_fd };
+  return m;
+}
+
+static struct wl_pmap *
+p_map (struct wl_fs_posix *p, int m)
+{
+  return m >= 0 && m < WL_P_MAPS && p->p_maps[m].m_addr ? &p->p_maps[m]
+                                                         : NULL;
+}
+
+static int
+p_mwrite (void *c, int m, uint64_t off, const void *buf, size_t len)
+{
+  struct wl_pmap *pm = p_map (WL_P (c), m);
+  struct stat st;
+
+  if (!pm)
+    return -EINVAL;
+  if (off < pm->m_off || off + len > pm->m_off + pm->m_len
+      || fstat (pm->m_fd, &st) < 0 || off + len > (uint64_t) st.st_size)
+    return -EFAULT;              /* SIGSEGV or SIGBUS on a real store */
+  memcpy (pm->m_addr + (off - pm->m_off), buf, len);
+  return 0;
+}
+
+static int
+p_msync (void *c, int m, uint64_t off, uint64_t len, int fl)
+{
+  struct wl_pmap *pm = p_map (WL_P (c), m);
+
+  if (!pm)
+    return -EINVAL;
+  if (off < pm->m_off || off + len > pm->m_off + pm->m_len)
+    return -ENOMEM;
+  return p_err (msync (pm->m_addr + (off - pm->m_off), (size_t) len, fl));
+}
+
+static int
+p_munmap (void *c, int m)
+{
+  struct wl_pmap *pm = p_map (WL_P (c), m);
+  int e;
+
+  if (!pm)
+    return -EINVAL;
+  e = p_err (munmap (pm->m_addr, (size_t) pm->m_len));
+  close (pm->m_fd);
+  pm->m_addr = NULL;
+  return e;
 }
 
 /* drop_caches acts on the whole machine (fs/drop_caches.c); it drops clean
@@ -379,7 +468,8 @@ static const struct wl_fs_ops wl_fs_posix_ops = {
   .setxattr = p_setxattr, .getxattr = p_getxattr,
   .removexattr = p_removexattr, .listxattr = p_listxattr,
   .drop_caches = p_drop_caches, .rename2 = p_rename2,
-  .linkat_fd = p_linkat_fd,
+  .linkat_fd = p_linkat_fd, .mmap = p_mmap, .mwrite = p_mwrite,
+  .msync = p_msync, .munmap = p_munmap,
 };
 
 int
@@ -416,6 +506,9 @@ wl_fs_posix_close (struct wl_fs_posix *p)
 {
   if (!p)
     return;
+  for (int m = 0; m < WL_P_MAPS; m++)
+    if (p->p_maps[m].m_addr)
+      p_munmap (p, m);
   if (p->p_root >= 0)
     close (p->p_root);
   free (p->p_path);

@@ -23,7 +23,8 @@ static const char *const wl_op_names[WL_OP__COUNT] = {
   [WL_OP_READ] = "read", [WL_OP_DROP_CACHES] = "drop_caches",
   [WL_OP_SYMLINK] = "symlink", [WL_OP_MKNOD] = "mknod",
   [WL_OP_SETXATTR] = "setxattr", [WL_OP_REMOVEXATTR] = "removexattr",
-  [WL_OP_LINKAT] = "linkat",
+  [WL_OP_LINKAT] = "linkat", [WL_OP_MMAP] = "mmap", [WL_OP_MWRITE] = "mwrite",
+  [WL_OP_MSYNC] = "msync", [WL_OP_MUNMAP] = "munmap",
 };
 
 const char *

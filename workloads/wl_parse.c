@@ -145,11 +145,12 @@ wl_parse_after_check (struct wl_parser *p, const struct wl_tok *first)
   switch (op->kind) {
   case WL_OP_OPEN: case WL_OP_CLOSE: case WL_OP_PERSIST: case WL_OP_SLEEP:
   case WL_OP_MARK: case WL_OP_FAULT: case WL_OP_LINKAT:
-  case WL_OP_SYNC_FILE_RANGE: case WL_OP_DROP_CACHES:
+  case WL_OP_SYNC_FILE_RANGE: case WL_OP_DROP_CACHES: case WL_OP_MMAP:
+  case WL_OP_MWRITE: case WL_OP_MSYNC: case WL_OP_MUNMAP:
     return wl_lex_expected (&p->p_lx, first, "an operation allowed after "
                             "recovery (not open, close, persist, sleep, "
-                            "mark, fault, linkat, sync_file_range or "
-                            "drop_caches)");
+                            "mark, fault, linkat, sync_file_range, "
+                            "drop_caches or a mapping op)");
   default:
     break;
   }
@@ -278,6 +279,9 @@ wl_parse (const char *name, const char *text, size_t len,
   }
 
 out:
+  for (size_t i = 0; i < p.p_nmaps; i++)
+    free (p.p_maps[i]);
+  free (p.p_maps);
   for (size_t i = 0; i < p.p_nhandles; i++)
     free (p.p_handles[i]);
   free (p.p_handles);

@@ -336,6 +336,7 @@ wl_runner_free (struct wl_runner *r)
     free (r->r_handles[r->r_nh].h_path);
   }
   free (r->r_handles);
+  wl_maps_free (r, false);
   free (r->r_sync_write);
   wl_model_free (&r->r_model);
   wl_doubt_free (&r->r_doubt);

@@ -32,6 +32,18 @@ struct wl_handle {
   uint64_t h_pos;                /* file position for `write` */
 };
 
+/* A shared mapping made by `mmap ... as NAME`: the backend's id, the
+ * file range, and a read-only descriptor of the runner's own on the file
+ * (for fstat and the msync's state; a mapping outlives the fd it was made
+ * from). */
+struct wl_map {
+  char *m_name;
+  char *m_path;
+  int m_id;
+  int m_fd;
+  uint64_t m_off, m_len;
+};
+
 struct wl_runner {
   const struct wl_workload *r_w;
   const struct wl_run_opts *r_o;
@@ -43,6 +55,8 @@ struct wl_runner {
   struct wl_doubt r_doubt;       /* blocks in doubt after sync errors */
   struct wl_handle *r_handles;
   size_t r_nh, r_hcap;
+  struct wl_map *r_maps;
+  size_t r_nm, r_mcap;
   bool *r_sync_write;            /* osync/odsync plan, one per op */
   size_t r_mark_max;             /* payload budget */
   size_t r_chunk;                /* entries per state object */
@@ -104,6 +118,11 @@ int wl_x_read (struct wl_runner *r, const struct wl_op *op,
                struct wl_outcome *out);
 int wl_x_drop_caches (struct wl_runner *r, const struct wl_op *op,
                       struct wl_outcome *out);
+/* wl_exec_mmap.c: mmap, mwrite, msync, munmap; unmap everything (the
+ * end of a run). */
+int wl_x_mmap_op (struct wl_runner *r, const struct wl_op *op,
+                  struct wl_outcome *out);
+void wl_maps_free (struct wl_runner *r, bool unmap);
 /* wl_exec.c: the after-mark's {"ino","gen","size","first_block","blocks"}
  * for blocks [first, end) of f. */
 json_object *wl_effect_data (const struct fpfs_stat *st,

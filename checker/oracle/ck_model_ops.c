@@ -354,6 +354,7 @@ mo_apply (struct ck_model *m, const struct ck_op *op)
   case WL_OP_WRITE:
   case WL_OP_PWRITE:
   case WL_OP_APPEND:
+  case WL_OP_MWRITE:                     /* a store through a mapping */
   case WL_OP_TRUNCATE:
     if (!op->effect)
       return 0;                          /* wrote nothing the oracle saw */

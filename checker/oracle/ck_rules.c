@@ -100,6 +100,12 @@ ck_rl_promises (struct rl *r)
       bool stale = x->stale;
       if (!rec)
         return -ENOMEM;
+      if (x->file && json_object_object_get_ex (x->obj, "range", NULL)) {
+        /* msync(MS_SYNC): the data of the mapped blocks only
+         * (vfs_fsync_range); an earlier whole-file promise stays. */
+        rec->data_range = p;
+        continue;
+      }
       if (dir) {
         /* fsync(dir) promises the entries.  fdatasync(dir) does too under
          * the ext4 profile with a journal: ext4_sync_file() forces a

@@ -383,6 +383,44 @@ rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
   return err;
 }
 
+/* msync(MS_SYNC)'s promise: each block of its range below the size it saw
+ * (and within the recovered file) holds the value it had at the msync or
+ * one it took since; blocks a write failure left in doubt excepted. */
+static int
+rl_data_range (struct rl *r, const struct ck_vnode *n,
+               const struct rl_promise *p, const struct ck_mfile *f,
+               uint64_t nb)
+{
+  json_object *rg;
+  uint64_t A = ck_rl_after (p), s0 = 0, b0, b1, bad = 0;
+  int err = 0;
+
+  if (!json_object_object_get_ex (p->obj, "range", &rg)
+      || json_object_array_length (rg) != 2)
+    return 0;
+  b0 = json_object_get_uint64 (json_object_array_get_idx (rg, 0));
+  b1 = json_object_get_uint64 (json_object_array_get_idx (rg, 1));
+  ck_json_u64 (p->obj, "size", &s0);
+  if (b1 > (s0 + 4095) / 4096)
+    b1 = (s0 + 4095) / 4096;
+  for (uint64_t b = b0; !err && b < b1 && b < nb; b++) {
+    if (r->flagged[b] || rl_unknown (p, n->id, b)
+        || ck_model_block_ok (r->m, f, b, A, r->E, r->h[b])
+        || rl_sectors_ok (r, n, f, b, A, NULL))
+      continue;
+    r->flagged[b] = 1;
+    if (++bad <= RL_PER_FILE)
+      err = ck_rl_find (r, CK_P_DATA, true, n->path, b, p, f, NULL,
+                        "block %" PRIu64 " (bytes %" PRIu64 "-%" PRIu64 ") "
+                        "holds neither what op %zu (`%s`) made durable nor a "
+                        "value written since", b, b * 4096, b * 4096 + 4095,
+                        p->op->index, rl_optext (p));
+  }
+  if (!err && !bad)
+    ck_result_held (r->res, CK_P_DATA);
+  return err;
+}
+
 /* ---- mode, nlink, mtime/ctime ---- */
 
 static int
@@ -465,7 +503,8 @@ ck_rl_files (struct rl *r)
       continue;                  /* not a file the workload made */
     if (ck_map_get (&r->idx, n->id.ino, n->id.gen, &idx))
       rec = &r->recs[idx];
-    err = rl_hash_file (r, n, f, rec && rec->data.op, &nb);
+    err = rl_hash_file (r, n, f, rec && (rec->data.op || rec->data_range.op),
+                        &nb);
     if (err) {
       err = ck_result_add (r->res, CK_P_DATA, true, n->path, CK_NO_OP, NULL,
                            "reading it back after recovery: %s",
@@ -474,6 +513,8 @@ ck_rl_files (struct rl *r)
     }
     if (rec && rec->data.op)
       err = rl_data (r, n, rec, f, nb);
+    if (!err && rec && rec->data_range.op)
+      err = rl_data_range (r, n, &rec->data_range, f, nb);
     if (!err && rec && rec->meta.op)
       err = rl_meta (r, n, &rec->meta, f, true);
     if (!err && rec && rec->meta_info.op)

@@ -21,6 +21,7 @@ struct rl_rec {
   struct ck_id id;
   bool is_dir;
   struct rl_promise data;          /* data and size: every sync */
+  struct rl_promise data_range;    /* msync: data of its "range" blocks */
   struct rl_promise meta;          /* mode, nlink, mtime: fsync-like */
   struct rl_promise meta_info;     /* a later, unpromising sync (fdatasync) */
   struct rl_promise name;          /* its own directory entry */

@@ -433,10 +433,35 @@ test_after_recovery_section (void)
        "one after-recovery section, got \"after-recovery\"");
   BAD ("after-recovery\nsleep 1\n", "t.wl:2:1: expected an operation "
        "allowed after recovery (not open, close, persist, sleep, mark, "
-       "fault, linkat, sync_file_range or drop_caches), got \"sleep\"");
+       "fault, linkat, sync_file_range, drop_caches or a mapping op), got "
+       "\"sleep\"");
   BAD ("open /f O_RDWR as h\nafter-recovery\nfsync h\n", "t.wl:3:1: "
        "expected a path (no handle of the run exists after recovery), got "
        "\"h\"");
+}
+
+static void
+test_mapping_ops (void)
+{
+  struct wl_workload *w = parse_ok ("mmap /db 0 16K as m\n"
+                                    "mwrite m 8K 4K seed=3\n"
+                                    "msync m\n"
+                                    "msync m MS_ASYNC\n"
+                                    "munmap m\n");
+
+  assert (w->n_ops == 5 && strcmp (w->ops[0].handle, "m") == 0
+          && w->ops[0].len == 16384);
+  assert (w->ops[1].kind == WL_OP_MWRITE && w->ops[1].is_handle
+          && w->ops[1].off == 8192 && w->ops[1].seed == 3);
+  assert (w->ops[2].opflags == 4 && w->ops[3].opflags == 1);
+  assert (w->ops[4].kind == WL_OP_MUNMAP);
+  wl_free (w);
+  BAD ("mmap /db 0 4K", "t.wl:1:14: expected 'as NAME' (a mapping is "
+       "named), got end of line");
+  BAD ("mwrite m 0 4K", "t.wl:1:8: expected a mapping bound by an earlier "
+       "'mmap FILE OFF LEN as NAME', got \"m\"");
+  BAD ("mmap /db 0 4K as m\nmsync m MS_NOW", "t.wl:2:9: expected MS_SYNC, "
+       "MS_ASYNC or end of line, got \"MS_NOW\"");
 }
 
 static void
@@ -488,6 +513,7 @@ main (void)
   test_new_ops_bad_input ();
   test_rename_flags_tmpfile_direct ();
   test_after_recovery_section ();
+  test_mapping_ops ();
   printf ("test_wl_parse: ok\n");
   return 0;
 }
