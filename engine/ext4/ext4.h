@@ -20,6 +20,9 @@
  *   writeback.c             ext4_writepages, the mpage_* pipeline
  *   map.c                   ext4_map_blocks, ext4_ext_map_blocks
  *   extents*.c              the on-disk tree and the extent status cache
+ *                           (extents_range.c: split, punch, shift)
+ *   fallocate.c             ext4_fallocate: preallocate, punch, zero,
+ *                           collapse, insert
  *   inode.c, icache.c,      in-core inodes, ext4_mark_inode_dirty, iput,
  *   truncate.c              truncate, orphans
  *   balloc.c, mballoc.c,    block and inode allocation

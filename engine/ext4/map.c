@@ -14,6 +14,12 @@
  * transaction's ordered-data list (jbd_file_inode), so the commit writes
  * the data first.
  *
+ * Unwritten extents (fallocate): a lookup reports them as a hole with
+ * EXT4_MAP_UNWRITTEN and the block; CREATE_UNWRIT_EXT allocates them (and
+ * CONVERT_UNWRITTEN turns written blocks unwritten, zero range); plain
+ * CREATE converts them to written in the caller's handle, reported NEW so
+ * that the data is ordered before that commit (ext_map_unwritten).
+ *
  * Trace events, in the order seed 000 lists them for a delayed block:
  * ext4_es_lookup_extent_enter/exit, ext4_ext_map_blocks_enter,
  * ext4_request_blocks, ext4_allocate_blocks, ext4_mark_inode_dirty,
