@@ -423,6 +423,8 @@ int ext4_es_insert_extent (struct fs_inode *inode, uint32_t lblk,
                            uint32_t len, uint64_t pblk, unsigned status);
 int ext4_es_remove_extent (struct fs_inode *inode, uint32_t lblk,
                            uint32_t len);
+/* The first cached extent starting after lblk, or 2^32. */
+uint64_t ext4_es_next_start (struct fs_inode *inode, uint32_t lblk);
 /* Number of delayed blocks in [lblk, lblk+len). */
 uint32_t ext4_es_delayed_count (struct fs_inode *inode, uint32_t lblk,
                                 uint32_t len);

@@ -235,10 +235,16 @@ ext4_map_blocks (handle_t *h, struct fs_inode *inode,
     if (!(flags & EXT4_GET_BLOCKS_CREATE))
       return 0;
   } else {
-    /* Miss: look the tree up and cache what it says. */
+    /* Miss: look the tree up and cache what it says.  A hole stops at
+     * the next cached extent, which may be delayed: the tree does not know
+     * those (ext4_ext_determine_hole / ext4_es_find_delayed_extent_range),
+     * and caching the hole over them would lose their reservations. */
+    uint64_t next = ext4_es_next_start (inode, map->m_lblk);
     ret = ext4_ext_map_blocks (h, inode, map, 0);
     if (ret < 0)
       return ret;
+    if (ret == 0 && (uint64_t) map->m_lblk + map->m_len > next)
+      map->m_len = (uint32_t) (next - map->m_lblk);
     if (ret > 0)
       ext4_es_insert_extent (inode, map->m_lblk, map->m_len, map->m_pblk,
                              ES_WRITTEN);

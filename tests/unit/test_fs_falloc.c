@@ -210,6 +210,40 @@ test_falloc_fsync_crash_keeps_size (void)
   printf ("ok fallocate, fsync, crash keeps the size\n");
 }
 
+/* fallocate over blocks written but not yet written back: the delayed
+ * reservations go back when the blocks are allocated (unwritten), and
+ * writeback then converts them; the data survives fsync + crash. */
+static void
+test_falloc_over_delayed (void)
+{
+  for (size_t m = 0; m < NMODES; m++) {
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+    struct fpfs *fs = tfs_mkfs_mount (bd, modes[m], NULL);
+    struct fs_inode *inode;
+    uint8_t b[BS];
+    int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+
+    for (uint32_t i = 2; i < 6; i++) {
+      stamp (b, i);
+      assert (fpfs_pwrite (fs, fd, b, BS, (uint64_t) i * BS) == BS);
+    }
+    CHECK0 (fpfs_fallocate (fs, fd, FPFS_FALLOC_FL_KEEP_SIZE, 0, 8 * BS));
+    CHECK0 (ext4_lookup_path (fs, "/f", &inode));
+    assert (inode->i_reserved_data_blocks == 0 && fs->s_dirty_blocks == 0);
+    iput (inode);
+    CHECK0 (fpfs_fsync (fs, fd));
+    CHECK0 (fpfs_close (fs, fd));
+    fs = crash_remount (fs, bd, modes[m]);
+    fd = fpfs_open (fs, "/f", O_RDONLY, 0);
+    for (uint32_t i = 2; i < 6; i++)
+      check_stamp (fs, fd, i, i);
+    CHECK0 (fpfs_close (fs, fd));
+    umount_fsck_mode (fs, bd, modes[m]);
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok fallocate over delayed blocks gives the reservations back\n");
+}
+
 /* A file of n stamped blocks, fsynced. */
 static int
 stamped_file (struct fpfs *fs, const char *path, uint32_t n)
@@ -466,6 +500,7 @@ main (void)
   test_keep_size_allocates ();
   test_write_into_falloc_survives_crash ();
   test_falloc_fsync_crash_keeps_size ();
+  test_falloc_over_delayed ();
   test_punch_hole ();
   test_zero_range ();
   test_collapse_range ();
