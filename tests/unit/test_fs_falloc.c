@@ -466,7 +466,10 @@ test_errors (void)
   assert (fpfs_fallocate (fs, dfd, 0, 0, BS) == -EBADF);
   assert (fpfs_fallocate (fs, fd, 0, 0, 0) == -EINVAL);
   assert (fpfs_fallocate (fs, fd, 0, 1ull << 63, BS) == -EINVAL);
-  assert (fpfs_fallocate (fs, fd, 0x40, 0, BS) == -EOPNOTSUPP);
+  assert (fpfs_fallocate (fs, fd, 0x80, 0, BS) == -EOPNOTSUPP);
+  assert (fpfs_fallocate (fs, fd, 0x40, 0, BS) == -EOPNOTSUPP);  /* unshare */
+  assert (fpfs_fallocate (fs, ro, 0x40, 0, BS) == -EBADF);
+  assert (fpfs_fallocate (fs, fd, 0x40 | PH | KS, 0, BS) == -EINVAL);
   assert (fpfs_fallocate (fs, fd, PH, 0, BS) == -EOPNOTSUPP);
   assert (fpfs_fallocate (fs, fd, PH | ZR | KS, 0, BS) == -EOPNOTSUPP);
   assert (fpfs_fallocate (fs, fd, CR | KS, 0, BS) == -EINVAL);
