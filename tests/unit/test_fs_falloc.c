@@ -406,6 +406,55 @@ test_insert_range (void)
   printf ("ok insert range shifts the content right\n");
 }
 
+/* Punch and collapse on a tree with an index level (2000 one-block
+ * extents): leaves emptied and unhooked, index keys corrected; fsck. */
+static void
+test_punch_collapse_deep_tree (void)
+{
+  struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+  struct fpfs *fs = tfs_mkfs_mount (bd, "", NULL);
+  struct fs_inode *inode;
+  struct fpfs_stat st;
+  uint8_t b[BS];
+  int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+
+  for (uint32_t i = 0; i < 4000; i += 2) {
+    stamp (b, i);
+    assert (fpfs_pwrite (fs, fd, b, BS, (uint64_t) i * BS) == BS);
+  }
+  CHECK0 (fpfs_fsync (fs, fd));
+  CHECK0 (ext4_lookup_path (fs, "/f", &inode));
+  assert (ext4_ext_depth (inode) >= 1);
+  iput (inode);
+  /* Blocks [100, 3001): 1450 of the written ones. */
+  CHECK0 (fpfs_fallocate (fs, fd, FPFS_FALLOC_FL_PUNCH_HOLE
+                          | FPFS_FALLOC_FL_KEEP_SIZE, 100 * BS, 2901 * BS));
+  CHECK0 (fpfs_fstat (fs, fd, &st));
+  assert (st.blocks / 8 >= 550 && st.blocks / 8 <= 560);   /* + tree blocks */
+  check_stamp (fs, fd, 98, 98);
+  check_stamp (fs, fd, 100, UINT32_MAX);
+  check_stamp (fs, fd, 3000, UINT32_MAX);
+  check_stamp (fs, fd, 3002, 3002);
+  /* Collapse [10, 20): block 20 moves to 10. */
+  CHECK0 (fpfs_fallocate (fs, fd, FPFS_FALLOC_FL_COLLAPSE_RANGE, 10 * BS,
+                          10 * BS));
+  check_stamp (fs, fd, 10, 20);
+  check_stamp (fs, fd, 2992, 3002);
+  check_stamp (fs, fd, 3988, 3998);
+  CHECK0 (fpfs_fsync (fs, fd));
+  CHECK0 (fpfs_close (fs, fd));
+  fs = crash_remount (fs, bd, "");
+  fd = fpfs_open (fs, "/f", O_RDONLY, 0);
+  check_stamp (fs, fd, 10, 20);
+  check_stamp (fs, fd, 3988, 3998);
+  CHECK0 (fpfs_fstat (fs, fd, &st));
+  assert (st.size == 3989ull * BS);
+  CHECK0 (fpfs_close (fs, fd));
+  umount_fsck (fs, bd);
+  fpfs_bdev_close (bd);
+  printf ("ok punch and collapse on a tree with an index level\n");
+}
+
 static void
 test_sync_file_range_no_commit (void)
 {
@@ -508,6 +557,7 @@ main (void)
   test_zero_range ();
   test_collapse_range ();
   test_insert_range ();
+  test_punch_collapse_deep_tree ();
   test_sync_file_range_no_commit ();
   test_errors ();
   return 0;
