@@ -20,6 +20,9 @@
  *   writeback.c             ext4_writepages, the mpage_* pipeline
  *   map.c                   ext4_map_blocks, ext4_ext_map_blocks
  *   extents*.c              the on-disk tree and the extent status cache
+ *                           (extents_range.c: split, punch, shift)
+ *   fallocate.c             ext4_fallocate: preallocate, punch, zero,
+ *                           collapse, insert
  *   inode.c, icache.c,      in-core inodes, ext4_mark_inode_dirty, iput,
  *   truncate.c              truncate, orphans
  *   balloc.c, mballoc.c,    block and inode allocation
@@ -447,6 +450,8 @@ int ext4_es_remove_extent (struct fs_inode *inode, uint32_t lblk,
                            uint32_t len);
 /* Drop every entry that is not delayed; returns how many went. */
 size_t ext4_es_reclaim (struct fs_inode *inode);
+/* The first cached extent starting after lblk, or 2^32. */
+uint64_t ext4_es_next_start (struct fs_inode *inode, uint32_t lblk);
 /* Number of delayed blocks in [lblk, lblk+len). */
 uint32_t ext4_es_delayed_count (struct fs_inode *inode, uint32_t lblk,
                                 uint32_t len);

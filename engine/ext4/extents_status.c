@@ -153,6 +153,22 @@ ext4_es_lookup_extent (struct fs_inode *inode, uint32_t lblk,
   return found;
 }
 
+uint64_t
+ext4_es_next_start (struct fs_inode *inode, uint32_t lblk)
+{
+  struct es_node *n = inode->i_es.et_root;
+  uint64_t best = 1ull << 32;
+
+  while (n) {
+    if (n->es.es_lblk > lblk) {
+      best = n->es.es_lblk;
+      n = n->l;
+    } else
+      n = n->r;
+  }
+  return best;
+}
+
 /* Remove [lblk, lblk+len) from t; 0 or -ENOMEM (only when a split of one
  * entry into two needs a node). */
 static int

@@ -254,8 +254,8 @@ ext4_punch_hole (struct fpfs_file *f, uint64_t off, uint64_t len)
     ext4_discard_preallocations (inode);
     ret = ext4_ext_punch (h, inode, (uint32_t) first, (uint32_t) stop);
   }
-  if (ret == 0 && (f->f_flags & O_SYNC) == O_SYNC && ext4_handle_valid (h))
-    jbd_handle_set_sync (h->h_jh);    /* IS_SYNC: ext4_handle_sync */
+  /* IS_SYNC (inode) -> ext4_handle_sync: a sync mount or chattr +S, which
+   * the engine has neither of; the file's O_SYNC does not count here. */
   inode->i_mtime = inode->i_ctime = fs_current_time (fs);
   err = ext4_mark_inode_dirty (h, inode);
   if (!ret)
@@ -397,8 +397,7 @@ ext4_collapse_range (struct fpfs_file *f, uint64_t off, uint64_t len)
     inode->i_disksize = inode->i_size;
     ext4_update_inode_fsync_trans (h, inode, true);
   }
-  if (ret == 0 && (f->f_flags & O_SYNC) == O_SYNC && ext4_handle_valid (h))
-    jbd_handle_set_sync (h->h_jh);
+  /* IS_SYNC (inode): never, as in ext4_punch_hole. */
   inode->i_mtime = inode->i_ctime = fs_current_time (fs);
   err = ext4_mark_inode_dirty (h, inode);
   if (!ret)
@@ -443,8 +442,7 @@ ext4_insert_range (struct fpfs_file *f, uint64_t off, uint64_t len)
                           (int64_t) (len >> FS_BLOCK_BITS));
   if (ret == 0)
     ext4_update_inode_fsync_trans (h, inode, true);
-  if (ret == 0 && (f->f_flags & O_SYNC) == O_SYNC && ext4_handle_valid (h))
-    jbd_handle_set_sync (h->h_jh);
+  /* IS_SYNC (inode): never, as in ext4_punch_hole. */
   err = ext4_journal_stop (h);
   return ret ? ret : err;
 }

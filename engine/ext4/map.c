@@ -14,6 +14,12 @@
  * transaction's ordered-data list (jbd_file_inode), so the commit writes
  * the data first.
  *
+ * Unwritten extents (fallocate): a lookup reports them as a hole with
+ * EXT4_MAP_UNWRITTEN and the block; CREATE_UNWRIT_EXT allocates them (and
+ * CONVERT_UNWRITTEN turns written blocks unwritten, zero range); plain
+ * CREATE converts them to written in the caller's handle, reported NEW so
+ * that the data is ordered before that commit (ext_map_unwritten).
+ *
  * Trace events, in the order seed 000 lists them for a delayed block:
  * ext4_es_lookup_extent_enter/exit, ext4_ext_map_blocks_enter,
  * ext4_request_blocks, ext4_allocate_blocks, ext4_mark_inode_dirty,
@@ -229,10 +235,16 @@ ext4_map_blocks (handle_t *h, struct fs_inode *inode,
     if (!(flags & EXT4_GET_BLOCKS_CREATE))
       return 0;
   } else {
-    /* Miss: look the tree up and cache what it says. */
+    /* Miss: look the tree up and cache what it says.  A hole stops at
+     * the next cached extent, which may be delayed: the tree does not know
+     * those (ext4_ext_determine_hole / ext4_es_find_delayed_extent_range),
+     * and caching the hole over them would lose their reservations. */
+    uint64_t next = ext4_es_next_start (inode, map->m_lblk);
     ret = ext4_ext_map_blocks (h, inode, map, 0);
     if (ret < 0)
       return ret;
+    if (ret == 0 && (uint64_t) map->m_lblk + map->m_len > next)
+      map->m_len = (uint32_t) (next - map->m_lblk);
     if (ret > 0)
       ext4_es_insert_extent (inode, map->m_lblk, map->m_len, map->m_pblk,
                              ES_WRITTEN);

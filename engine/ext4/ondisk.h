@@ -18,6 +18,8 @@
  *   - every block number in an extent or index lies in the data area;
  *   - extent nodes carry EXT_MAGIC, eh_entries <= eh_max, and eh_max is
  *     exactly the capacity of the node (root: 4, block: 340);
+ *   - a leaf's ee_len is 1..32768 (written) or 32769..65535 (unwritten,
+ *     ee_len - 32768 blocks); ext_extent_get decodes both;
  *   - directory records have rec_len >= 12, a multiple of 4, and tile each
  *     block exactly.
  */

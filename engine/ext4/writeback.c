@@ -24,6 +24,11 @@
  * FLUSH; the kernel gets the same order from the commit waiting on pages
  * under writeback.
  *
+ * Pages written into unwritten (fallocated) blocks are PG_UNWRITTEN; they
+ * form runs of their own, which ext4_map_blocks(CREATE) converts to
+ * written in the handle above (4.10's default, no dioread_nolock), and
+ * whose data goes out, like a new block's, before that handle's commit.
+ *
  * The generic half (__filemap_fdatawrite_range, do_writepages, the wait)
  * is in mm/filemap.c.  I/O is synchronous: a page is WRITEBACK only while
  * its bio is written.  A failed write marks its pages PG_ERROR, records

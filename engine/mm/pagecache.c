@@ -110,6 +110,19 @@ pc_find_page (struct inode *inode, uint32_t index)
 static int
 pc_extend (struct address_space *m, uint32_t index)
 {
+  if (m->a_root == NULL) {
+    /* An empty mapping gets one root of the height index needs: growing
+     * it level by level would leave an empty node in slot 0 that no page
+     * deletion frees (a leak when the first page cached is at >= 64). */
+    unsigned h = 1;
+    while (index >= pc_capacity (h))
+      h++;
+    assert (h <= PC_MAX_HEIGHT);
+    if ((m->a_root = calloc (1, sizeof *m->a_root)) == NULL)
+      return -ENOMEM;
+    m->a_height = h;
+    return 0;
+  }
   while (index >= pc_capacity (m->a_height)) {
     struct pc_node *n = calloc (1, sizeof *n);
     if (n == NULL)

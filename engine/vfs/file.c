@@ -341,9 +341,12 @@ fpfs_fdatasync (struct fpfs *fs, int fd)
 int
 fpfs_fallocate (struct fpfs *fs, int fd, int mode, uint64_t off, uint64_t len)
 {
+  /* FALLOC_FL_SUPPORTED_MASK; 0x40 is FALLOC_FL_UNSHARE_RANGE, which the
+   * VFS knows (4.9) and ext4 refuses (EOPNOTSUPP in ext4_fallocate). */
+  const int unshare = 0x40;
   const int all = FPFS_FALLOC_FL_KEEP_SIZE | FPFS_FALLOC_FL_PUNCH_HOLE
     | FPFS_FALLOC_FL_COLLAPSE_RANGE | FPFS_FALLOC_FL_ZERO_RANGE
-    | FPFS_FALLOC_FL_INSERT_RANGE;
+    | FPFS_FALLOC_FL_INSERT_RANGE | unshare;
   uint64_t limit = FS_MAX_FILE_BLOCKS << FS_BLOCK_BITS;
   struct fpfs_file *f;
   struct fs_inode *inode;
@@ -366,6 +369,8 @@ fpfs_fallocate (struct fpfs *fs, int fd, int mode, uint64_t off, uint64_t len)
     return -EINVAL;
   if ((mode & FPFS_FALLOC_FL_INSERT_RANGE)
       && (mode & ~FPFS_FALLOC_FL_INSERT_RANGE))
+    return -EINVAL;
+  if ((mode & unshare) && (mode & ~(unshare | FPFS_FALLOC_FL_KEEP_SIZE)))
     return -EINVAL;
   if (!f_writable (f))
     return -EBADF;

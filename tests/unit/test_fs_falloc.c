@@ -210,6 +210,40 @@ test_falloc_fsync_crash_keeps_size (void)
   printf ("ok fallocate, fsync, crash keeps the size\n");
 }
 
+/* fallocate over blocks written but not yet written back: the delayed
+ * reservations go back when the blocks are allocated (unwritten), and
+ * writeback then converts them; the data survives fsync + crash. */
+static void
+test_falloc_over_delayed (void)
+{
+  for (size_t m = 0; m < NMODES; m++) {
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+    struct fpfs *fs = tfs_mkfs_mount (bd, modes[m], NULL);
+    struct fs_inode *inode;
+    uint8_t b[BS];
+    int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+
+    for (uint32_t i = 2; i < 6; i++) {
+      stamp (b, i);
+      assert (fpfs_pwrite (fs, fd, b, BS, (uint64_t) i * BS) == BS);
+    }
+    CHECK0 (fpfs_fallocate (fs, fd, FPFS_FALLOC_FL_KEEP_SIZE, 0, 8 * BS));
+    CHECK0 (ext4_lookup_path (fs, "/f", &inode));
+    assert (inode->i_reserved_data_blocks == 0 && fs->s_dirty_blocks == 0);
+    iput (inode);
+    CHECK0 (fpfs_fsync (fs, fd));
+    CHECK0 (fpfs_close (fs, fd));
+    fs = crash_remount (fs, bd, modes[m]);
+    fd = fpfs_open (fs, "/f", O_RDONLY, 0);
+    for (uint32_t i = 2; i < 6; i++)
+      check_stamp (fs, fd, i, i);
+    CHECK0 (fpfs_close (fs, fd));
+    umount_fsck_mode (fs, bd, modes[m]);
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok fallocate over delayed blocks gives the reservations back\n");
+}
+
 /* A file of n stamped blocks, fsynced. */
 static int
 stamped_file (struct fpfs *fs, const char *path, uint32_t n)
@@ -372,6 +406,55 @@ test_insert_range (void)
   printf ("ok insert range shifts the content right\n");
 }
 
+/* Punch and collapse on a tree with an index level (2000 one-block
+ * extents): leaves emptied and unhooked, index keys corrected; fsck. */
+static void
+test_punch_collapse_deep_tree (void)
+{
+  struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+  struct fpfs *fs = tfs_mkfs_mount (bd, "", NULL);
+  struct fs_inode *inode;
+  struct fpfs_stat st;
+  uint8_t b[BS];
+  int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644);
+
+  for (uint32_t i = 0; i < 4000; i += 2) {
+    stamp (b, i);
+    assert (fpfs_pwrite (fs, fd, b, BS, (uint64_t) i * BS) == BS);
+  }
+  CHECK0 (fpfs_fsync (fs, fd));
+  CHECK0 (ext4_lookup_path (fs, "/f", &inode));
+  assert (ext4_ext_depth (inode) >= 1);
+  iput (inode);
+  /* Blocks [100, 3001): 1450 of the written ones. */
+  CHECK0 (fpfs_fallocate (fs, fd, FPFS_FALLOC_FL_PUNCH_HOLE
+                          | FPFS_FALLOC_FL_KEEP_SIZE, 100 * BS, 2901 * BS));
+  CHECK0 (fpfs_fstat (fs, fd, &st));
+  assert (st.blocks / 8 >= 550 && st.blocks / 8 <= 560);   /* + tree blocks */
+  check_stamp (fs, fd, 98, 98);
+  check_stamp (fs, fd, 100, UINT32_MAX);
+  check_stamp (fs, fd, 3000, UINT32_MAX);
+  check_stamp (fs, fd, 3002, 3002);
+  /* Collapse [10, 20): block 20 moves to 10. */
+  CHECK0 (fpfs_fallocate (fs, fd, FPFS_FALLOC_FL_COLLAPSE_RANGE, 10 * BS,
+                          10 * BS));
+  check_stamp (fs, fd, 10, 20);
+  check_stamp (fs, fd, 2992, 3002);
+  check_stamp (fs, fd, 3988, 3998);
+  CHECK0 (fpfs_fsync (fs, fd));
+  CHECK0 (fpfs_close (fs, fd));
+  fs = crash_remount (fs, bd, "");
+  fd = fpfs_open (fs, "/f", O_RDONLY, 0);
+  check_stamp (fs, fd, 10, 20);
+  check_stamp (fs, fd, 3988, 3998);
+  CHECK0 (fpfs_fstat (fs, fd, &st));
+  assert (st.size == 3989ull * BS);
+  CHECK0 (fpfs_close (fs, fd));
+  umount_fsck (fs, bd);
+  fpfs_bdev_close (bd);
+  printf ("ok punch and collapse on a tree with an index level\n");
+}
+
 static void
 test_sync_file_range_no_commit (void)
 {
@@ -432,7 +515,10 @@ test_errors (void)
   assert (fpfs_fallocate (fs, dfd, 0, 0, BS) == -EBADF);
   assert (fpfs_fallocate (fs, fd, 0, 0, 0) == -EINVAL);
   assert (fpfs_fallocate (fs, fd, 0, 1ull << 63, BS) == -EINVAL);
-  assert (fpfs_fallocate (fs, fd, 0x40, 0, BS) == -EOPNOTSUPP);
+  assert (fpfs_fallocate (fs, fd, 0x80, 0, BS) == -EOPNOTSUPP);
+  assert (fpfs_fallocate (fs, fd, 0x40, 0, BS) == -EOPNOTSUPP);  /* unshare */
+  assert (fpfs_fallocate (fs, ro, 0x40, 0, BS) == -EBADF);
+  assert (fpfs_fallocate (fs, fd, 0x40 | PH | KS, 0, BS) == -EINVAL);
   assert (fpfs_fallocate (fs, fd, PH, 0, BS) == -EOPNOTSUPP);
   assert (fpfs_fallocate (fs, fd, PH | ZR | KS, 0, BS) == -EOPNOTSUPP);
   assert (fpfs_fallocate (fs, fd, CR | KS, 0, BS) == -EINVAL);
@@ -466,10 +552,12 @@ main (void)
   test_keep_size_allocates ();
   test_write_into_falloc_survives_crash ();
   test_falloc_fsync_crash_keeps_size ();
+  test_falloc_over_delayed ();
   test_punch_hole ();
   test_zero_range ();
   test_collapse_range ();
   test_insert_range ();
+  test_punch_collapse_deep_tree ();
   test_sync_file_range_no_commit ();
   test_errors ();
   return 0;
