@@ -110,3 +110,19 @@ def test_sync_file_range_promises_nothing(tmp_path):
     assert [m["op"] for m in synced] == [1], synced   # the `sync` only
     r, j = _check(log, tmp_path)
     assert r.returncode == 0, r.stdout
+
+
+def test_read_catches_bytes_no_op_wrote(tmp_path):
+    # punch-hole-no-zero leaves the old bytes in the edge blocks' pages:
+    # `read` sees them at once, before any crash, and stops the run.
+    wl = tmp_path / "rd.wl"
+    wl.write_text("creat /f\npwrite /f 0 16K\n"
+                  "fallocate /f 1000 8000 punch_hole\nread /f 0 16K\n")
+    r = fp("run", wl, "--start-nbdkit", "--log", tmp_path / "a.fpl",
+           timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = fp("run", wl, "--start-nbdkit", "--log", tmp_path / "b.fpl",
+           "--mount", "bug=punch-hole-no-zero", timeout=300)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "read /f 0 16K: byte 1000 of the file: engine returned" in r.stderr
+    assert "the model says 0x00" in r.stderr
