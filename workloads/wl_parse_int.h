@@ -28,7 +28,12 @@ typedef int (*wl_parse_fn) (struct wl_parser *p, struct wl_op *op);
  * operation's name).  0 or -errno with the lexer's message. */
 int wl_parse_operands (struct wl_parser *p, struct wl_op *op);
 
-/* wl_parse_ops.c: operand readers shared with wl_parse_more.c. */
+/* wl_parse_ops.c: operand readers shared with wl_parse_more.c, and the
+ * lists of bound names (handles, mappings): is s[0..n) in v, and add it
+ * unless it is (0 or -ENOMEM). */
+bool wl_name_bound (char *const *v, size_t nv, const char *s, size_t n);
+int wl_name_bind (char ***v, size_t *nv, size_t *cap, const char *s,
+                  size_t n);
 bool wl_peek_digit (struct wl_parser *p);
 int wl_file_operand (struct wl_parser *p, struct wl_op *op);
 int wl_pattern_opts (struct wl_parser *p, struct wl_op *op);

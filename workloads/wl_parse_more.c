@@ -216,10 +216,7 @@ wl_p_xattr (struct wl_parser *p, struct wl_op *op)
 static bool
 wl_map_bound (const struct wl_parser *p, const char *s, size_t n)
 {
-  for (size_t i = 0; i < p->p_nmaps; i++)
-    if (strlen (p->p_maps[i]) == n && memcmp (p->p_maps[i], s, n) == 0)
-      return true;
-  return false;
+  return wl_name_bound (p->p_maps, p->p_nmaps, s, n);
 }
 
 int
@@ -237,21 +234,9 @@ wl_p_mmap (struct wl_parser *p, struct wl_op *op)
   if (!wl_lex_is_handle_name (t.t_s, t.t_n))
     return wl_lex_expected (&p->p_lx, &t, "a mapping name ([A-Za-z_]"
                             "[A-Za-z0-9_.-]*, at most 32 bytes)");
-  if (!(op->handle = strndup (t.t_s, t.t_n)))
+  if (!(op->handle = strndup (t.t_s, t.t_n))
+      || wl_name_bind (&p->p_maps, &p->p_nmaps, &p->p_mcap, t.t_s, t.t_n) < 0)
     return -ENOMEM;
-  if (!wl_map_bound (p, t.t_s, t.t_n)) {
-    if (p->p_nmaps == p->p_mcap) {
-      size_t cap = p->p_mcap ? 2 * p->p_mcap : 4;
-      char **nm = realloc (p->p_maps, cap * sizeof *nm);
-      if (!nm)
-        return -ENOMEM;
-      p->p_maps = nm;
-      p->p_mcap = cap;
-    }
-    if (!(p->p_maps[p->p_nmaps] = strdup (op->handle)))
-      return -ENOMEM;
-    p->p_nmaps++;
-  }
   return wl_lex_end (&p->p_lx);
 }
 

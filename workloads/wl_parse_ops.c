@@ -25,13 +25,42 @@ wl_peek_digit (struct wl_parser *p)
   return t.t_n > 0 && t.t_s[0] >= '0' && t.t_s[0] <= '9';
 }
 
+bool
+wl_name_bound (char *const *v, size_t nv, const char *s, size_t n)
+{
+  for (size_t i = 0; i < nv; i++)
+    if (strlen (v[i]) == n && memcmp (v[i], s, n) == 0)
+      return true;
+  return false;
+}
+
+int
+wl_name_bind (char ***v, size_t *nv, size_t *cap, const char *s, size_t n)
+{
+  char *dup;
+
+  if (wl_name_bound (*v, *nv, s, n))
+    return 0;
+  if (!(dup = strndup (s, n)))
+    return -ENOMEM;
+  if (*nv == *cap) {
+    size_t c = *cap ? 2 * *cap : 8;
+    char **nn = realloc (*v, c * sizeof *nn);
+    if (!nn) {
+      free (dup);
+      return -ENOMEM;
+    }
+    *v = nn;
+    *cap = c;
+  }
+  (*v)[(*nv)++] = dup;
+  return 0;
+}
+
 static bool
 wl_handle_bound (const struct wl_parser *p, const char *s, size_t n)
 {
-  for (size_t i = 0; i < p->p_nhandles; i++)
-    if (strlen (p->p_handles[i]) == n && memcmp (p->p_handles[i], s, n) == 0)
-      return true;
-  return false;
+  return wl_name_bound (p->p_handles, p->p_nhandles, s, n);
 }
 
 /* FILE: a path, or a handle name bound earlier. */
@@ -216,24 +245,10 @@ wl_p_open (struct wl_parser *p, struct wl_op *op)
                               "a handle name ([A-Za-z_][A-Za-z0-9_.-]*, at "
                               "most 32 bytes)");
     op->handle = strndup (t.t_s, t.t_n);
-    if (!op->handle)
+    if (!op->handle
+        || wl_name_bind (&p->p_handles, &p->p_nhandles, &p->p_hcap, t.t_s,
+                         t.t_n) < 0)
       return -ENOMEM;
-    if (!wl_handle_bound (p, t.t_s, t.t_n)) {
-      char *dup = strdup (op->handle);
-      if (!dup)
-        return -ENOMEM;
-      if (p->p_nhandles == p->p_hcap) {
-        size_t cap = p->p_hcap ? 2 * p->p_hcap : 8;
-        char **nh = realloc (p->p_handles, cap * sizeof *nh);
-        if (!nh) {
-          free (dup);
-          return -ENOMEM;
-        }
-        p->p_handles = nh;
-        p->p_hcap = cap;
-      }
-      p->p_handles[p->p_nhandles++] = dup;
-    }
   } else {
     op->handle = strdup (op->path);
     if (!op->handle)

@@ -344,6 +344,33 @@ ck_md_truncate (struct ck_model *m, struct ck_mfile *f, const struct ck_op *op,
   return err;
 }
 
+/* After a write or a fallocate changed the content model c of f: the
+ * sizes must agree, blocks [first, end) take their new values, and the
+ * events say what moved (size, data from first, mtime, ctime). */
+static int
+md_changed (struct ck_model *m, struct ck_mfile *f, struct wl_mfile *c,
+            const struct ck_op *op, uint64_t first, uint64_t end,
+            uint64_t size)
+{
+  int err = 0;
+
+  if (c->f_size != size)
+    return ck_md_fail (m, -EBADMSG, "op %zu (%s): the checker's model has "
+                       "size %" PRIu64 ", the runner's %" PRIu64, op->index,
+                       op->wop->text, c->f_size, size);
+  err = ck_md_blocks (m, f, c, op, first, end);
+  if (!err && size != f->cur_size)
+    err = ck_md_event (f, op, CK_EV_SIZE, (int64_t) size);
+  if (!err && end > first)
+    err = ck_md_event (f, op, CK_EV_DATA, (int64_t) first);
+  if (!err)
+    err = ck_md_event (f, op, CK_EV_MTIME, 0);
+  if (!err)
+    err = ck_md_event (f, op, CK_EV_CTIME, 0);
+  f->cur_size = size;
+  return err;
+}
+
 int
 ck_md_write (struct ck_model *m, struct ck_mfile *f, const struct ck_op *op)
 {
@@ -367,22 +394,8 @@ ck_md_write (struct ck_model *m, struct ck_mfile *f, const struct ck_op *op)
   if (!err)
     err = wl_model_write (c, off, buf, len);
   free (buf);
-  if (!err && c->f_size != size)
-    err = ck_md_fail (m, -EBADMSG, "op %zu (%s): the checker's model has size %"
-                   PRIu64 ", the runner's %" PRIu64, op->index, op->wop->text,
-                   c->f_size, size);
-  if (!err)
-    err = ck_md_blocks (m, f, c, op, off / 4096, (off + len - 1) / 4096 + 1);
-  if (!err && size != f->cur_size)
-    err = ck_md_event (f, op, CK_EV_SIZE, (int64_t) size);
-  if (!err)
-    err = ck_md_event (f, op, CK_EV_DATA, (int64_t) (off / 4096));
-  if (!err)
-    err = ck_md_event (f, op, CK_EV_MTIME, 0);
-  if (!err)
-    err = ck_md_event (f, op, CK_EV_CTIME, 0);
-  f->cur_size = size;
-  return err;
+  return err ? err : md_changed (m, f, c, op, off / 4096,
+                                 (off + len - 1) / 4096 + 1, size);
 }
 
 
@@ -413,21 +426,7 @@ ck_md_fallocate (struct ck_model *m, struct ck_mfile *f,
     return ck_md_fail (m, -EBADMSG, "op %zu (%s): a fallocate that Linux "
                        "refuses, recorded as a success", op->index,
                        op->wop->text);
-  if (c->f_size != size)
-    return ck_md_fail (m, -EBADMSG, "op %zu (%s): the checker's model has "
-                       "size %" PRIu64 ", the runner's %" PRIu64, op->index,
-                       op->wop->text, c->f_size, size);
-  err = ck_md_blocks (m, f, c, op, first, end);
-  if (!err && size != f->cur_size)
-    err = ck_md_event (f, op, CK_EV_SIZE, (int64_t) size);
-  if (!err && end > first)
-    err = ck_md_event (f, op, CK_EV_DATA, (int64_t) first);
-  if (!err)
-    err = ck_md_event (f, op, CK_EV_MTIME, 0);
-  if (!err)
-    err = ck_md_event (f, op, CK_EV_CTIME, 0);
-  f->cur_size = size;
-  return err;
+  return md_changed (m, f, c, op, first, end, size);
 }
 
 int64_t
