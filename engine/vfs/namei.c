@@ -20,29 +20,43 @@
 
 #include "vfs.h"
 
+/* The VFS's checks for a name that must not exist yet (mkdir, symlink,
+ * mknod: filename_create + may_create): on 0 *dir is its parent, held,
+ * and [*name, *len) the last component. */
+static int
+vfs_new_name (struct fpfs *fs, const char *path, struct fs_inode **dir,
+              const char **name, size_t *len)
+{
+  struct ext4_dir_loc loc;
+  int ret = ext4_lookup_parent (fs, path, dir, name, len);
+
+  if (ret < 0)
+    return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
+  if (fs->s_ro)
+    ret = -EROFS;
+  else if ((ret = ext4_find_entry (*dir, *name, *len, &loc)) == 0)
+    ret = -EEXIST;
+  else if (ret == -ENOENT)
+    return 0;
+  iput (*dir);
+  return ret;
+}
+
 int
 fpfs_mkdir (struct fpfs *fs, const char *path, uint32_t mode)
 {
   struct fs_inode *dir, *inode;
-  struct ext4_dir_loc loc;
   const char *name;
   size_t len;
   int ret;
 
   fs_syscall_enter (fs);
-  ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
-  if (ret < 0)
-    return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
-  if (fs->s_ro)
-    ret = -EROFS;
-  else if ((ret = ext4_find_entry (dir, name, len, &loc)) == 0)
-    ret = -EEXIST;
-  else if (ret == -ENOENT) {
-    ret = ext4_create (dir, name, len, (uint16_t) (0040000 | (mode & 07777)),
-                       &inode);
-    if (ret == 0)
-      iput (inode);
-  }
+  if ((ret = vfs_new_name (fs, path, &dir, &name, &len)) < 0)
+    return ret;
+  ret = ext4_create (dir, name, len, (uint16_t) (0040000 | (mode & 07777)),
+                     &inode);
+  if (ret == 0)
+    iput (inode);
   iput (dir);
   return ret;
 }
@@ -262,7 +276,6 @@ int
 fpfs_symlink (struct fpfs *fs, const char *target, const char *linkpath)
 {
   struct fs_inode *dir;
-  struct ext4_dir_loc loc;
   const char *name;
   size_t len, tlen;
   int ret;
@@ -275,15 +288,9 @@ fpfs_symlink (struct fpfs *fs, const char *target, const char *linkpath)
     return -ENOENT;                     /* getname of "" */
   if (tlen >= FS_BLOCK_SIZE)
     return -ENAMETOOLONG;               /* ext4_symlink: len + 1 > blocksize */
-  ret = ext4_lookup_parent (fs, linkpath, &dir, &name, &len);
-  if (ret < 0)
-    return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
-  if (fs->s_ro)
-    ret = -EROFS;
-  else if ((ret = ext4_find_entry (dir, name, len, &loc)) == 0)
-    ret = -EEXIST;
-  else if (ret == -ENOENT)
-    ret = ext4_symlink (dir, name, len, target, tlen);
+  if ((ret = vfs_new_name (fs, linkpath, &dir, &name, &len)) < 0)
+    return ret;
+  ret = ext4_symlink (dir, name, len, target, tlen);
   iput (dir);
   return ret;
 }
@@ -314,7 +321,6 @@ fpfs_mknod (struct fpfs *fs, const char *path, uint32_t mode, uint64_t dev)
 {
   unsigned type = mode & FS_S_IFMT;
   struct fs_inode *dir, *inode;
-  struct ext4_dir_loc loc;
   const char *name;
   uint32_t rdev;
   size_t len;
@@ -332,19 +338,14 @@ fpfs_mknod (struct fpfs *fs, const char *path, uint32_t mode, uint64_t dev)
     return -EINVAL;                     /* glibc: does not fit the kernel's */
   rdev = FS_MKDEV (((uint32_t) dev & 0xfff00u) >> 8,
                    ((uint32_t) dev & 0xffu) | (((uint32_t) dev >> 12) & 0xfff00u));
-  ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
-  if (ret < 0)
-    return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
-  if (fs->s_ro)
-    ret = -EROFS;
-  else if ((ret = ext4_find_entry (dir, name, len, &loc)) == 0)
-    ret = -EEXIST;
-  else if (ret == -ENOENT && type == FS_S_IFREG) {
+  if ((ret = vfs_new_name (fs, path, &dir, &name, &len)) < 0)
+    return ret;
+  if (type == FS_S_IFREG) {
     ret = ext4_create (dir, name, len, (uint16_t) (type | (mode & 07777)),
                        &inode);
     if (ret == 0)
       iput (inode);
-  } else if (ret == -ENOENT)
+  } else
     ret = ext4_mknod (dir, name, len, (uint16_t) (type | (mode & 07777)),
                       rdev);
   iput (dir);
