@@ -88,6 +88,46 @@ do_truncate (struct fs_inode *inode, uint64_t size)
   return ext4_setsize (inode, size);
 }
 
+struct fpfs_file *
+fs_file_get (struct fpfs *fs, int fd)
+{
+  return fd_get (fs, fd);
+}
+
+/* The kernel's __O_TMPFILE bit: glibc's __O_TMPFILE includes O_DIRECTORY,
+ * so O_TMPFILE's own bit is what O_TMPFILE has beyond O_DIRECTORY. */
+#define FS_O_TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
+
+/* do_tmpfile (fs/namei.c) with build_open_flags' checks: O_TMPFILE is
+ * __O_TMPFILE | O_DIRECTORY, without O_CREAT, and needs write access; path
+ * names the directory the inode is made in (ENOENT, ENOTDIR), which gets
+ * no entry.  Unless O_EXCL, the inode is I_LINKABLE: linkat may name it. */
+static int
+do_tmpfile (struct fpfs *fs, const char *path, int flags, uint32_t mode,
+            struct fs_inode **out)
+{
+  int acc = flags & O_ACCMODE;
+  struct fs_inode *dir;
+  int ret;
+
+  if ((flags & (FS_O_TMPFILE_BIT | O_DIRECTORY | O_CREAT)) != O_TMPFILE
+      || (acc != O_WRONLY && acc != O_RDWR))
+    return -EINVAL;
+  ret = ext4_lookup_path (fs, path, &dir);
+  if (ret < 0)
+    return ret;
+  if (!fs_isdir (dir))
+    ret = -ENOTDIR;
+  else if (fs->s_ro)
+    ret = -EROFS;
+  else
+    ret = ext4_tmpfile (dir, (uint16_t) (FS_S_IFREG | (mode & 07777)), out);
+  iput (dir);
+  if (ret == 0 && !(flags & O_EXCL))
+    VFS_I (*out)->i_state |= I_LINKABLE;
+  return ret;
+}
+
 int
 fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode)
 {
@@ -101,6 +141,13 @@ fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode)
   fs_syscall_enter (fs);
   if (acc == O_ACCMODE)
     return -EINVAL;
+  if (flags & FS_O_TMPFILE_BIT) {
+    /* A new regular inode: none of the checks below apply to it. */
+    ret = do_tmpfile (fs, path, flags, mode, &inode);
+    if (ret < 0)
+      return ret;
+    goto install;
+  }
   ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
   if (ret == -EBUSY || ret == -EINVAL) {         /* "/", ".", "..": a dir */
     if (flags & O_CREAT)
@@ -144,6 +191,7 @@ fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode)
     iput (inode);
     return ret;
   }
+install:
   f = calloc (1, sizeof *f);
   if (f == NULL) {
     iput (inode);
