@@ -276,6 +276,13 @@ fpfs_pread (struct fpfs *fs, int fd, void *buf, size_t len, uint64_t off)
     return -EISDIR;
   if (len > SSIZE_MAX || off > (uint64_t) LLONG_MAX)
     return -EINVAL;
+  if (f->f_flags & O_DIRECT) {
+    /* generic_file_read_iter, IOCB_DIRECT: -ENOTBLK is data=journal's
+     * fallback to the buffered read. */
+    ssize_t n = ext4_direct_IO_read (f->f_inode, buf, len, off);
+    if (n != -ENOTBLK)
+      return n;
+  }
   return ext4_file_read (f->f_inode, buf, len, off);
 }
 
@@ -308,10 +315,38 @@ fpfs_pwrite (struct fpfs *fs, int fd, const void *buf, size_t len,
   if (len > limit - off)
     len = (size_t) (limit - off);
   file_update_time (inode);
-  if (ext4_should_journal_data (fs))
-    n = ext4_journalled_write (inode, buf, len, off);
-  else
-    n = ext4_file_write (f, buf, len, off);
+  n = 0;
+  if (f->f_flags & O_DIRECT) {
+    /* __generic_file_write_iter: the direct write first (ext4/direct.c);
+     * what it did not write (data=journal: all of it) goes buffered. */
+    n = ext4_direct_IO_write (inode, buf, len, off);
+    if (n == -ENOTBLK)
+      n = 0;
+    else if (n < 0)
+      return n;
+  }
+  if ((size_t) n < len) {
+    const uint8_t *rest = (const uint8_t *) buf + n;
+    uint64_t at = off + (uint64_t) n;
+    ssize_t m = ext4_should_journal_data (fs)
+      ? ext4_journalled_write (inode, rest, len - (size_t) n, at)
+      : ext4_file_write (f, rest, len - (size_t) n, at);
+    if (m > 0 && (f->f_flags & O_DIRECT)) {
+      /* ... then written and dropped, to keep O_DIRECT's semantics. */
+      int err = filemap_write_and_wait_range (VFS_I (inode), at,
+                                              at + (uint64_t) m - 1);
+      if (err < 0)
+        return n > 0 ? n : err;
+      invalidate_mapping_pages (VFS_I (inode),
+                                (uint32_t) (at >> FS_BLOCK_BITS),
+                                (uint32_t) ((at + (uint64_t) m - 1)
+                                            >> FS_BLOCK_BITS));
+    }
+    if (m < 0 && n == 0)
+      return m;
+    if (m > 0)
+      n += m;
+  }
   if (n > 0 && (f->f_flags & O_DSYNC)) {
     /* generic_write_sync: O_SYNC is __O_SYNC | O_DSYNC */
     int err = vfs_fsync_range (f, off, off + (uint64_t) n - 1,
