@@ -135,6 +135,50 @@ test_extend_fsync_crash_keeps_size_and_data (void)
   printf ("ok extend_fsync_crash_keeps_size_and_data\n");
 }
 
+/* Every crash state of an extending write + fsync: after recovery and
+ * orphan cleanup the size is the old one or the new one, the new bytes
+ * are there whenever the new size is, and fsck is clean. */
+static void
+test_extend_every_crash_state (void)
+{
+  struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+  struct fpfs *fs;
+  uint8_t *d = abuf (16384, 9), *got = abuf (16384, 0);
+  size_t from, nnew = 0;
+  int fd;
+
+  shim_of (bd)->record_data = true;
+  fs = tfs_mkfs_mount (bd, "", NULL);
+  fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR | O_DIRECT, 0644);
+  assert (fpfs_pwrite (fs, fd, d, 4096, 0) == 4096);
+  CHECK0 (fpfs_fsync (fs, fd));
+  from = shim_of (bd)->n;
+  assert (fpfs_pwrite (fs, fd, d + 4096, 12288, 4096) == 12288);
+  CHECK0 (fpfs_fsync (fs, fd));
+  fpfs_crash (fs);
+  for (size_t p = from; p <= shim_of (bd)->n; p++) {
+    struct fpfs_bdev *dev;
+    struct fpfs_stat st;
+    CHECK (fpfs_bdev_mem_open (DEV_SIZE, 512, &dev));
+    shim_apply (bd, 0, p, dev);
+    fs = tfs_mount (dev, "", NULL);
+    CHECK0 (fpfs_stat (fs, "/f", &st));
+    assert (st.size == 4096 || st.size == 16384);
+    fd = fpfs_open (fs, "/f", O_RDONLY, 0);
+    assert (fpfs_pread (fs, fd, got, 16384, 0) == (ssize_t) st.size);
+    assert (memcmp (got, d, st.size) == 0);
+    CHECK0 (fpfs_close (fs, fd));
+    nnew += st.size == 16384;
+    umount_fsck (fs, dev);
+    fpfs_bdev_close (dev);
+  }
+  assert (nnew > 0);
+  fpfs_bdev_close (bd);
+  free (d);
+  free (got);
+  printf ("ok extend_every_crash_state\n");
+}
+
 static void
 test_hole_write_unwritten_then_converted (void)
 {
@@ -221,6 +265,7 @@ main (void)
   test_unaligned_einval ();
   test_overwrite_reaches_device_before_commit ();
   test_extend_fsync_crash_keeps_size_and_data ();
+  test_extend_every_crash_state ();
   test_hole_write_unwritten_then_converted ();
   test_page_cache_written_and_dropped ();
   test_data_journal_falls_back ();
