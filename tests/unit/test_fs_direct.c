@@ -14,7 +14,8 @@
 static void *
 abuf (size_t len, uint64_t seed)
 {
-  uint8_t *p = aligned_alloc (4096, len);
+  /* aligned_alloc wants a multiple of the alignment. */
+  uint8_t *p = aligned_alloc (4096, (len + 4095) & ~(size_t) 4095);
   assert (p);
   tfs_pattern (p, len, seed);
   return p;
