@@ -492,7 +492,7 @@ int ext4_claim_free_blocks (struct fpfs *fs, uint64_t n, bool metadata);
 int ext4_read_page (struct fs_inode *inode, struct page *pg);
 
 /* ---- direct.c: O_DIRECT (ext4_direct_IO) ---- */
-/* Bytes moved, -EINVAL if offset, length or buffer is not 512-aligned,
+/* Bytes moved, -EINVAL if offset or length is not 512-aligned,
  * -ENOTBLK when the caller must fall back to buffered I/O (data=journal). */
 ssize_t ext4_direct_IO_write (struct fs_inode *inode, const uint8_t *buf,
                               size_t len, uint64_t pos);

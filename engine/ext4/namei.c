@@ -1,5 +1,6 @@
 /* namei: the path walk and the name operations (fs/ext4/namei.c): lookup,
- * create (and mkdir), unlink and rmdir (ext4_remove), link, setattr; the
+ * create (and mkdir), unlink and rmdir (ext4_remove), link (with its
+ * O_TMPFILE case), tmpfile, setattr; the
  * system calls around them, with the VFS's checks, are vfs/namei.c's.
  *
  * Each operation changes every block it touches inside one handle, so with

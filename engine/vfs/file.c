@@ -14,6 +14,11 @@
  * close follows ext4_release_file: the last writer gives back its
  * preallocation, and a file truncated to zero then rewritten has its
  * delayed data pushed out (auto_da_alloc).
+ * O_TMPFILE opens make an unnamed inode on the orphan list (do_tmpfile,
+ * ext4_tmpfile).  O_DIRECT reads and writes go through ext4/direct.c
+ * first; what it leaves (data=journal: everything) goes buffered, then,
+ * for a write, is written and dropped from the cache
+ * (__generic_file_write_iter's fallback).
  */
 #include <errno.h>
 #include <fcntl.h>
