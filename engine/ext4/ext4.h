@@ -496,6 +496,14 @@ void ext4_da_update_reserve_space (struct fs_inode *inode, uint32_t used);
 int ext4_claim_free_blocks (struct fpfs *fs, uint64_t n, bool metadata);
 int ext4_read_page (struct fs_inode *inode, struct page *pg);
 
+/* ---- direct.c: O_DIRECT (ext4_direct_IO) ---- */
+/* Bytes moved, -EINVAL if offset or length is not 512-aligned,
+ * -ENOTBLK when the caller must fall back to buffered I/O (data=journal). */
+ssize_t ext4_direct_IO_write (struct fs_inode *inode, const uint8_t *buf,
+                              size_t len, uint64_t pos);
+ssize_t ext4_direct_IO_read (struct fs_inode *inode, uint8_t *buf, size_t len,
+                             uint64_t pos);
+
 /* ---- jdata.c: data=journal ---- */
 ssize_t ext4_journalled_write (struct fs_inode *inode, const uint8_t *buf,
                                size_t len, uint64_t pos);
@@ -571,6 +579,8 @@ int ext4_remove (struct fs_inode *dir, const struct ext4_dir_loc *loc,
 int ext4_link (struct fs_inode *dir, const char *name, size_t len,
                struct fs_inode *inode);
 int ext4_setattr (struct fs_inode *inode);
+/* O_TMPFILE: a new regular inode, nlink 0, on the orphan list. */
+int ext4_tmpfile (struct fs_inode *dir, uint16_t mode, struct fs_inode **out);
 
 /* ---- symlink.c: ext4_symlink, ext4_mknod, ext4_get_link ---- */
 int ext4_symlink (struct fs_inode *dir, const char *name, size_t namelen,
@@ -602,7 +612,9 @@ int ext4_xattr_delete_inode (handle_t *h, struct fs_inode *inode);
 #define EXT4_XATTR_DELETE_CREDITS 3
 
 /* ---- rename.c ---- */
-int ext4_rename (struct fpfs *fs, const char *oldpath, const char *newpath);
+/* ext4_rename2: flags are FPFS_RENAME_* (renameat2's checks included). */
+int ext4_rename (struct fpfs *fs, const char *oldpath, const char *newpath,
+                 unsigned flags);
 
 /* ---- super.c: the rest of umount and of a power cut, after vfs/super.c
  * closed the files and synced (prev_err: the sync's result, which decides

@@ -1,5 +1,6 @@
 /* namei: the path walk and the name operations (fs/ext4/namei.c): lookup,
- * create (and mkdir), unlink and rmdir (ext4_remove), link, setattr; the
+ * create (and mkdir), unlink and rmdir (ext4_remove), link (with its
+ * O_TMPFILE case), tmpfile, setattr; the
  * system calls around them, with the VFS's checks, are vfs/namei.c's.
  *
  * Each operation changes every block it touches inside one handle, so with
@@ -231,7 +232,10 @@ stop:
   return ret ? ret : err;
 }
 
-/* ext4_link: another name for inode in dir, in one handle. */
+/* ext4_link: another name for inode in dir, in one handle.  An O_TMPFILE
+ * inode (nlink 0, on the orphan list) linked for the first time leaves the
+ * orphan list in the same handle that adds its entry, so no crash state
+ * has the name and the orphan (which mount would free) together. */
 int
 ext4_link (struct fs_inode *dir, const char *name, size_t len,
            struct fs_inode *inode)
@@ -240,18 +244,64 @@ ext4_link (struct fs_inode *dir, const char *name, size_t len,
   handle_t *h;
   int ret, err;
 
-  ret = ext4_journal_start (fs, "link", ext4_dir_add_credits (dir) + 3, &h);
+  /* + 2: the superblock or previous orphan, for ext4_orphan_del. */
+  ret = ext4_journal_start (fs, "link", ext4_dir_add_credits (dir) + 5, &h);
   if (ret < 0)
     return ret;
   inode->i_nlink++;
   inode->i_ctime = fs_current_time (fs);
   ret = ext4_add_entry (h, dir, name, len, inode);
-  if (ret == 0)
+  if (ret == 0) {
     ret = ext4_mark_inode_dirty (h, inode);
-  else
+    /* "this can happen only for tmpfile being linked the first time" */
+    if (ret == 0 && inode->i_nlink == 1)
+      ret = ext4_orphan_del (h, inode);
+  } else
     inode->i_nlink--;
   err = ext4_journal_stop (h);
   return ret ? ret : err;
+}
+
+/* ext4_tmpfile: a regular inode with no name.  One handle allocates it
+ * and puts it on the orphan list (d_tmpfile leaves it with nlink 0), so
+ * from its first commit on, a crash leaves an orphan that mount's orphan
+ * cleanup frees; its last iput frees it otherwise (ext4_evict_inode).
+ * Bug switch tmpfile-no-orphan skips the orphan list: after a crash the
+ * inode stays allocated with no links and no list entry (a leak). */
+int
+ext4_tmpfile (struct fs_inode *dir, uint16_t mode, struct fs_inode **out)
+{
+  struct fpfs *fs = dir->i_fs;
+  int ret, retries = 0;
+
+  *out = NULL;
+  do {
+    struct fs_inode *inode = NULL;
+    handle_t *h;
+    int err;
+
+    /* The inode bitmap and table block, the superblock (orphan head), and
+     * EXT4_MAXQUOTAS_INIT_BLOCKS' spare: ext4_tmpfile's "4 + ...". */
+    ret = ext4_journal_start (fs, "tmpfile", 8, &h);
+    if (ret < 0)
+      return ret;
+    ret = ext4_new_inode (h, dir, mode, &inode);
+    if (ret == 0) {
+      assert (inode->i_nlink == 0);
+      if (!fs_bug (fs, FPFS_BUG_TMPFILE_NO_ORPHAN))
+        ret = ext4_orphan_add (h, inode);
+      if (ret == 0)
+        ret = ext4_mark_inode_dirty (h, inode);
+    }
+    err = ext4_journal_stop (h);
+    if (!ret)
+      ret = err;
+    if (ret < 0)
+      iput (inode);                     /* nlink 0: evicted and freed */
+    else
+      *out = inode;
+  } while (ret == -ENOSPC && ext4_should_retry_alloc (fs, &retries));
+  return ret;
 }
 
 /* ext4_setattr, after the caller changed mode or times: the inode goes

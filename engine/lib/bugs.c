@@ -62,6 +62,13 @@ static const struct bug_desc bug_table[] = {
   { FPFS_BUG_XATTR_BLOCK_TWO_TX, "xattr-block-two-tx",
     "ext4: a new xattr block is linked from the inode in one transaction, "
     "which is committed, and its contents are written in the next." },
+  { FPFS_BUG_EXCHANGE_TWO_TX, "exchange-two-tx",
+    "ext4: RENAME_EXCHANGE points the new name at the old inode in one "
+    "transaction, which is committed, and the old name at the new inode in "
+    "the next." },
+  { FPFS_BUG_TMPFILE_NO_ORPHAN, "tmpfile-no-orphan",
+    "ext4: O_TMPFILE does not put the unnamed inode on the orphan list, so "
+    "after a crash it leaks (allocated, no links)." },
 };
 
 #define BUG_COUNT ((int) (sizeof bug_table / sizeof bug_table[0]))

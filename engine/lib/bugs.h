@@ -34,13 +34,16 @@ enum fpfs_bug {
   FPFS_BUG_UNWRITTEN_CONVERT_EARLY = 1u << 10,
   /* ext4: punch hole does not zero the partial blocks at its edges. */
   FPFS_BUG_PUNCH_HOLE_NO_ZERO    = 1u << 11,
-  /* Bits 14, 15: rename2's and O_TMPFILE's (issue 14, on their branch). */
   /* ext4: a slow symlink's target is not journaled with the handle that
    * maps its block; it is delayed-allocated and written like file data. */
   FPFS_BUG_SLOW_SYMLINK_UNJOURNALED = 1u << 12,
   /* ext4: a new xattr block is linked from the inode in one committed
    * transaction and filled in the next. */
   FPFS_BUG_XATTR_BLOCK_TWO_TX    = 1u << 13,
+  /* ext4: RENAME_EXCHANGE rewrites the two entries in two transactions. */
+  FPFS_BUG_EXCHANGE_TWO_TX       = 1u << 14,
+  /* ext4: O_TMPFILE does not put the new inode on the orphan list. */
+  FPFS_BUG_TMPFILE_NO_ORPHAN     = 1u << 15,
 };
 
 #endif /* FP_BUGS_H */

@@ -47,6 +47,7 @@ struct bdi_writeback;
 #define I_DIRTY_DATASYNC  (1u << 1)   /* changed in a way fdatasync needs */
 #define I_DIRTY_PAGES     (1u << 2)   /* has dirty pages */
 #define I_FREEING         (1u << 5)
+#define I_LINKABLE        (1u << 10)  /* O_TMPFILE: linkat may name it */
 #define I_DIRTY_TIME      (1u << 11)  /* lazytime: only timestamps changed */
 #define I_DIRTY_INODE     (I_DIRTY_SYNC | I_DIRTY_DATASYNC)
 #define I_DIRTY           (I_DIRTY_INODE | I_DIRTY_PAGES)

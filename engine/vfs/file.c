@@ -14,6 +14,11 @@
  * close follows ext4_release_file: the last writer gives back its
  * preallocation, and a file truncated to zero then rewritten has its
  * delayed data pushed out (auto_da_alloc).
+ * O_TMPFILE opens make an unnamed inode on the orphan list (do_tmpfile,
+ * ext4_tmpfile).  O_DIRECT reads and writes go through ext4/direct.c
+ * first; what it leaves (data=journal: everything) goes buffered, then,
+ * for a write, is written and dropped from the cache
+ * (__generic_file_write_iter's fallback).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -88,6 +93,46 @@ do_truncate (struct fs_inode *inode, uint64_t size)
   return ext4_setsize (inode, size);
 }
 
+struct fpfs_file *
+fs_file_get (struct fpfs *fs, int fd)
+{
+  return fd_get (fs, fd);
+}
+
+/* The kernel's __O_TMPFILE bit: glibc's __O_TMPFILE includes O_DIRECTORY,
+ * so O_TMPFILE's own bit is what O_TMPFILE has beyond O_DIRECTORY. */
+#define FS_O_TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
+
+/* do_tmpfile (fs/namei.c) with build_open_flags' checks: O_TMPFILE is
+ * __O_TMPFILE | O_DIRECTORY, without O_CREAT, and needs write access; path
+ * names the directory the inode is made in (ENOENT, ENOTDIR), which gets
+ * no entry.  Unless O_EXCL, the inode is I_LINKABLE: linkat may name it. */
+static int
+do_tmpfile (struct fpfs *fs, const char *path, int flags, uint32_t mode,
+            struct fs_inode **out)
+{
+  int acc = flags & O_ACCMODE;
+  struct fs_inode *dir;
+  int ret;
+
+  if ((flags & (FS_O_TMPFILE_BIT | O_DIRECTORY | O_CREAT)) != O_TMPFILE
+      || (acc != O_WRONLY && acc != O_RDWR))
+    return -EINVAL;
+  ret = ext4_lookup_path (fs, path, &dir);
+  if (ret < 0)
+    return ret;
+  if (!fs_isdir (dir))
+    ret = -ENOTDIR;
+  else if (fs->s_ro)
+    ret = -EROFS;
+  else
+    ret = ext4_tmpfile (dir, (uint16_t) (FS_S_IFREG | (mode & 07777)), out);
+  iput (dir);
+  if (ret == 0 && !(flags & O_EXCL))
+    VFS_I (*out)->i_state |= I_LINKABLE;
+  return ret;
+}
+
 int
 fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode)
 {
@@ -101,6 +146,13 @@ fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode)
   fs_syscall_enter (fs);
   if (acc == O_ACCMODE)
     return -EINVAL;
+  if (flags & FS_O_TMPFILE_BIT) {
+    /* A new regular inode: none of the checks below apply to it. */
+    ret = do_tmpfile (fs, path, flags, mode, &inode);
+    if (ret < 0)
+      return ret;
+    goto install;
+  }
   ret = ext4_lookup_parent (fs, path, &dir, &name, &len);
   if (ret == -EBUSY || ret == -EINVAL) {         /* "/", ".", "..": a dir */
     if (flags & O_CREAT)
@@ -144,6 +196,7 @@ fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode)
     iput (inode);
     return ret;
   }
+install:
   f = calloc (1, sizeof *f);
   if (f == NULL) {
     iput (inode);
@@ -228,6 +281,13 @@ fpfs_pread (struct fpfs *fs, int fd, void *buf, size_t len, uint64_t off)
     return -EISDIR;
   if (len > SSIZE_MAX || off > (uint64_t) LLONG_MAX)
     return -EINVAL;
+  if (f->f_flags & O_DIRECT) {
+    /* generic_file_read_iter, IOCB_DIRECT: -ENOTBLK is data=journal's
+     * fallback to the buffered read. */
+    ssize_t n = ext4_direct_IO_read (f->f_inode, buf, len, off);
+    if (n != -ENOTBLK)
+      return n;
+  }
   return ext4_file_read (f->f_inode, buf, len, off);
 }
 
@@ -260,10 +320,38 @@ fpfs_pwrite (struct fpfs *fs, int fd, const void *buf, size_t len,
   if (len > limit - off)
     len = (size_t) (limit - off);
   file_update_time (inode);
-  if (ext4_should_journal_data (fs))
-    n = ext4_journalled_write (inode, buf, len, off);
-  else
-    n = ext4_file_write (f, buf, len, off);
+  n = 0;
+  if (f->f_flags & O_DIRECT) {
+    /* __generic_file_write_iter: the direct write first (ext4/direct.c);
+     * what it did not write (data=journal: all of it) goes buffered. */
+    n = ext4_direct_IO_write (inode, buf, len, off);
+    if (n == -ENOTBLK)
+      n = 0;
+    else if (n < 0)
+      return n;
+  }
+  if ((size_t) n < len) {
+    const uint8_t *rest = (const uint8_t *) buf + n;
+    uint64_t at = off + (uint64_t) n;
+    ssize_t m = ext4_should_journal_data (fs)
+      ? ext4_journalled_write (inode, rest, len - (size_t) n, at)
+      : ext4_file_write (f, rest, len - (size_t) n, at);
+    if (m > 0 && (f->f_flags & O_DIRECT)) {
+      /* ... then written and dropped, to keep O_DIRECT's semantics. */
+      int err = filemap_write_and_wait_range (VFS_I (inode), at,
+                                              at + (uint64_t) m - 1);
+      if (err < 0)
+        return n > 0 ? n : err;
+      invalidate_mapping_pages (VFS_I (inode),
+                                (uint32_t) (at >> FS_BLOCK_BITS),
+                                (uint32_t) ((at + (uint64_t) m - 1)
+                                            >> FS_BLOCK_BITS));
+    }
+    if (m < 0 && n == 0)
+      return m;
+    if (m > 0)
+      n += m;
+  }
   if (n > 0 && (f->f_flags & O_DSYNC)) {
     /* generic_write_sync: O_SYNC is __O_SYNC | O_DSYNC */
     int err = vfs_fsync_range (f, off, off + (uint64_t) n - 1,

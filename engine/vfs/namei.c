@@ -110,29 +110,26 @@ fpfs_rmdir (struct fpfs *fs, const char *path)
   return remove_path (fs, path, true);
 }
 
-int
-fpfs_link (struct fpfs *fs, const char *oldpath, const char *newpath)
+/* vfs_link's checks, then ext4_link: a name newpath for inode.  An inode
+ * with no links may be named only if it is I_LINKABLE (an O_TMPFILE
+ * without O_EXCL); once named it is an ordinary file. */
+static int
+do_link (struct fpfs *fs, struct fs_inode *inode, const char *newpath)
 {
-  struct fs_inode *inode, *dir;
+  struct fs_inode *dir;
   struct ext4_dir_loc loc;
   const char *name;
   size_t len;
   int ret;
 
-  fs_syscall_enter (fs);
-  ret = ext4_lookup_path (fs, oldpath, &inode);
-  if (ret < 0)
-    return ret;
   ret = ext4_lookup_parent (fs, newpath, &dir, &name, &len);
-  if (ret < 0) {
-    iput (inode);
+  if (ret < 0)
     return ret == -EBUSY || ret == -EINVAL ? -EEXIST : ret;
-  }
   if (fs->s_ro)
     ret = -EROFS;
   else if (fs_isdir (inode))
     ret = -EPERM;
-  else if (inode->i_nlink == 0)
+  else if (inode->i_nlink == 0 && !(VFS_I (inode)->i_state & I_LINKABLE))
     ret = -ENOENT;
   else if (inode->i_nlink >= EXT4_LINK_MAX)
     ret = -EMLINK;
@@ -140,9 +137,37 @@ fpfs_link (struct fpfs *fs, const char *oldpath, const char *newpath)
     ret = -EEXIST;
   else if (ret == -ENOENT)
     ret = ext4_link (dir, name, len, inode);
+  if (ret == 0)
+    VFS_I (inode)->i_state &= ~I_LINKABLE;
   iput (dir);
+  return ret;
+}
+
+int
+fpfs_link (struct fpfs *fs, const char *oldpath, const char *newpath)
+{
+  struct fs_inode *inode;
+  int ret;
+
+  fs_syscall_enter (fs);
+  ret = ext4_lookup_path (fs, oldpath, &inode);
+  if (ret < 0)
+    return ret;
+  ret = do_link (fs, inode, newpath);
   iput (inode);
   return ret;
+}
+
+int
+fpfs_linkat_fd (struct fpfs *fs, int fd, const char *newpath)
+{
+  struct fpfs_file *f;
+
+  fs_syscall_enter (fs);
+  f = fs_file_get (fs, fd);
+  if (f == NULL)
+    return -EBADF;
+  return do_link (fs, f->f_inode, newpath);
 }
 
 int
@@ -268,7 +293,15 @@ int
 fpfs_rename (struct fpfs *fs, const char *oldpath, const char *newpath)
 {
   fs_syscall_enter (fs);
-  return ext4_rename (fs, oldpath, newpath);
+  return ext4_rename (fs, oldpath, newpath, 0);
+}
+
+int
+fpfs_rename2 (struct fpfs *fs, const char *oldpath, const char *newpath,
+              unsigned flags)
+{
+  fs_syscall_enter (fs);
+  return ext4_rename (fs, oldpath, newpath, flags);
 }
 
 /* sys_symlinkat: getname's checks, then vfs_symlink -> ext4_symlink. */

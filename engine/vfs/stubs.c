@@ -7,22 +7,6 @@
 #include "vfs.h"
 
 int
-fpfs_rename2 (struct fpfs *fs, const char *oldpath, const char *newpath,
-              unsigned flags)
-{
-  if (flags == 0)
-    return fpfs_rename (fs, oldpath, newpath);
-  return -EINVAL;
-}
-
-int
-fpfs_linkat_fd (struct fpfs *fs, int fd, const char *newpath)
-{
-  (void) fs; (void) fd; (void) newpath;
-  return -EOPNOTSUPP;
-}
-
-int
 fpfs_mmap (struct fpfs *fs, int fd, uint64_t off, uint64_t len)
 {
   (void) fs; (void) fd; (void) off; (void) len;

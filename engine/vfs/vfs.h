@@ -23,6 +23,8 @@
 void fs_syscall_enter (struct fpfs *fs);
 /* Close every open file (release: as close(2) would; else just free). */
 void fs_files_destroy (struct fpfs *fs, bool release);
+/* The open file fd, or NULL (EBADF). */
+struct fpfs_file *fs_file_get (struct fpfs *fs, int fd);
 
 /* ---- sync.c ---- */
 int vfs_fsync_range (struct fpfs_file *f, uint64_t start, uint64_t end,

@@ -348,7 +348,8 @@ test_bug_table (void)
                   | FPFS_BUG_SLOW_SYMLINK_UNJOURNALED
                   | FPFS_BUG_XATTR_BLOCK_TWO_TX
                   | FPFS_BUG_UNWRITTEN_CONVERT_EARLY
-                  | FPFS_BUG_PUNCH_HOLE_NO_ZERO));
+                  | FPFS_BUG_PUNCH_HOLE_NO_ZERO
+                  | FPFS_BUG_EXCHANGE_TWO_TX | FPFS_BUG_TMPFILE_NO_ORPHAN));
   assert (fpfs_bug_lookup ("no-such-bug", &bit) == -ENOENT);
   fpfs_mount_opts_init (&o);
   assert (fpfs_mount_opts_parse ("bug=nonsense", &o, err, sizeof err) == -EINVAL);
