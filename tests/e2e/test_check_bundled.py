@@ -17,10 +17,8 @@ BUG_SWITCHES = {
     "exchange-two-tx", "tmpfile-no-orphan",
 }
 # Switches no bundled workload can reach yet (a new switch whose operation
-# has no workload goes here until one exists).  renameat2 and O_TMPFILE get
-# their workload ops in parallel (issue 14); until then these two are caught
-# by the engine's unit test only (tests/unit/test_fs_bugs_ns.c).
-NEEDS_WORKLOAD_OP = {"exchange-two-tx", "tmpfile-no-orphan"}
+# has no workload goes here until one exists; none today).
+NEEDS_WORKLOAD_OP = set()
 
 
 def run_matrix(tmp_path, *args):

@@ -28,6 +28,9 @@ NEW = {
     "punch-hole-fsync": ("ext4", "xfs"),
     "sync-file-range-wal": ("ext4",),
     "falloc-write-unwritten": ("ext4",),
+    "rename-exchange-fsync": ("ext4", "xfs"),
+    "tmpfile-linkat-fsync": ("ext4",),
+    "odirect-writes": ("ext4",),
 }
 
 
