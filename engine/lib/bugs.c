@@ -62,6 +62,11 @@ static const struct bug_desc bug_table[] = {
   { FPFS_BUG_XATTR_BLOCK_TWO_TX, "xattr-block-two-tx",
     "ext4: a new xattr block is linked from the inode in one transaction, "
     "which is committed, and its contents are written in the next." },
+  { FPFS_BUG_MSYNC_NO_WAIT, "msync-no-wait",
+    "vfs: msync(MS_SYNC) writes the range's dirty pages and waits for them "
+    "but neither commits the mapping and size they need nor flushes the "
+    "device cache (filemap_write_and_wait_range instead of "
+    "vfs_fsync_range)." },
 };
 
 #define BUG_COUNT ((int) (sizeof bug_table / sizeof bug_table[0]))

@@ -41,6 +41,9 @@ enum fpfs_bug {
   /* ext4: a new xattr block is linked from the inode in one committed
    * transaction and filled in the next. */
   FPFS_BUG_XATTR_BLOCK_TWO_TX    = 1u << 13,
+  /* vfs: msync(MS_SYNC) only starts and waits on the range's writeback
+   * (filemap_write_and_wait_range): no commit, no FLUSH. */
+  FPFS_BUG_MSYNC_NO_WAIT         = 1u << 16,
 };
 
 #endif /* FP_BUGS_H */

@@ -11,10 +11,13 @@
  * ctime; under lazytime only I_DIRTY_TIME), the buffered write (da.c, or
  * jdata.c for data=journal), then generic_write_sync: with O_DSYNC or
  * O_SYNC, vfs_fsync_range over the bytes written, datasync unless O_SYNC.
- * close follows ext4_release_file: the last writer gives back its
+ * close drops the fd's reference to the open file; the last reference
+ * (a shared mapping holds one, vfs/mmap.c) runs ext4_release_file
+ * (fs_file_put): the last writer gives back its
  * preallocation, and a file truncated to zero then rewritten has its
  * delayed data pushed out (auto_da_alloc).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,8 +35,8 @@ fs_syscall_enter (struct fpfs *fs)
   sched_run_due (fs->s_sched);
 }
 
-static struct fpfs_file *
-fd_get (struct fpfs *fs, int fd)
+struct fpfs_file *
+fs_fd_get (struct fpfs *fs, int fd)
 {
   if (fd < 0 || fd >= fs->s_nfiles)
     return NULL;
@@ -150,6 +153,7 @@ fpfs_open (struct fpfs *fs, const char *path, int flags, uint32_t mode)
     return -ENOMEM;
   }
   f->f_inode = inode;
+  f->f_count = 1;                   /* the fd's */
   f->f_flags = flags;
   f->f_wb_err = errseq_sample (&inode->vfs_inode.i_mapping.a_wb_err);
   fd = fd_install (fs, f);
@@ -183,17 +187,29 @@ file_release (struct fpfs_file *f)
   free (f);
 }
 
+void
+fs_file_put (struct fpfs_file *f, bool release)
+{
+  assert (f->f_count > 0);
+  if (--f->f_count > 0)
+    return;                         /* a mapping still holds it */
+  if (release)
+    file_release (f);
+  else
+    free (f);
+}
+
 int
 fpfs_close (struct fpfs *fs, int fd)
 {
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   fs->s_files[fd] = NULL;
-  file_release (f);
+  fs_file_put (f, true);
   return 0;
 }
 
@@ -205,10 +221,7 @@ fs_files_destroy (struct fpfs *fs, bool release)
     if (f == NULL)
       continue;
     fs->s_files[fd] = NULL;
-    if (release)
-      file_release (f);
-    else
-      free (f);
+    fs_file_put (f, release);
   }
   free (fs->s_files);
   fs->s_files = NULL;
@@ -221,7 +234,7 @@ fpfs_pread (struct fpfs *fs, int fd, void *buf, size_t len, uint64_t off)
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL || !f_readable (f))
     return -EBADF;
   if (fs_isdir (f->f_inode))
@@ -241,7 +254,7 @@ fpfs_pwrite (struct fpfs *fs, int fd, const void *buf, size_t len,
   ssize_t n;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL || !f_writable (f))
     return -EBADF;
   inode = f->f_inode;
@@ -280,7 +293,7 @@ fpfs_ftruncate (struct fpfs *fs, int fd, uint64_t size)
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   if (!f_writable (f) || !fs_isreg (f->f_inode))
@@ -318,7 +331,7 @@ do_fsync (struct fpfs *fs, int fd, int datasync)
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   return vfs_fsync_range (f, 0, (uint64_t) LLONG_MAX, datasync);
@@ -349,7 +362,7 @@ fpfs_fallocate (struct fpfs *fs, int fd, int mode, uint64_t off, uint64_t len)
   struct fs_inode *inode;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);                         /* sys_fallocate: fdget */
+  f = fs_fd_get (fs, fd);                         /* sys_fallocate: fdget */
   if (f == NULL)
     return -EBADF;
   if (off > (uint64_t) LLONG_MAX || len == 0 || len > (uint64_t) LLONG_MAX)
@@ -404,7 +417,7 @@ fpfs_sync_file_range (struct fpfs *fs, int fd, uint64_t off, uint64_t nbytes,
       || endbyte < off)
     return -EINVAL;
   endbyte = nbytes == 0 ? (uint64_t) LLONG_MAX : endbyte - 1;   /* inclusive */
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   vi = VFS_I (f->f_inode);
@@ -423,7 +436,7 @@ fpfs_fstat (struct fpfs *fs, int fd, struct fpfs_stat *st)
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   inode_stat (f->f_inode, st);
