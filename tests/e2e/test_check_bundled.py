@@ -13,11 +13,12 @@ BUG_SWITCHES = {
     "fsync-skip-time-only", "checkpoint-before-commit", "replay-uncommitted",
     "rename-two-tx", "nojournal-no-parent-sync", "no-revoke",
     "slow-symlink-unjournaled", "xattr-block-two-tx",
-    "unwritten-convert-early", "punch-hole-no-zero",
+    "unwritten-convert-early", "punch-hole-no-zero", "msync-no-wait",
 }
-# Switches no bundled workload can reach yet (none today; a new switch
-# whose operation has no workload goes here until one exists).
-NEEDS_WORKLOAD_OP = set()
+# Switches no bundled workload can reach yet (a new switch whose operation
+# has no workload goes here until one exists): msync-no-wait until the
+# workload language has mmap, mwrite and msync.
+NEEDS_WORKLOAD_OP = {"msync-no-wait"}
 
 
 def run_matrix(tmp_path, *args):
