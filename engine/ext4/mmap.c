@@ -19,8 +19,11 @@
  *                          one marked for conversion at writeback;
  *                          set_page_dirty.
  *
- * Unlike a buffered write (ext4_da_write_end), the fault changes neither
- * i_size nor i_disksize: block_page_mkwrite only dirties the buffers.  The
+ * Not ext4_da_write_begin / ext4_da_write_end on the page: that was the
+ * fault before Linux 3.1 (commit 9ea7df534ed2, "ext4: Rewrite
+ * ext4_page_mkwrite() to use generic helpers").  So, unlike a buffered
+ * write (ext4_da_write_end), the fault changes neither i_size nor
+ * i_disksize: block_page_mkwrite only dirties the buffers.  The
  * EOF page's bytes past i_size are zeroed when writeback writes the page
  * (ext4_io_submit, as block_write_full_page's zero_user_segment), so they
  * never reach the disk.

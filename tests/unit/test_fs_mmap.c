@@ -7,7 +7,9 @@
  * - msync(MS_ASYNC) writes nothing: a crash right after loses the store;
  * - a store updates mtime at its fault; a second store to the still-dirty
  *   page does not fault; after writeback cleaned the page
- *   (page_mkclean) the next store faults and updates mtime again;
+ *   (page_mkclean) the next store faults and updates mtime again; so
+ *   does a store through a new mapping, or to a page write(2) dirtied;
+ *   under lazytime the fault dirties the times only (I_DIRTY_TIME);
  * - a store into a hole under delalloc reserves a block; msync allocates;
  * - a store into an unwritten (fallocated) extent reads back as stored;
  *   a crash before writeback reads zeroes, not the block's old bytes;
@@ -189,6 +191,57 @@ test_store_updates_mtime_and_refaults_after_writeback (void)
   umount_fsck (fs, bd, "");
   fpfs_bdev_close (bd);
   printf ("ok a store faults once per cleaning: mtime at each fault\n");
+}
+
+/* A new mapping has fresh ptes: after munmap, a store through the next
+ * mapping faults (and updates mtime) even though the page is still dirty;
+ * so does a store to a page a write(2) dirtied.  Under lazytime the fault
+ * only marks the times dirty (I_DIRTY_TIME). */
+static void
+test_new_mapping_and_pwrite_dirty_page_fault (void)
+{
+  for (int lazy = 0; lazy < 2; lazy++) {
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+    const char *opts = lazy ? "lazytime" : "";
+    struct fpfs *fs = tfs_mkfs_mount (bd, opts, NULL);
+    struct fpfs_stat s1, s2, s3;
+    struct fs_inode *inode;
+    uint8_t b[16];
+    int fd = make_file (fs, "/f", 2, 2), map;
+
+    memset (b, 0x24, sizeof b);
+    map = fpfs_mmap (fs, fd, 0, 2 * BS);
+    CHECK (map);
+    CHECK0 (fpfs_mwrite (fs, map, 0, b, sizeof b));
+    CHECK0 (fpfs_fstat (fs, fd, &s1));
+    CHECK0 (fpfs_munmap (fs, map));
+    CHECK0 (fpfs_clock_advance (fs, FPFS_NSEC_PER_SEC));
+    map = fpfs_mmap (fs, fd, 0, 2 * BS);
+    CHECK (map);
+    CHECK0 (fpfs_mwrite (fs, map, 0, b, sizeof b));
+    CHECK0 (fpfs_fstat (fs, fd, &s2));
+    assert (s2.mtime.sec > s1.mtime.sec);
+    /* write(2) dirties page 1 (and the times); a store still faults. */
+    assert (fpfs_pwrite (fs, fd, b, sizeof b, BS) == sizeof b);
+    CHECK0 (fpfs_clock_advance (fs, FPFS_NSEC_PER_SEC));
+    CHECK0 (fpfs_mwrite (fs, map, BS + 50, b, sizeof b));
+    CHECK0 (fpfs_fstat (fs, fd, &s3));
+    assert (s3.mtime.sec > s2.mtime.sec);
+    inode = inode_of (fs, "/f");
+    /* Without lazytime the times went to the inode (ext4_dirty_inode),
+     * which clears I_DIRTY_TIME; with it they wait in I_DIRTY_TIME. */
+    if (lazy)
+      assert (inode->vfs_inode.i_state & I_DIRTY_TIME);
+    else
+      assert ((inode->vfs_inode.i_state & I_DIRTY_SYNC)
+              && !(inode->vfs_inode.i_state & I_DIRTY_TIME));
+    iput (inode);
+    CHECK0 (fpfs_munmap (fs, map));
+    CHECK0 (fpfs_close (fs, fd));
+    umount_fsck (fs, bd, "");
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok a new mapping, or a page write(2) dirtied, faults again\n");
 }
 
 static void
@@ -426,9 +479,11 @@ test_error_cases (void)
 int
 main (void)
 {
+  setvbuf (stdout, NULL, _IONBF, 0);
   test_msync_sync_keeps_bytes ();
   test_ms_async_promises_nothing ();
   test_store_updates_mtime_and_refaults_after_writeback ();
+  test_new_mapping_and_pwrite_dirty_page_fault ();
   test_store_into_hole_reserves_then_writeback_allocates ();
   test_store_into_unwritten_extent ();
   test_store_past_eof_or_mapping_efault ();
