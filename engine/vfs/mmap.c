@@ -88,27 +88,29 @@ fpfs_mmap (struct fpfs *fs, int fd, uint64_t off, uint64_t len)
   int acc, id;
 
   fs_syscall_enter (fs);
-  /* do_mmap's checks, in its order: length, alignment, overflow, then the
-   * file (mmap_pgoff: fget), its mode, and the file system's mmap. */
-  if (len == 0)
-    return -EINVAL;
+  /* The checks of sys_mmap (the offset), sys_mmap_pgoff (fget) and
+   * do_mmap (length, overflow, then MAP_SHARED's file modes and
+   * f_op->mmap), in their order. */
   if (off & (FS_BLOCK_SIZE - 1))
     return -EINVAL;
-  len = (len + FS_BLOCK_SIZE - 1) & ~(uint64_t) (FS_BLOCK_SIZE - 1);
-  if (len == 0 || off + len < off)
-    return -EOVERFLOW;
   f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
+  if (len == 0)
+    return -EINVAL;
+  len = (len + FS_BLOCK_SIZE - 1) & ~(uint64_t) (FS_BLOCK_SIZE - 1);
+  if (len == 0)
+    return -ENOMEM;                   /* PAGE_ALIGN wrapped */
+  if (off + len < off || off + len > limit)
+    return -EOVERFLOW;                /* pgoff + pages wraps (page index u32) */
+  /* MAP_SHARED with PROT_WRITE needs FMODE_WRITE, any file mapping
+   * FMODE_READ.  (IS_APPEND is chattr +a, which the engine lacks; an
+   * O_APPEND file may be mapped.) */
   acc = f->f_flags & O_ACCMODE;
-  /* MAP_SHARED with PROT_WRITE needs FMODE_WRITE, and any mapping
-   * FMODE_READ; an O_APPEND file may not be written through a mapping. */
-  if (acc != O_RDWR || (f->f_flags & O_APPEND))
+  if (acc != O_RDWR)
     return -EACCES;
   if (!fs_isreg (f->f_inode))
     return -ENODEV;                   /* no f_op->mmap */
-  if (off + len > limit)
-    return -EOVERFLOW;                /* beyond s_maxbytes */
   m = calloc (1, sizeof *m);
   if (m == NULL)
     return -ENOMEM;
