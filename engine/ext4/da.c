@@ -212,8 +212,11 @@ da_convert_early (struct fs_inode *inode, struct page *pg, handle_t *h)
 /* ext4_da_map_blocks via ext4_da_get_block_prep: map the page's block, or
  * reserve it and record it DELAYED.  An unwritten block is allocated
  * already: no reservation; the page is marked unwritten (set_buffer_new,
- * set_buffer_unwritten) and writeback converts it. */
-static int
+ * set_buffer_unwritten) and writeback converts it.  h is the buffered
+ * write's handle, or NULL from the write fault (ext4_page_mkwrite's
+ * delalloc branch runs block_page_mkwrite without one); the early
+ * conversion of bug unwritten-convert-early is the buffered write's only. */
+int
 ext4_da_get_block_prep (struct fs_inode *inode, struct page *pg, handle_t *h)
 {
   struct ext4_map_blocks map = { .m_lblk = pg->pg_index, .m_len = 1 };
@@ -230,7 +233,7 @@ ext4_da_get_block_prep (struct fs_inode *inode, struct page *pg, handle_t *h)
     return 0;
   }
   if (map.m_flags & EXT4_MAP_UNWRITTEN) {
-    if (fs_bug (inode->i_fs, FPFS_BUG_UNWRITTEN_CONVERT_EARLY))
+    if (h != NULL && fs_bug (inode->i_fs, FPFS_BUG_UNWRITTEN_CONVERT_EARLY))
       return da_convert_early (inode, pg, h);
     pg->pg_flags |= PG_UNWRITTEN;
     pg->pg_pblk = map.m_pblk;

@@ -17,6 +17,7 @@
  *   namei.c, rename.c       path walk, create, link, unlink, rename
  *   fsync.c                 ext4_sync_file, ext4_force_commit, blkdev flush
  *   da.c / jdata.c          write_begin/write_end, delalloc reservations
+ *   mmap.c                  the write fault: ext4_page_mkwrite
  *   writeback.c             ext4_writepages, the mpage_* pipeline
  *   map.c                   ext4_map_blocks, ext4_ext_map_blocks
  *   extents*.c              the on-disk tree and the extent status cache
@@ -193,6 +194,7 @@ typedef struct ext4_handle {
 
 struct fpfs_file {
   struct fs_inode *f_inode;
+  uint32_t f_count;           /* references: the fd, and each mapping (fget) */
   int f_flags;                /* O_* as opened */
   uint32_t f_wb_err;          /* errseq sample */
 };
@@ -202,6 +204,7 @@ struct fpfs_file {
 /* ------------------------------------------------------------------ */
 
 struct fs_busy;               /* blocks freed, reusable after commit */
+struct vfs_mapping;           /* one mmap(2), vfs/mmap.c */
 
 struct fpfs {
   struct fpfs_bdev *s_bdev;
@@ -250,6 +253,8 @@ struct fpfs {
 
   struct fpfs_file **s_files;   /* the fd table (vfs/file.c) */
   int s_nfiles;
+  struct vfs_mapping **s_maps;  /* shared mappings (vfs/mmap.c) */
+  int s_nmaps;
 
   uint64_t s_writeback_pages;
   int s_max_credits;          /* largest handle the journal accepts */
@@ -495,6 +500,23 @@ void ext4_da_release_space (struct fs_inode *inode, uint32_t n);
 void ext4_da_update_reserve_space (struct fs_inode *inode, uint32_t used);
 int ext4_claim_free_blocks (struct fpfs *fs, uint64_t n, bool metadata);
 int ext4_read_page (struct fs_inode *inode, struct page *pg);
+/* Map, or reserve and mark delayed, the page's block (h: NULL from the
+ * write fault). */
+int ext4_da_get_block_prep (struct fs_inode *inode, struct page *pg,
+                            handle_t *h);
+
+/* ---- mmap.c: the write fault of a shared mapping ---- */
+/* ext4_filemap_fault (filemap_fault): the page at index, uptodate. */
+int ext4_filemap_fault (struct fs_inode *inode, uint32_t index,
+                        struct page **out);
+/* ext4_page_mkwrite: file_update_time, the block mapped, or reserved and
+ * DELAYED, the page dirty (the caller then makes it PG_WRITE_MAPPED).
+ * Not for data=journal. */
+int ext4_page_mkwrite (struct fs_inode *inode, struct page *pg);
+/* data=journal: a store of len bytes at pos, all in one page: the fault
+ * (ext4_page_mkwrite's journalled branch) and the journalled copy. */
+int ext4_journalled_page_store (struct fs_inode *inode, const uint8_t *buf,
+                                size_t len, uint64_t pos);
 
 /* ---- direct.c: O_DIRECT (ext4_direct_IO) ---- */
 /* Bytes moved, -EINVAL if offset or length is not 512-aligned,

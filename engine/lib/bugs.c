@@ -69,6 +69,11 @@ static const struct bug_desc bug_table[] = {
   { FPFS_BUG_TMPFILE_NO_ORPHAN, "tmpfile-no-orphan",
     "ext4: O_TMPFILE does not put the unnamed inode on the orphan list, so "
     "after a crash it leaks (allocated, no links)." },
+  { FPFS_BUG_MSYNC_NO_WAIT, "msync-no-wait",
+    "vfs: msync(MS_SYNC) writes the range's dirty pages and waits for them "
+    "but neither commits the mapping and size they need nor flushes the "
+    "device cache (filemap_write_and_wait_range instead of "
+    "vfs_fsync_range)." },
 };
 
 #define BUG_COUNT ((int) (sizeof bug_table / sizeof bug_table[0]))

@@ -44,6 +44,9 @@ enum fpfs_bug {
   FPFS_BUG_EXCHANGE_TWO_TX       = 1u << 14,
   /* ext4: O_TMPFILE does not put the new inode on the orphan list. */
   FPFS_BUG_TMPFILE_NO_ORPHAN     = 1u << 15,
+  /* vfs: msync(MS_SYNC) only starts and waits on the range's writeback
+   * (filemap_write_and_wait_range): no commit, no FLUSH. */
+  FPFS_BUG_MSYNC_NO_WAIT         = 1u << 16,
 };
 
 #endif /* FP_BUGS_H */

@@ -68,6 +68,13 @@ enum pc_tag { PC_TAG_DIRTY = 0, PC_TAG_TOWRITE, PC_TAG_WRITEBACK, PC_NTAGS };
 #define PG_DEFERRED   (1u << 6)   /* bug no-ordered-data: waits for pg_tid */
 #define PG_UNWRITTEN  (1u << 7)   /* pg_pblk is an unwritten block (BH_Unwritten):
                                      writeback converts it; not PG_MAPPED */
+/* A shared writable mapping may store to the page without a fault: the
+ * page's pte is writable (the engine has no page tables: one bit per page
+ * stands for every mapping's pte).  Set after the write fault
+ * (ext4_page_mkwrite); cleared by clear_page_dirty_for_io, which is
+ * page_mkclean's write-protect, so the first store after writeback faults
+ * again; gone with the page (truncate unmaps it). */
+#define PG_WRITE_MAPPED (1u << 8)
 
 struct page {
   uint32_t pg_index;
@@ -181,6 +188,7 @@ unsigned pc_lookup_range (struct inode *inode, uint32_t *index,
 void tag_pages_for_writeback (struct inode *inode, uint32_t start,
                               uint32_t end);
 void set_page_dirty (struct page *pg);
+/* Also write-protects the page (page_mkclean): see PG_WRITE_MAPPED. */
 bool clear_page_dirty_for_io (struct page *pg);
 void set_page_writeback (struct page *pg);
 void end_page_writeback (struct page *pg);

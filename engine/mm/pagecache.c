@@ -392,6 +392,13 @@ set_page_dirty (struct page *pg)
 bool
 clear_page_dirty_for_io (struct page *pg)
 {
+  /* page_mkclean, first and whether the page is dirty or not (4.10's
+   * clear_page_dirty_for_io for a mapping that accounts dirty pages):
+   * every pte mapping the page loses its write bit, so the next store
+   * through a shared mapping takes a write fault (ext4_page_mkwrite) and
+   * redirties the page before the bytes land.  This orders the store after
+   * the write-out that cleaned the page. */
+  pg->pg_flags &= ~PG_WRITE_MAPPED;
   if (!(pg->pg_flags & PG_DIRTY))
     return false;
   pg->pg_flags &= ~PG_DIRTY;

@@ -11,7 +11,9 @@
  * ctime; under lazytime only I_DIRTY_TIME), the buffered write (da.c, or
  * jdata.c for data=journal), then generic_write_sync: with O_DSYNC or
  * O_SYNC, vfs_fsync_range over the bytes written, datasync unless O_SYNC.
- * close follows ext4_release_file: the last writer gives back its
+ * close drops the fd's reference to the open file; the last reference
+ * (a shared mapping holds one, vfs/mmap.c) runs ext4_release_file
+ * (fs_file_put): the last writer gives back its
  * preallocation, and a file truncated to zero then rewritten has its
  * delayed data pushed out (auto_da_alloc).
  * O_TMPFILE opens make an unnamed inode on the orphan list (do_tmpfile,
@@ -20,6 +22,7 @@
  * for a write, is written and dropped from the cache
  * (__generic_file_write_iter's fallback).
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,8 +40,8 @@ fs_syscall_enter (struct fpfs *fs)
   sched_run_due (fs->s_sched);
 }
 
-static struct fpfs_file *
-fd_get (struct fpfs *fs, int fd)
+struct fpfs_file *
+fs_fd_get (struct fpfs *fs, int fd)
 {
   if (fd < 0 || fd >= fs->s_nfiles)
     return NULL;
@@ -91,12 +94,6 @@ do_truncate (struct fs_inode *inode, uint64_t size)
   if (size == 0 && inode->i_size > 0)
     inode->i_ext4_state |= EXT4_STATE_DA_ALLOC_CLOSE;
   return ext4_setsize (inode, size);
-}
-
-struct fpfs_file *
-fs_file_get (struct fpfs *fs, int fd)
-{
-  return fd_get (fs, fd);
 }
 
 /* The kernel's __O_TMPFILE bit: glibc's __O_TMPFILE includes O_DIRECTORY,
@@ -203,6 +200,7 @@ install:
     return -ENOMEM;
   }
   f->f_inode = inode;
+  f->f_count = 1;                   /* the fd's */
   f->f_flags = flags;
   f->f_wb_err = errseq_sample (&inode->vfs_inode.i_mapping.a_wb_err);
   fd = fd_install (fs, f);
@@ -236,17 +234,29 @@ file_release (struct fpfs_file *f)
   free (f);
 }
 
+void
+fs_file_put (struct fpfs_file *f, bool release)
+{
+  assert (f->f_count > 0);
+  if (--f->f_count > 0)
+    return;                         /* a mapping still holds it */
+  if (release)
+    file_release (f);
+  else
+    free (f);
+}
+
 int
 fpfs_close (struct fpfs *fs, int fd)
 {
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   fs->s_files[fd] = NULL;
-  file_release (f);
+  fs_file_put (f, true);
   return 0;
 }
 
@@ -258,10 +268,7 @@ fs_files_destroy (struct fpfs *fs, bool release)
     if (f == NULL)
       continue;
     fs->s_files[fd] = NULL;
-    if (release)
-      file_release (f);
-    else
-      free (f);
+    fs_file_put (f, release);
   }
   free (fs->s_files);
   fs->s_files = NULL;
@@ -274,7 +281,7 @@ fpfs_pread (struct fpfs *fs, int fd, void *buf, size_t len, uint64_t off)
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL || !f_readable (f))
     return -EBADF;
   if (fs_isdir (f->f_inode))
@@ -301,7 +308,7 @@ fpfs_pwrite (struct fpfs *fs, int fd, const void *buf, size_t len,
   ssize_t n;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL || !f_writable (f))
     return -EBADF;
   inode = f->f_inode;
@@ -368,7 +375,7 @@ fpfs_ftruncate (struct fpfs *fs, int fd, uint64_t size)
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   if (!f_writable (f) || !fs_isreg (f->f_inode))
@@ -406,7 +413,7 @@ do_fsync (struct fpfs *fs, int fd, int datasync)
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   return vfs_fsync_range (f, 0, (uint64_t) LLONG_MAX, datasync);
@@ -440,7 +447,7 @@ fpfs_fallocate (struct fpfs *fs, int fd, int mode, uint64_t off, uint64_t len)
   struct fs_inode *inode;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);                         /* sys_fallocate: fdget */
+  f = fs_fd_get (fs, fd);                         /* sys_fallocate: fdget */
   if (f == NULL)
     return -EBADF;
   if (off > (uint64_t) LLONG_MAX || len == 0 || len > (uint64_t) LLONG_MAX)
@@ -497,7 +504,7 @@ fpfs_sync_file_range (struct fpfs *fs, int fd, uint64_t off, uint64_t nbytes,
       || endbyte < off)
     return -EINVAL;
   endbyte = nbytes == 0 ? (uint64_t) LLONG_MAX : endbyte - 1;   /* inclusive */
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   vi = VFS_I (f->f_inode);
@@ -516,7 +523,7 @@ fpfs_fstat (struct fpfs *fs, int fd, struct fpfs_stat *st)
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fd_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   inode_stat (f->f_inode, st);

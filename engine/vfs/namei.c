@@ -164,7 +164,7 @@ fpfs_linkat_fd (struct fpfs *fs, int fd, const char *newpath)
   struct fpfs_file *f;
 
   fs_syscall_enter (fs);
-  f = fs_file_get (fs, fd);
+  f = fs_fd_get (fs, fd);
   if (f == NULL)
     return -EBADF;
   return do_link (fs, f->f_inode, newpath);

@@ -18,6 +18,7 @@ fpfs_umount (struct fpfs *fs)
   if (fs == NULL)
     return 0;
   assert (fs->s_handle.h_ref == 0);
+  fs_maps_destroy (fs, !fs->s_ro);   /* their files' last references */
   fs_files_destroy (fs, !fs->s_ro);
   if (!fs->s_ro)
     ret = sync_filesystem (fs);
@@ -29,6 +30,7 @@ fpfs_crash (struct fpfs *fs)
 {
   if (fs == NULL)
     return;
+  fs_maps_destroy (fs, false);
   fs_files_destroy (fs, false);
   ext4_kill_sb (fs);
 }

@@ -14,7 +14,7 @@ BUG_SWITCHES = {
     "rename-two-tx", "nojournal-no-parent-sync", "no-revoke",
     "slow-symlink-unjournaled", "xattr-block-two-tx",
     "unwritten-convert-early", "punch-hole-no-zero",
-    "exchange-two-tx", "tmpfile-no-orphan",
+    "exchange-two-tx", "tmpfile-no-orphan", "msync-no-wait",
 }
 # Switches no bundled workload can reach yet (a new switch whose operation
 # has no workload goes here until one exists; none today).

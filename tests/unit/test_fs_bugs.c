@@ -320,6 +320,57 @@ test_punch_hole_no_zero (void)
   printf ("ok bug punch-hole-no-zero\n");
 }
 
+/* msync(MS_SYNC) of a store into a hole: the data goes out, but with the
+ * switch the transaction that maps its new block is never committed and
+ * no FLUSH is sent, so the state right after msync returns has lost it. */
+static void
+test_msync_no_wait (void)
+{
+  for (int bug = 0; bug < 2; bug++) {
+    struct fpfs_bdev *bd = shim_new (DEV_SIZE);
+    struct fpfs *fs = tfs_mkfs_mount (bd, bug ? "bug=msync-no-wait" : "",
+                                      NULL);
+    struct fpfs_info a, b;
+    struct fpfs_fsck_report r;
+    uint8_t buf[4096], got[4096];
+    char err[128];
+    size_t from, flushes = 0, writes = 0;
+    int fd = fpfs_open (fs, "/f", O_CREAT | O_RDWR, 0644), map;
+
+    CHECK0 (fpfs_ftruncate (fs, fd, sizeof buf));
+    CHECK0 (fpfs_fsync (fs, fd));
+    map = fpfs_mmap (fs, fd, 0, sizeof buf);
+    CHECK (map);
+    memset (buf, 0x6B, sizeof buf);
+    CHECK0 (fpfs_mwrite (fs, map, 0, buf, sizeof buf));
+    fpfs_get_info (fs, &a);
+    from = shim_of (bd)->n;
+    CHECK0 (fpfs_msync (fs, map, 0, sizeof buf, FPFS_MS_SYNC));
+    fpfs_get_info (fs, &b);
+    for (size_t i = from; i < shim_of (bd)->n; i++) {
+      flushes += shim_of (bd)->ops[i].type == SHIM_FLUSH;
+      writes += shim_of (bd)->ops[i].type == SHIM_WRITE;
+    }
+    assert (writes >= 1);                    /* the data, either way */
+    assert (bug ? b.commits == a.commits && flushes == 0
+            : b.commits == a.commits + 1 && flushes >= 1);
+    fpfs_crash (fs);
+    fs = tfs_mount (bd, "", NULL);
+    fd = fpfs_open (fs, "/f", O_RDONLY, 0);
+    assert (fpfs_pread (fs, fd, got, sizeof got, 0) == sizeof got);
+    if (bug)
+      assert (all_zero (got, sizeof got));   /* the block is a hole again */
+    else
+      assert (memcmp (got, buf, sizeof buf) == 0);
+    CHECK0 (fpfs_close (fs, fd));
+    CHECK0 (fpfs_umount (fs));
+    CHECK0 (fpfs_fsck (bd, &r, err, sizeof err));
+    assert (r.errors == 0);
+    fpfs_bdev_close (bd);
+  }
+  printf ("ok bug msync-no-wait\n");
+}
+
 static void
 test_bug_table (void)
 {
@@ -349,7 +400,8 @@ test_bug_table (void)
                   | FPFS_BUG_XATTR_BLOCK_TWO_TX
                   | FPFS_BUG_UNWRITTEN_CONVERT_EARLY
                   | FPFS_BUG_PUNCH_HOLE_NO_ZERO
-                  | FPFS_BUG_EXCHANGE_TWO_TX | FPFS_BUG_TMPFILE_NO_ORPHAN));
+                  | FPFS_BUG_EXCHANGE_TWO_TX | FPFS_BUG_TMPFILE_NO_ORPHAN
+                  | FPFS_BUG_MSYNC_NO_WAIT));
   assert (fpfs_bug_lookup ("no-such-bug", &bit) == -ENOENT);
   fpfs_mount_opts_init (&o);
   assert (fpfs_mount_opts_parse ("bug=nonsense", &o, err, sizeof err) == -EINVAL);
@@ -370,5 +422,6 @@ main (void)
   test_xattr_block_two_tx ();
   test_unwritten_convert_early ();
   test_punch_hole_no_zero ();
+  test_msync_no_wait ();
   return 0;
 }
