@@ -31,6 +31,7 @@ NEW = {
     "rename-exchange-fsync": ("ext4", "xfs"),
     "tmpfile-linkat-fsync": ("ext4",),
     "odirect-writes": ("ext4",),
+    "mmap-msync": ("ext4", "xfs"),
 }
 
 
