@@ -316,12 +316,12 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c, int status_fd)
         && stat (c->log, &lst) == 0
         && (uint64_t) lst.st_size > CK_MATRIX_LOG_KEEP_MAX) {
       snprintf (note, sizeof note, "This cell's log is %.1f MiB: the matrix "
-                "keeps a violated engine cell's log only up to %u MiB "
+                "keeps a violated engine cell's log only up to %u KiB "
                 "(--keep-logs keeps all) or when a table links it.  If it "
                 "is gone, this command records it again, byte for byte (the "
                 "engine is deterministic), and the replay commands below "
                 "work again: %s", (double) lst.st_size / (1 << 20),
-                (unsigned) (CK_MATRIX_LOG_KEEP_MAX >> 20), cmd);
+                (unsigned) (CK_MATRIX_LOG_KEEP_MAX >> 10), cmd);
       rep.note = note;
     }
     snprintf (html, sizeof html, "%s/cells/%s.html", o->out_dir, c->name);

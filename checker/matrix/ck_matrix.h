@@ -146,8 +146,10 @@ struct ck_cell {
 
 /* Logs of violated engine cells above this size are removed too, unless a
  * report's table links them or --keep-logs: the engine is deterministic,
- * so ck_matrix_rebuild_command makes the same log again, byte for byte. */
-#define CK_MATRIX_LOG_KEEP_MAX (UINT64_C (8) << 20)
+ * so ck_matrix_rebuild_command makes the same log again, byte for byte.
+ * 128 KiB keeps the small ones at hand and the main job under 100 MB (the
+ * six persist choices' nobarrier cells kept 50 MB of logs at 8 MiB). */
+#define CK_MATRIX_LOG_KEEP_MAX (UINT64_C (128) << 10)
 
 /* The `flushpoint run` command that records cell c's log again; false
  * (and buf still set) when the run cannot be repeated exactly: a kernel
