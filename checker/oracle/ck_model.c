@@ -519,6 +519,19 @@ ck_model_sector_ok (const struct ck_model *m, const struct ck_mfile *f,
 }
 
 bool
+ck_model_block_written (const struct ck_model *m, const struct ck_mfile *f,
+                        uint64_t b, uint64_t from, uint64_t to)
+{
+  const struct ck_hist *hs = md_hist (f, b);
+
+  (void) m;
+  for (uint32_t i = 0; hs && i < hs->n && hs->v[i].seq <= to; i++)
+    if (hs->v[i].seq > from)
+      return true;
+  return false;
+}
+
+bool
 ck_model_block_known (const struct ck_model *m, const struct ck_mfile *f,
                       uint64_t b, uint64_t to)
 {

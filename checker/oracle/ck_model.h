@@ -145,6 +145,10 @@ bool ck_model_sector_ok (const struct ck_model *m, const struct ck_mfile *f,
 /* Hash of a block, and of a sector, of zeroes. */
 uint64_t ck_model_zero_block (const struct ck_model *m);
 uint64_t ck_model_zero_sector (const struct ck_model *m);
+/* Was block b written (took a value) in (from, to]? */
+bool ck_model_block_written (const struct ck_model *m,
+                             const struct ck_mfile *f, uint64_t b,
+                             uint64_t from, uint64_t to);
 /* Did the file's block b hold anything but zeroes at or before `to`? */
 bool ck_model_block_known (const struct ck_model *m, const struct ck_mfile *f,
                            uint64_t b, uint64_t to);

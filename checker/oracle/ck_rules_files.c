@@ -357,6 +357,27 @@ rl_data (struct rl *r, const struct ck_vnode *n, const struct rl_rec *rec,
         err = rl_stale_cut (r, n, b, c);
       continue;
     }
+    /* Stale, not data, where the mount does not order data: a block that
+     * was a hole or unwritten when the sync made it durable (zeroes) and
+     * was written since.  Without ordered data its new mapping -- the
+     * delayed allocation's extent, or an unwritten extent's conversion in
+     * ext4_writepages (mpage_map_and_submit_extent) -- can reach the disk
+     * before the data write does, showing what the device held there.
+     * Seen with workloads/falloc-write-unwritten.wl under nojournal. */
+    if (r->ro->stale_allowed
+        && ck_model_block_ok (r->m, f, b, A, A, ck_model_zero_block (r->m))
+        && ck_model_block_written (r->m, f, b, A, r->E)) {
+      char what[1200], holds[512];
+      ck_rl_holds (r, f, b, r->h[b], holds, sizeof holds);
+      snprintf (what, sizeof what, "holds bytes this file never had there%s; "
+                "it was a hole or unwritten when op %zu (`%s`) made it "
+                "durable and has been written since, and without ordered "
+                "data the new mapping can reach the disk before the data",
+                holds, p->op->index, rl_optext (p));
+      if (++cut <= RL_PER_FILE)
+        err = rl_stale_add (r, n, b, what);
+      continue;
+    }
     if (++bad <= RL_PER_FILE) {
       char holds[512];
       ck_rl_holds (r, f, b, r->h[b], holds, sizeof holds);
