@@ -161,9 +161,9 @@ void wl_persist_plan (const struct wl_workload *w, bool *sync_write);
 
 #define WL_GEN_MAX_LENGTH 3u
 
-/* The core ops: the 12 of LANGUAGE.md (the default), or those and the 8
- * operations of issue 14 (`--ops all`: fallocate, punch_hole, zero_range,
- * sync_file_range, setxattr, removexattr, symlink, mknod). */
+/* The core ops: the 12 of LANGUAGE.md (the default), or those and the 9
+ * of issue 14 (`--ops all`: fallocate, punch_hole, zero_range,
+ * sync_file_range, setxattr, removexattr, symlink, mknod, an exchange). */
 enum wl_gen_set { WL_GEN_CORE = 0, WL_GEN_ALL };
 
 /* Number of workloads for --length n: sum over k = 1..n of (O * P)^k. */

@@ -40,7 +40,7 @@ struct wl_gen_ns {
 
 /* Core ops.  %s is replaced by " seed=N" for writes. */
 enum wl_gen_kind { G_DATA, G_CREAT, G_LINK, G_RENAME, G_UNLINK, G_MKDIR,
-                   G_META, G_NEW, G_XSET, G_XREMOVE };
+                   G_META, G_NEW, G_XSET, G_XREMOVE, G_EXCHANGE };
 static const struct wl_gen_op {
   const char *text;
   enum wl_gen_kind kind;
@@ -67,6 +67,7 @@ static const struct wl_gen_op {
   { "removexattr /foo user.gen", G_XREMOVE, N_FOO, -1 },
   { "symlink /foo /A/sym", G_NEW, N_SYM, -1 },
   { "mknod /A/fifo fifo", G_NEW, N_FIFO, -1 },
+  { "rename /foo /A/bar exchange", G_EXCHANGE, N_FOO, N_BAR },
 };
 #define WL_GEN_O_CORE 12u
 #define WL_GEN_O_ALL (sizeof wl_gen_ops / sizeof wl_gen_ops[0])
@@ -111,6 +112,13 @@ wl_gen_apply (struct wl_gen_ns *ns, const struct wl_gen_op *op)
     if (*a)
       return EEXIST;
     *a = ns->next_ino++;
+    return 0;
+  case G_EXCHANGE:                /* renameat2 RENAME_EXCHANGE: both exist */
+    if (!*a || !*b)
+      return ENOENT;
+    int t = *a;
+    *a = *b;
+    *b = t;
     return 0;
   case G_XSET: case G_XREMOVE:
     if (!*a)

@@ -104,7 +104,7 @@ test_illegal_steps_expect (void)
   assert (strstr (u.want_text, "expect") == NULL);
 }
 
-/* --ops all: the 12 core ops and the 8 of issue 14, so 160 per step;
+/* --ops all: the 12 core ops and the 9 of issue 14, so 168 per step;
  * every workload parses (count_cb), and the namespace model predicts the
  * new ops' errors: a second symlink onto /A/sym is EEXIST, removing an
  * attribute never set is ENODATA, one set before is not. */
@@ -113,33 +113,39 @@ test_all_ops_set (void)
 {
   struct tally t1 = { 0 }, t2 = { 0 };
   /* step 1: op 18 (symlink) + nothing; step 2: op 18 again + nothing */
-  struct tally sym = { .want_name = "gen-2-023184" };
+  struct tally sym = { .want_name = "gen-2-024336" };
   /* step 1: op 17 (removexattr) + nothing; step 2: op 16 (setxattr),
    * which succeeds, then fsync /foo */
-  struct tally xr = { .want_name = "gen-2-021889" };
+  struct tally xr = { .want_name = "gen-2-022977" };
   /* step 1: op 16 (setxattr) + nothing; step 2: op 17 (removexattr) */
-  struct tally xs = { .want_name = "gen-2-020616" };
+  struct tally xs = { .want_name = "gen-2-021640" };
 
-  assert (wl_generate_count (WL_GEN_ALL, 1) == 160);
-  assert (wl_generate_count (WL_GEN_ALL, 2) == 160 + 160 * 160);
-  assert (wl_generate_count (WL_GEN_ALL, 3) == 4121760);
+  assert (wl_generate_count (WL_GEN_ALL, 1) == 168);
+  assert (wl_generate_count (WL_GEN_ALL, 2) == 168 + 168 * 168);
+  assert (wl_generate_count (WL_GEN_ALL, 3) == 4770024);
   assert (wl_generate_each (WL_GEN_ALL, 1, 7, count_cb, &t1) == 0
-          && t1.n == 160);
+          && t1.n == 168);
   assert (wl_generate_each (WL_GEN_ALL, 2, 7, count_cb, &t2) == 0
-          && t2.n == 25760);
-  assert (((18u * 8) * 20 + 18) * 8 == 23184);
+          && t2.n == 28392);
+  assert (((18u * 8) * 21 + 18) * 8 == 24336);
   assert (wl_generate_each (WL_GEN_ALL, 2, 1, count_cb, &sym) == 0);
   assert (strstr (sym.want_text, "\nsymlink /foo /A/sym\nsymlink /foo /A/sym\n"
                                  "expect EEXIST\n") != NULL);
-  assert (((17u * 8) * 20 + 16) * 8 + 1 == 21889);
+  assert (((17u * 8) * 21 + 16) * 8 + 1 == 22977);
   assert (wl_generate_each (WL_GEN_ALL, 2, 1, count_cb, &xr) == 0);
   assert (strstr (xr.want_text, "\nremovexattr /foo user.gen\nexpect ENODATA\n"
                                 "setxattr /foo user.gen 64 seed=1011\n"
                                 "fsync /foo\n") != NULL);
-  assert (((16u * 8) * 20 + 17) * 8 == 20616);
+  assert (((16u * 8) * 21 + 17) * 8 == 21640);
   assert (wl_generate_each (WL_GEN_ALL, 2, 1, count_cb, &xs) == 0);
   assert (strstr (xs.want_text, "\nremovexattr /foo user.gen\n") != NULL
           && strstr (xs.want_text, "expect") == NULL);
+  /* An exchange needs both names: after unlink /A/bar it is ENOENT. */
+  struct tally xe = { .want_name = "gen-2-012256" };
+  assert (((9u * 8) * 21 + 20) * 8 == 12256);
+  assert (wl_generate_each (WL_GEN_ALL, 2, 1, count_cb, &xe) == 0);
+  assert (strstr (xe.want_text, "\nunlink /A/bar\nrename /foo /A/bar "
+                                "exchange\nexpect ENOENT\n") != NULL);
   /* The core set is unchanged by the larger one. */
   assert (wl_generate_count (WL_GEN_CORE, 2) == 9312);
 }

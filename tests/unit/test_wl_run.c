@@ -429,7 +429,7 @@ test_generated_length_1_all_run (void)
   /* --ops all: the issue-14 operations too, every `expect` right. */
   count = 0;
   assert (wl_generate_each (WL_GEN_ALL, 1, 5, run_generated, &count) == 0);
-  assert (count == 160);
+  assert (count == 168);
 }
 
 /* Every bundled workload except the 64 MiB one (run once, end to end). */
