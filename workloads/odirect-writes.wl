@@ -1,5 +1,7 @@
 # Probes: O_DIRECT: an overwrite of allocated blocks and an extending
-# append, each then fdatasync; an unaligned write is refused.
+# append, each then fdatasync.  (An unaligned O_DIRECT write is EINVAL,
+# except under data=journal, where ext4 falls back to buffered I/O before
+# the alignment check: tests/unit/test_fs_direct.c, not a matrix row.)
 # ext4 guarantees: ext4_direct_IO writes the blocks straight to the device
 # (an overwrite of allocated blocks needs no journal commit); fdatasync
 # then flushes the device cache and, for the extension, commits the new
@@ -13,5 +15,3 @@ pwrite d 4K 4K seed=2
 fdatasync d
 pwrite d 16K 8K seed=3
 persist d
-pwrite d 100 512 seed=4
-expect EINVAL
