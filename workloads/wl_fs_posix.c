@@ -293,13 +293,13 @@ p_mmap (void *c, int fd, uint64_t off, uint64_t len)
                   (off_t) off);
   if (a == MAP_FAILED)
     return -errno;
-  p->p_maps[m].m_fd = fcntl (fd, F_DUPFD_CLOEXEC, 0);
-  if (p->p_maps[m].m_fd < 0) {
+  int dfd = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+  if (dfd < 0) {
     e = -errno;
     munmap (a, (size_t) len);
     return e;
   }
-  p->p_maps[m] = (struct wl_pmap) { a, off, len, p->p_maps[m].m_fd };
+  p->p_maps[m] = (struct wl_pmap) { a, off, len, dfd };
   return m;
 }
 

@@ -64,6 +64,11 @@ wl_runner_begin (struct wl_runner *r, const struct wl_workload *w,
                             "bytes (#! disk), the device has %llu", w->name,
                             (unsigned long long) w->disk_size,
                             (unsigned long long) disk_size);
+  /* File state objects list xattrs only for workloads that touch them
+   * (the logs of the others stay as they were). */
+  for (size_t i = 0; i < w->n_ops && !r->r_xattrs; i++)
+    r->r_xattrs = w->ops[i].kind == WL_OP_SETXATTR
+                  || w->ops[i].kind == WL_OP_REMOVEXATTR;
   if (o->persist == WL_PERSIST_OSYNC || o->persist == WL_PERSIST_ODSYNC) {
     r->r_sync_write = calloc (w->n_ops ? w->n_ops : 1, sizeof (bool));
     if (!r->r_sync_write)

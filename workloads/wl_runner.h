@@ -58,6 +58,7 @@ struct wl_runner {
   struct wl_map *r_maps;
   size_t r_nm, r_mcap;
   bool *r_sync_write;            /* osync/odsync plan, one per op */
+  bool r_xattrs;                 /* the workload sets or removes xattrs */
   size_t r_mark_max;             /* payload budget */
   size_t r_chunk;                /* entries per state object */
   char *r_err;

@@ -224,18 +224,6 @@ out:
   return e;
 }
 
-/* Does the workload touch extended attributes?  Only then do file objects
- * list them (the logs of other workloads stay as they were). */
-static bool
-wl_state_has_xattrs (const struct wl_runner *r)
-{
-  for (size_t i = 0; i < r->r_w->n_ops; i++)
-    if (r->r_w->ops[i].kind == WL_OP_SETXATTR
-        || r->r_w->ops[i].kind == WL_OP_REMOVEXATTR)
-      return true;
-  return false;
-}
-
 static int
 wl_state_file (struct wl_runner *r, const char *path,
                const struct fpfs_stat *st, const struct wl_mfile *f,
@@ -257,7 +245,7 @@ wl_state_file (struct wl_runner *r, const char *path,
     if (unknown)
       json_object_object_add (o, "unknown", unknown);
     json_object_array_add (arr, o);
-    if (start == 0 && wl_state_has_xattrs (r)) {
+    if (start == 0 && r->r_xattrs) {
       int e = wl_state_xattrs (r, path, o);
       if (e)
         return e;

@@ -82,6 +82,8 @@ ck_md_event (struct ck_mfile *f, const struct ck_op *op, enum ck_ev_kind k,
     return -ENOMEM;
   f->ev[f->nev++] = (struct ck_event) { op->before_seq, (uint32_t) op->index,
                                         (uint8_t) k, val };
+  if (k == CK_EV_SIZE && val > 0 && (uint64_t) val > f->max_end)
+    f->max_end = (uint64_t) val;
   return 0;
 }
 
@@ -207,6 +209,9 @@ ck_md_push (struct ck_model *m, struct ck_mfile *f, const struct ck_op *op,
 {
   uint64_t h = XXH3_64bits (blk, 4096), idx;
   struct ck_hist *hs;
+
+  if ((b + 1) * 4096 > f->max_end)
+    f->max_end = (b + 1) * 4096;
 
   if (!ck_map_get (&f->blocks, b, 0, &idx)) {
     if (h == m->zero4k)

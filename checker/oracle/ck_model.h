@@ -104,6 +104,8 @@ struct ck_mfile {
   struct ck_hist *hist;
   size_t nhist, caphist;
   uint64_t cur_size, cur_nlink;
+  uint64_t max_end;        /* the largest size the file ever had, and the
+                              end of the highest block any value went to */
   uint32_t cur_mode;
   struct ck_cut *cuts;     /* in log order */
   size_t ncuts, capcuts;

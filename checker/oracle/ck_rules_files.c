@@ -60,15 +60,11 @@ rl_hash_range (struct rl *r, const struct ck_vnode *n, uint64_t b0,
 static uint64_t
 rl_read_blocks (const struct ck_vnode *n, const struct ck_mfile *f)
 {
-  uint64_t nb = (n->st.size + 4095) / 4096, max = f->cur_size;
+  uint64_t nb = (n->st.size + 4095) / 4096;
+  uint64_t max = f->cur_size > f->max_end ? f->cur_size : f->max_end;
 
-  for (size_t i = 0; i < f->nev; i++)
-    if (f->ev[i].kind == CK_EV_SIZE && f->ev[i].val > 0 &&
-        (uint64_t) f->ev[i].val > max)
-      max = (uint64_t) f->ev[i].val;
-  for (size_t i = 0; i < f->blocks.cap; i++)
-    if (f->blocks.s[i].used && (f->blocks.s[i].k1 + 1) * 4096 > max)
-      max = (f->blocks.s[i].k1 + 1) * 4096;
+  /* max_end is kept by the model as it is built (ck_md_event, ck_md_push):
+   * this runs for every file of every state. */
   max = (max + 4095) / 4096 + RL_STALE_MAX;
   return nb < max ? nb : max;
 }

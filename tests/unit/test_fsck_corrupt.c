@@ -58,24 +58,6 @@ edit_extent0 (uint8_t *raw, void *ctx)
   ext_extent_put (ext_entry (raw + IN_BLOCK, 0), ctx);
 }
 
-/* Offset of the record named name in a directory block, or -1. */
-static int
-dirent_find (const uint8_t *blk, const char *name)
-{
-  size_t len = strlen (name);
-
-  for (unsigned off = 0; off + DIRENT_MIN <= FS_BLOCK_SIZE;) {
-    unsigned rec = get_le16 (blk + off + 4);
-    if (get_le32 (blk + off) && blk[off + 6] == len
-        && memcmp (blk + off + DIRENT_HDR, name, len) == 0)
-      return (int) off;
-    if (rec < DIRENT_MIN)
-      break;
-    off += rec;
-  }
-  return -1;
-}
-
 /* The first block of directory ino, read into blk; returns its number. */
 static uint64_t
 dir_block (uint32_t ino, uint8_t *blk)

@@ -221,4 +221,22 @@ fk_umount (struct fpfs *fs)
   assert (ret == 0);
 }
 
+/* Offset of the record named name in a directory block, or -1. */
+static inline int
+dirent_find (const uint8_t *blk, const char *name)
+{
+  size_t len = strlen (name);
+
+  for (unsigned off = 0; off + DIRENT_MIN <= FS_BLOCK_SIZE;) {
+    unsigned rec = get_le16 (blk + off + 4);
+    if (get_le32 (blk + off) && blk[off + 6] == len
+        && memcmp (blk + off + DIRENT_HDR, name, len) == 0)
+      return (int) off;
+    if (rec < DIRENT_MIN)
+      break;
+    off += rec;
+  }
+  return -1;
+}
+
 #endif /* TEST_FSCK_LIB_H */

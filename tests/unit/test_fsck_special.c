@@ -61,23 +61,6 @@ edit_target_byte (uint8_t *raw, void *ctx)
   raw[IN_BLOCK + *(unsigned *) ctx] = 'X';   /* past the NUL: longer */
 }
 
-static int
-dirent_find (const uint8_t *blk, const char *name)
-{
-  size_t len = strlen (name);
-
-  for (unsigned off = 0; off + DIRENT_MIN <= FS_BLOCK_SIZE;) {
-    unsigned rec = get_le16 (blk + off + 4);
-    if (get_le32 (blk + off) && blk[off + 6] == len
-        && memcmp (blk + off + DIRENT_HDR, name, len) == 0)
-      return (int) off;
-    if (rec < DIRENT_MIN)
-      break;
-    off += rec;
-  }
-  return -1;
-}
-
 static void
 test_fast_symlink_size_corrupt (void)
 {
