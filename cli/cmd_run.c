@@ -19,6 +19,7 @@ static const char run_usage[] =
   "                      [--clean-umount] [--verify-readback] [--trace FILE]\n"
   "                      [--fault SPEC]... [--keep-going]\n"
   "                      [--fs engine|ext4|xfs|btrfs]\n"
+  "       flushpoint run --exec 'CMD ARGS...' ...   (a program: run --exec CMD --help)\n"
   "\n"
   "Run a workload (workloads/LANGUAGE.md) on the engine over NBD: mkfs,\n"
   "mount, then every operation with a MARK before and after it in the\n"
@@ -120,6 +121,10 @@ cmd_run (int argc, char **argv)
   bool quiet = false;
   int c, e;
 
+  /* A program instead of a workload: its own options (cmd_run_exec.c). */
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--exec") == 0 || strncmp (argv[i], "--exec=", 7) == 0)
+      return cmd_run_exec (argc, argv);
   wl_run_opts_init (&o);
   while ((c = getopt_long (argc, argv, ":hq", opts, NULL)) != -1) {
     switch (c) {

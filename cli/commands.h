@@ -37,6 +37,8 @@ int cmd_log_import (int argc, char **argv);   /* cmd_log_dmlw.c */
 int cmd_log_promises (int argc, char **argv); /* cmd_log_promises.c */
 int cmd_replay (int argc, char **argv);       /* cmd_replay.c */
 int cmd_run (int argc, char **argv);          /* cmd_run.c */
+int cmd_run_exec (int argc, char **argv);     /* cmd_run_exec.c */
+int cmd_mark (int argc, char **argv);         /* cmd_run_exec.c */
 int cmd_probe (int argc, char **argv);        /* cmd_probe.c */
 int cmd_check (int argc, char **argv);        /* cmd_check.c */
 int cmd_matrix (int argc, char **argv);       /* cmd_matrix.c */

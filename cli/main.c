@@ -29,6 +29,7 @@ struct cli_command {
 /* One line per subcommand; keep related commands together. */
 static const struct cli_command cli_commands[] = {
   { "run",        "run a workload over NBD, recording a write log", cmd_run },
+  { "mark",       "write an application mark into the running log", cmd_mark },
   { "probe",      "can this machine run ext4, xfs, btrfs under test?", cmd_probe },
   { "check",      "check every crash state of a recorded log",     cmd_check },
   { "matrix",     "run and check workloads x sync calls x mount options", cmd_matrix },

@@ -59,6 +59,9 @@ enum wl_pattern {
   WL_PAT_ZERO,
   WL_PAT_FILL,
   WL_PAT_STAMP,
+  /* The bytes a traced program wrote (run --exec): no formula, they are
+   * in the log's "data" marks; a workload cannot use it. */
+  WL_PAT_RECORDED,
   WL_PAT__COUNT
 };
 

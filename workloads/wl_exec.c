@@ -102,7 +102,7 @@ wl_ref_put (struct wl_runner *r, const struct wl_op *op, struct wl_ref *ref)
 
 /* ---- effects ---- */
 
-static json_object *
+json_object *
 wl_effect_ident (const struct fpfs_stat *st)
 {
   json_object *o = json_object_new_object ();

@@ -64,6 +64,14 @@ wl_runner_begin (struct wl_runner *r, const struct wl_workload *w,
                             "bytes (#! disk), the device has %llu", w->name,
                             (unsigned long long) w->disk_size,
                             (unsigned long long) disk_size);
+  /* pattern=recorded names bytes that only a traced program's log holds
+   * (ORACLE.md, "Programs"): there is nothing to write. */
+  for (size_t i = 0; i < w->n_ops; i++)
+    if (w->ops[i].pattern == WL_PAT_RECORDED)
+      return wl_runner_error (r, -EINVAL, &w->ops[i], "pattern=recorded is "
+                              "the bytes a program wrote, kept in the log of "
+                              "`flushpoint run --exec`; a workload cannot "
+                              "write it");
   /* File state objects list xattrs only for workloads that touch them
    * (the logs of the others stay as they were). */
   for (size_t i = 0; i < w->n_ops && !r->r_xattrs; i++)
@@ -91,7 +99,13 @@ wl_runner_mark_run (struct wl_runner *r, uint64_t disk_size,
   wl_oracle_put_str (m, "workload", w->name);
   wl_oracle_put_str (m, "workload_xxh3", hex);
   wl_oracle_put_u64 (m, "ops", w->n_ops);
-  if (w->text_len <= WL_TEXT_IN_MARK_MAX)
+  if (r->r_o->exec) {
+    /* A traced program: the ops come as it makes its calls, each
+     * before-mark holding its text (ORACLE.md, "Programs"). */
+    wl_oracle_put_str (m, "source", "exec");
+    wl_oracle_put_str (m, "exec", r->r_o->exec->cmd);
+    wl_oracle_put_str (m, "check_cmd", r->r_o->exec->check_cmd);
+  } else if (w->text_len <= WL_TEXT_IN_MARK_MAX)
     wl_oracle_put_str (m, "text", w->text);
   wl_oracle_put_str (m, "persist", wl_persist_name (r->r_o->persist));
   wl_oracle_put_str (m, "mount", r->r_res->mount_canon);
@@ -297,6 +311,11 @@ wl_run_end_mark (struct wl_runner *r, int status)
     wl_oracle_put_u64 (m, "unexpected", r->r_res->unexpected);
   if (counted)
     wl_oracle_put_u64 (m, "faults_fired", r->r_res->faults_fired);
+  if (r->r_o->exec && r->r_res->exec_ran) {
+    json_object_object_add (m, "exit_status", json_object_new_int (
+                              r->r_res->exec_status));
+    wl_oracle_put_str (m, "output", r->r_res->exec_output);
+  }
   return wl_oracle_emit (r, m);
 }
 

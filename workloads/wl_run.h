@@ -55,6 +55,16 @@ struct wl_fault_ctl {
   void *ctx;
 };
 
+/* `run --exec`: a program instead of a workload's ops (wl_app.h).  The
+ * workload passed with it names the run and holds no ops. */
+struct wl_exec {
+  const char *cmd;              /* run as /bin/sh -c CMD, in the mount */
+  const char *check_cmd;        /* recorded for `check` (--check-cmd) */
+  double timeout_s;             /* 0: none */
+  int out_fd;                   /* the program's stdout and stderr go here
+                                   as well as into the end mark; -1: not */
+};
+
 struct wl_run_opts {
   const char *mount;            /* applied after the workload's `#! mount`;
                                    NULL: none */
@@ -83,6 +93,7 @@ struct wl_run_opts {
    * the matrix lets another cell run meanwhile. */
   void (*sleep_hook) (void *ctx, bool asleep);
   void *sleep_ctx;
+  const struct wl_exec *exec;   /* NULL: run the workload's ops */
 };
 
 struct wl_run_result {
@@ -99,6 +110,11 @@ struct wl_run_result {
   size_t failed_ops;            /* ops that returned an error, expected or not */
   uint64_t doubt_blocks;        /* file blocks in doubt at the end (wl_doubt.h) */
   uint64_t faults_fired;        /* requests failed by injected faults */
+  /* run --exec: the program's wait status (valid when exec_ran), the
+   * tail of its output (NUL-terminated). */
+  bool exec_ran;
+  int exec_status;
+  char exec_output[4096];
 };
 
 void wl_run_opts_init (struct wl_run_opts *o);   /* persist fsync, seed 0 */

@@ -29,6 +29,7 @@
 #include <uuid/uuid.h>
 
 #include "kfs.h"
+#include "wl_app.h"
 #include "wl_runner.h"
 
 /* ext4's mkfs makes /lost+found; no workload did, so the runner and the
@@ -216,7 +217,8 @@ wl_run_kernel (const struct wl_workload *w, const char *fsname,
   }
   if ((ret = wl_runner_ready (&r, wl_kernel_facts (stack))) < 0)
     goto end;
-  ret = wl_runner_ops (&r);
+  ret = o->exec ? wl_app_exec (&r, kfs_stack_dir (stack), uri, o->exec)
+                : wl_runner_ops (&r);
 
 end:
   e = wl_runner_end (&r, ret);

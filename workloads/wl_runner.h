@@ -124,6 +124,8 @@ int wl_x_drop_caches (struct wl_runner *r, const struct wl_op *op,
 int wl_x_mmap_op (struct wl_runner *r, const struct wl_op *op,
                   struct wl_outcome *out);
 void wl_maps_free (struct wl_runner *r, bool unmap);
+/* wl_exec.c: {"ino","gen"} of st. */
+json_object *wl_effect_ident (const struct fpfs_stat *st);
 /* wl_exec.c: the after-mark's {"ino","gen","size","first_block","blocks"}
  * for blocks [first, end) of f. */
 json_object *wl_effect_data (const struct fpfs_stat *st,

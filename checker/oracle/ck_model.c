@@ -391,10 +391,19 @@ ck_md_write (struct ck_model *m, struct ck_mfile *f, const struct ck_op *op)
                     "and size", op->index, op->wop->text);
   if (len == 0)
     return 0;
+  /* A program's write: the bytes it wrote are in the log (ORACLE.md,
+   * "Programs"), not a formula. */
+  if (op->wop->pattern == WL_PAT_RECORDED && op->data_len != len)
+    return ck_md_fail (m, -EBADMSG, "op %zu (%s): the log holds %zu bytes "
+                       "of the program's write of %" PRIu64, op->index,
+                       op->wop->text, op->data_len, len);
   buf = malloc (len);
   if (!buf)
     return -ENOMEM;
-  wl_pattern_fill (op->wop->pattern, op->wop->seed, off, buf, len);
+  if (op->wop->pattern == WL_PAT_RECORDED)
+    memcpy (buf, op->data, len);
+  else
+    wl_pattern_fill (op->wop->pattern, op->wop->seed, off, buf, len);
   err = wl_model_get (&m->content, f->id.ino, f->id.gen, &c);
   if (!err)
     err = wl_model_write (c, off, buf, len);

@@ -17,6 +17,7 @@
 
 #include "errbuf.h"
 #include "ck_oracle.h"
+#include "wl_b64.h"
 
 int
 ck_json_u64 (json_object *o, const char *key, uint64_t *v)
@@ -98,6 +99,14 @@ or_run (struct ck_oracle *o, json_object *m, uint64_t seq, char *errbuf,
     o->kernel_facts = json_object_to_json_string_ext (facts,
                                                       JSON_C_TO_STRING_PLAIN);
   ck_json_u64 (m, "seed", &o->seed);
+  if (o->mount && ck_json_str (m, "source")
+      && strcmp (ck_json_str (m, "source"), "exec") == 0) {
+    /* A traced program: its ops are known once the log is read. */
+    o->exec = true;
+    o->exec_cmd = ck_json_str (m, "exec");
+    o->check_cmd = ck_json_str (m, "check_cmd");
+    return 0;
+  }
   if (!text || !o->mount || ck_json_u64 (m, "ops", &nops) < 0) {
     fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": the \"run\" mark lacks "
             "%s", seq, !text ? "the workload text (workloads above 256 KiB "
@@ -217,6 +226,145 @@ or_parse_objs (struct ck_op *op)
   return 0;
 }
 
+/* A traced program's op mark, kept until its op exists (or_exec_ops). */
+static int
+or_defer (struct ck_oracle *o, json_object *m, uint64_t seq)
+{
+  if (o->o_ndefer == o->o_capdefer) {
+    size_t cap = o->o_capdefer ? o->o_capdefer * 2 : 256;
+    struct ck_deferred *v = realloc (o->o_defer, cap * sizeof *v);
+    if (!v)
+      return -ENOMEM;
+    o->o_defer = v;
+    o->o_capdefer = cap;
+  }
+  o->o_defer[o->o_ndefer++] = (struct ck_deferred) { m, seq };
+  return 0;
+}
+
+/* A "data" mark: the next bytes of a program's write, base64. */
+static int
+or_data (struct ck_op *op, json_object *m, uint64_t seq, char *errbuf,
+         size_t errlen)
+{
+  json_object *d;
+  uint8_t *bytes, *all;
+  size_t n;
+  int err;
+
+  if (!json_object_object_get_ex (m, "data", &d)
+      || !json_object_is_type (d, json_type_string)
+      || (err = wl_b64_decode (json_object_get_string (d),
+                               (size_t) json_object_get_string_len (d),
+                               &bytes, &n)) == -EINVAL) {
+    fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": op %zu: a \"data\" "
+               "mark without base64 \"data\"", seq, op->index);
+    return -EBADMSG;
+  }
+  if (err < 0)
+    return err;
+  if (!(all = realloc (op->data, op->data_len + n + 1))) {
+    free (bytes);
+    return -ENOMEM;
+  }
+  memcpy (all + op->data_len, bytes, n);
+  op->data = all;
+  op->data_len += n;
+  free (bytes);
+  return 0;
+}
+
+static int or_mark (struct ck_oracle *o, json_object *m, uint64_t seq,
+                    size_t *parts, char *errbuf, size_t errlen);
+
+/* The ops of a traced program: one line per before-mark, in op order,
+ * each followed by `expect ERRNO` when its after-mark says it failed, so
+ * that the text parses as a workload whose ops are the program's calls;
+ * then every deferred mark is read as for a workload. */
+static int
+or_exec_ops (struct ck_oracle *o, char *errbuf, size_t errlen)
+{
+  size_t n = 0, cap = 4096, len = 0;
+  char *text = malloc (cap), why[512];
+  const char **err_of = NULL;
+  size_t parts = 0;
+  int err = 0;
+
+  if (!text)
+    return -ENOMEM;
+  for (size_t i = 0; i < o->o_ndefer; i++)
+    n += strcmp (ck_json_str (o->o_defer[i].m, "kind"), "before") == 0;
+  if (!(err_of = calloc (n ? n : 1, sizeof *err_of))) {
+    free (text);
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < o->o_ndefer; i++) {
+    json_object *m = o->o_defer[i].m;
+    uint64_t idx;
+    if (strcmp (ck_json_str (m, "kind"), "after") == 0
+        && ck_json_u64 (m, "op", &idx) == 0 && idx < n)
+      err_of[idx] = ck_json_str (m, "errno");
+  }
+  text[0] = '\0';
+  for (size_t i = 0, k = 0; i < o->o_ndefer && !err; i++) {
+    json_object *m = o->o_defer[i].m;
+    const char *t = ck_json_str (m, "text");
+    uint64_t idx = UINT64_MAX;
+    if (strcmp (ck_json_str (m, "kind"), "before"))
+      continue;
+    if (ck_json_u64 (m, "op", &idx) < 0 || idx != k || !t
+        || strchr (t, '\n')) {
+      fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": a program's op %zu "
+                 "is missing, out of order or without one line of text",
+                 o->o_defer[i].seq, k);
+      err = -EBADMSG;
+      break;
+    }
+    const char *en = err_of[k] && wl_errno_lookup (err_of[k]) > 0
+                     ? err_of[k] : NULL;
+    size_t need = len + strlen (t) + (en ? strlen (en) + 9 : 0) + 2;
+    if (need > cap) {
+      char *x = realloc (text, cap = need * 2);
+      if (!x) {
+        err = -ENOMEM;
+        break;
+      }
+      text = x;
+    }
+    len += (size_t) sprintf (text + len, "%s\n", t);
+    if (en)
+      len += (size_t) sprintf (text + len, "expect %s\n", en);
+    k++;
+  }
+  free (err_of);
+  if (!err && (err = wl_parse (o->workload ? o->workload : "program", text,
+                               len, &o->w, why, sizeof why)) < 0) {
+    fp_errbuf (errbuf, errlen, "the program's calls (`run --exec`) do not "
+               "read as a workload: %s", why);
+    err = -EBADMSG;
+  }
+  free (text);
+  if (err)
+    return err;
+  if (o->w->n_ops != n) {
+    fp_errbuf (errbuf, errlen, "the program's %zu op marks parse as %zu ops",
+               n, o->w->n_ops);
+    return -EBADMSG;
+  }
+  o->nops = n;
+  if (!(o->ops = calloc (n ? n : 1, sizeof *o->ops)))
+    return -ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    o->ops[i].index = i;
+    o->ops[i].wop = &o->w->ops[i];
+    o->ops[i].before_seq = o->ops[i].after_seq = CK_NO_SEQ;
+  }
+  for (size_t i = 0; i < o->o_ndefer && !err; i++)
+    err = or_mark (o, o->o_defer[i].m, o->o_defer[i].seq, &parts, errbuf,
+                   errlen);
+  return err;
+}
+
 /* One oracle mark. */
 static int
 or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
@@ -265,9 +413,15 @@ or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
     ck_json_u64 (m, "doubt_blocks", &o->end_doubt_blocks);
     return 0;
   }
+  if (strcmp (kind, "app") == 0) {
+    o->app_marks++;
+    return 0;
+  }
   if (strcmp (kind, "before") && strcmp (kind, "after") &&
-      strcmp (kind, "state"))
+      strcmp (kind, "state") && strcmp (kind, "data"))
     return 0;                    /* a kind from a later runner: ignore */
+  if (o->exec && !o->ops)
+    return or_defer (o, m, seq);
   if (ck_json_u64 (m, "op", &idx) < 0 || idx >= o->nops) {
     fp_errbuf (errbuf, errlen, "log entry %" PRIu64 ": \"%s\" mark with no "
             "op or op out of range", seq, kind);
@@ -292,6 +446,8 @@ or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
             ? "before the op started" : "after the op returned");
     return -EBADMSG;
   }
+  if (strcmp (kind, "data") == 0)
+    return or_data (op, m, seq, errbuf, errlen);
   if (strcmp (kind, "state") == 0) {
     uint64_t part = 0;
     if (ck_json_u64 (m, "part", &part) < 0 || part != *parts ||
@@ -377,6 +533,8 @@ ck_oracle_load (struct fplog_reader *rd, struct ck_oracle **out,
     err = -ENOMSG;
   }
   json_tokener_free (tok);
+  if (!err && o->exec)
+    err = or_exec_ops (o, errbuf, errlen);
   for (size_t i = 0; i < o->nops && !err; i++)
     err = or_parse_objs (&o->ops[i]);
   if (err) {
@@ -412,7 +570,9 @@ ck_oracle_free (struct ck_oracle *o)
   for (size_t i = 0; i < o->nops; i++) {
     json_object_put (o->ops[i].state);
     free (o->ops[i].objs);
+    free (o->ops[i].data);
   }
+  free (o->o_defer);
   for (size_t i = 0; i < o->o_nkeep; i++)
     json_object_put (o->o_keep[i]);
   free (o->o_keep);

@@ -73,6 +73,9 @@ struct ck_op {
   bool uncertain;                /* a failed O_SYNC/O_DSYNC write whose
                                     data did reach the cache: its effect
                                     counts as written (ORACLE.md) */
+  uint8_t *data;                 /* a program's write (pattern=recorded):
+                                    the bytes, from its "data" marks */
+  size_t data_len;
 };
 
 struct ck_oracle {
@@ -111,7 +114,16 @@ struct ck_oracle {
   bool end_has_faults;           /* the end mark has "faults_fired" */
   uint64_t faults_at_end;        /* fault_entries before the end mark */
   uint64_t end_faults_fired, end_sync_errors, end_doubt_blocks;
+  /* A program traced by `run --exec` (ORACLE.md, "Programs"): the run
+   * mark has no text; the ops are the before-marks' texts, parsed once
+   * the whole log is read, and the op marks wait in o_defer until then. */
+  bool exec;
+  const char *exec_cmd;          /* the program's command line, or NULL */
+  const char *check_cmd;         /* the run's --check-cmd, or NULL */
+  size_t app_marks;              /* "app" marks (`flushpoint mark`) */
   /* private */
+  struct ck_deferred { json_object *m; uint64_t seq; } *o_defer;
+  size_t o_ndefer, o_capdefer;
   json_object **o_keep;          /* every parsed mark, kept alive */
   size_t o_nkeep, o_capkeep;
 };
