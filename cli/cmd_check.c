@@ -69,6 +69,14 @@ static const char check_usage[] =
   "                      (the running kernel's: root, loop devices)\n"
   "  --mount OPTS        mount options for that recovery (the defaults)\n"
   "\n"
+  "A program's log (`run --exec`) runs the program's own check in every\n"
+  "recovered state, mounted where the program ran (property \"app\"):\n"
+  "  --check-cmd CMD     instead of the one the run recorded: /bin/sh -c\n"
+  "                      CMD in the state; exit 0 means consistent; it gets\n"
+  "                      FLUSHPOINT_MARKS, a file of the program's marks\n"
+  "                      before the crash point, one a line\n"
+  "  --check-timeout S   a check that runs longer fails (default 60)\n"
+  "\n"
   "Every violation names the crash state's recipe and the exact\n"
   "`flushpoint replay` command that rebuilds its image.\n"
   "Findings a write error the workload was told of explains (fsyncgate;\n"
@@ -82,7 +90,8 @@ static const char check_usage[] =
 enum {
   OPT_STATE = 256,             /* every crash-state option: ck_states_opt_parse */
   OPT_PROFILE, OPT_JSON, OPT_HTML, OPT_BASE, OPT_GROUPS,
-  OPT_SHOW_LOST, OPT_ALL_STATES, OPT_FS, OPT_MOUNT,
+  OPT_SHOW_LOST, OPT_ALL_STATES, OPT_FS, OPT_MOUNT, OPT_CHECK_CMD,
+  OPT_CHECK_TIMEOUT,
 };
 
 /* Numeric options: one row each, so parsing is written once. */
@@ -190,6 +199,8 @@ cmd_check (int argc, char **argv)
     { "all-states", no_argument, NULL, OPT_ALL_STATES },
     { "fs", required_argument, NULL, OPT_FS },
     { "mount", required_argument, NULL, OPT_MOUNT },
+    { "check-cmd", required_argument, NULL, OPT_CHECK_CMD },
+    { "check-timeout", required_argument, NULL, OPT_CHECK_TIMEOUT },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -243,6 +254,15 @@ cmd_check (int argc, char **argv)
       o.fsck_fs = optarg;
       break;
     case OPT_MOUNT: o.fsck_mount = optarg; break;
+    case OPT_CHECK_CMD: o.check_cmd = optarg; break;
+    case OPT_CHECK_TIMEOUT: {
+      char *end;
+      o.check_timeout_s = strtod (optarg, &end);
+      if (end == optarg || *end || !(o.check_timeout_s > 0))
+        return cli_usage_error (cmd, "--check-timeout: '%s' is not a "
+                                "positive number of seconds", optarg);
+      break;
+    }
     case OPT_SHOW_LOST: ro.show_lost = true; break;
     case OPT_ALL_STATES: ro.all_states = true; break;
     case 'q': prog.tty = false; break;

@@ -105,6 +105,7 @@ wl_runner_mark_run (struct wl_runner *r, uint64_t disk_size,
     wl_oracle_put_str (m, "source", "exec");
     wl_oracle_put_str (m, "exec", r->r_o->exec->cmd);
     wl_oracle_put_str (m, "check_cmd", r->r_o->exec->check_cmd);
+    wl_oracle_put_str (m, "exec_root", r->r_exec_root);
   } else if (w->text_len <= WL_TEXT_IN_MARK_MAX)
     wl_oracle_put_str (m, "text", w->text);
   wl_oracle_put_str (m, "persist", wl_persist_name (r->r_o->persist));

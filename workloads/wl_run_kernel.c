@@ -195,6 +195,7 @@ wl_run_kernel (const struct wl_workload *w, const char *fsname,
                      why);
     goto out;
   }
+  r.r_exec_root = kfs_stack_dir (stack);
   if ((ret = wl_runner_mark_run (&r, size, 512, fsname,
                                  wl_kernel_facts (stack))) < 0)
     goto out;

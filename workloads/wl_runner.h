@@ -61,6 +61,7 @@ struct wl_runner {
   bool r_xattrs;                 /* the workload sets or removes xattrs */
   size_t r_mark_max;             /* payload budget */
   size_t r_chunk;                /* entries per state object */
+  const char *r_exec_root;       /* run --exec: the mount point */
   char *r_err;
   size_t r_errlen;
 };

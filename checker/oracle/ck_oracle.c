@@ -105,6 +105,7 @@ or_run (struct ck_oracle *o, json_object *m, uint64_t seq, char *errbuf,
     o->exec = true;
     o->exec_cmd = ck_json_str (m, "exec");
     o->check_cmd = ck_json_str (m, "check_cmd");
+    o->exec_root = ck_json_str (m, "exec_root");
     return 0;
   }
   if (!text || !o->mount || ck_json_u64 (m, "ops", &nops) < 0) {
@@ -414,7 +415,11 @@ or_mark (struct ck_oracle *o, json_object *m, uint64_t seq, size_t *parts,
     return 0;
   }
   if (strcmp (kind, "app") == 0) {
-    o->app_marks++;
+    struct ck_app_mark *v = realloc (o->app, (o->app_marks + 1) * sizeof *v);
+    if (!v)
+      return -ENOMEM;
+    o->app = v;
+    v[o->app_marks++] = (struct ck_app_mark) { seq, ck_json_str (m, "text") };
     return 0;
   }
   if (strcmp (kind, "before") && strcmp (kind, "after") &&
@@ -573,6 +578,7 @@ ck_oracle_free (struct ck_oracle *o)
     free (o->ops[i].data);
   }
   free (o->o_defer);
+  free (o->app);
   for (size_t i = 0; i < o->o_nkeep; i++)
     json_object_put (o->o_keep[i]);
   free (o->o_keep);

@@ -121,6 +121,9 @@ struct ck_oracle {
   const char *exec_cmd;          /* the program's command line, or NULL */
   const char *check_cmd;         /* the run's --check-cmd, or NULL */
   size_t app_marks;              /* "app" marks (`flushpoint mark`) */
+  const char *exec_root;         /* where the program ran, or NULL */
+  struct ck_app_mark { uint64_t seq; const char *text; } *app;
+                                 /* the app marks, in log order */
   /* private */
   struct ck_deferred { json_object *m; uint64_t seq; } *o_defer;
   size_t o_ndefer, o_capdefer;

@@ -9,7 +9,7 @@
 
 static const char *const ck_prop_names[CK_P__COUNT] = {
   "data", "size", "mtime", "mode", "nlink", "xattr", "dirent", "stale",
-  "fsck", "after",
+  "fsck", "after", "app",
 };
 static const char *const ck_verdict_names[] = {
   "none", "held", "lost", "VIOLATED",

@@ -43,6 +43,7 @@
 enum ck_prop {
   CK_P_DATA, CK_P_SIZE, CK_P_MTIME, CK_P_MODE, CK_P_NLINK, CK_P_XATTR,
   CK_P_DIRENT, CK_P_STALE, CK_P_FSCK, CK_P_AFTER,
+  CK_P_APP,                      /* a program's own check (run --exec) */
   CK_P__COUNT
 };
 

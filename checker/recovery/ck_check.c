@@ -46,6 +46,7 @@
 #include <time.h>
 
 #include "ck_after.h"
+#include "ck_app.h"
 #include "ck_build.h"
 #include "ck_check.h"
 #include "ck_fsck.h"
@@ -115,6 +116,7 @@ ck_check_opts_init (struct ck_check_opts *o)
    * (CHECKER.md, "Profiles"); posix is asked for by name. */
   o->profile = CK_PROFILE_EXT4;
   o->jobs = 1;
+  o->check_timeout_s = 60;
   const char *off = getenv ("FP_NO_FASTPATH");
   o->fastpath = !(off && off[0] && strcmp (off, "0") != 0);
 }
@@ -293,6 +295,47 @@ ck_judge (struct ck_worker *w, const struct ck_state *st,
   return err;
 }
 
+/* A program's log with a check to run in each state. */
+static const char *
+ck_app_cmd (const struct ck_shared *sh)
+{
+  if (sh->oracle->fsck_only || !sh->oracle->exec)
+    return NULL;
+  return sh->o->check_cmd ? sh->o->check_cmd : sh->oracle->check_cmd;
+}
+
+static bool
+ck_app_wanted (const struct ck_shared *sh)
+{
+  return ck_app_cmd (sh) != NULL;
+}
+
+/* The program's check on the state, mounted again after its fsck. */
+static int
+ck_judge_app (struct ck_worker *w, const struct ck_state *st,
+              struct ck_state_result *res)
+{
+  struct ck_shared *sh = w->sh;
+  struct wl_fs wfs;
+  char why[1024] = "";
+  int rc, err;
+
+  rc = ck_kernel_remount (w->k, &wfs, why, sizeof why);
+  if (rc == -ENOMEM || rc == -EIO)
+    return rc;
+  if (rc < 0)
+    return ck_result_add (res, CK_P_APP, true, "/", CK_NO_OP, NULL,
+                          "mounting the recovered state again for the "
+                          "application's check: %s (%s)",
+                          why[0] ? why : "no detail", strerror (-rc));
+  err = ck_app_check (sh->oracle, ck_app_cmd (sh), sh->o->check_timeout_s,
+                      ck_kernel_dir (w->k), st->recipe.end, res);
+  /* Unmount; what the check wrote is not judged (the image is rewritten
+   * for the next state). */
+  ck_kernel_fsck (w->k, why, sizeof why);
+  return err;
+}
+
 /* The same with the kernel: the image goes to a loop device and is
  * mounted (the kernel replays its journal), walked through the mount,
  * unmounted, and checked with the file system's own fsck. */
@@ -320,6 +363,8 @@ ck_judge_kernel (struct ck_worker *w, const struct ck_state *st,
     return err;
   atomic_store (&sh->fsck_ran, true);
   err = ck_judge_fsck (sh, rc, why, res);
+  if (!err && ck_app_wanted (sh))
+    err = ck_judge_app (w, st, res);
   if (err || !ck_after_wanted (sh))
     return err;
   /* The section, on the image the fsck above checked (read-only). */

@@ -66,6 +66,11 @@ struct ck_check_opts {
    * ck_check_opts_init from the environment: FP_NO_FASTPATH=1 clears it
    * (tests run both ways and compare verdicts state by state). */
   bool fastpath;
+  /* A program's log (run --exec): the check to run in every recovered
+   * state instead of the one the run recorded (NULL: the recorded one, if
+   * any), and its timeout in seconds. */
+  const char *check_cmd;
+  double check_timeout_s;
   /* Called from the calling thread about ten times a second while
    * workers run, and once at the end; NULL for none. */
   void (*progress) (void *ctx, uint64_t done, uint64_t total);

@@ -19,6 +19,7 @@ struct ck_kernel {
   bool k_mounted;
   int k_fd;                      /* the image */
   char k_path[128];
+  char k_dir[4096];               /* the mount point, while mounted */
   uint8_t *k_buf;                /* CK_K_CHUNK */
 };
 
@@ -78,6 +79,12 @@ ck_kernel_close (struct ck_kernel *k)
 }
 
 const char *
+ck_kernel_dir (const struct ck_kernel *k)
+{
+  return k->k_mounted ? k->k_dir : NULL;
+}
+
+const char *
 ck_kernel_image (const struct ck_kernel *k)
 {
   return k->k_path;
@@ -130,6 +137,7 @@ ck_kernel_remount (struct ck_kernel *k, struct wl_fs *fs, char *why,
   if ((e = kfs_recover_mount (k->k_rec, k->k_path, &dir, why, len)) < 0)
     return e == -EIO ? -EUCLEAN : e;   /* -EIO is ours: keep it apart */
   k->k_mounted = true;
+  snprintf (k->k_dir, sizeof k->k_dir, "%s", dir);
   e = wl_fs_posix_open (dir, kfs_type_name (k->k_opts.type),
                         k->k_opts.type == KFS_EXT4 ? ck_ext4_hidden : NULL,
                         &k->k_fs, fs);

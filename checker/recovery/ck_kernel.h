@@ -40,6 +40,9 @@ int ck_kernel_fsck (struct ck_kernel *k, char *why, size_t len);
 int ck_kernel_remount (struct ck_kernel *k, struct wl_fs *fs, char *why,
                        size_t len);
 
+/* Where the state is mounted (after recover or remount, until fsck), or
+ * NULL. */
+const char *ck_kernel_dir (const struct ck_kernel *k);
 /* The image file of this worker (for messages). */
 const char *ck_kernel_image (const struct ck_kernel *k);
 

@@ -1,0 +1,19 @@
+/* ck_app: run a program's own checker (`--check-cmd`) in a recovered crash
+ * state (ck_app.c has the method).  Adds "held" or a finding under
+ * CK_P_APP to res.  0, or -errno when the check could not be run. */
+#ifndef CK_APP_H
+#define CK_APP_H
+
+#include <stdint.h>
+
+#include "ck_oracle.h"
+#include "ck_result.h"
+
+/* dir: where the state is mounted now; end: the crash point (the state
+ * holds log entries up to end); app marks up to end go to
+ * FLUSHPOINT_MARKS. */
+int ck_app_check (const struct ck_oracle *o, const char *cmd,
+                  double timeout_s, const char *dir, uint64_t end,
+                  struct ck_state_result *res);
+
+#endif /* CK_APP_H */
