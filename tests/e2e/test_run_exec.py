@@ -1,0 +1,258 @@
+"""Unmodified programs under test: `flushpoint run --exec` on the running
+kernel's ext4 (a tracer records their durability calls as the oracle) and
+`flushpoint check` with the program's own check in every recovered state
+(property "app").  The bundled applications are in apps/.
+
+Needs root, /dev/fuse and loop devices, as the kernel backend does; the
+kernel is not deterministic, so the assertions are about promises and about
+losses the program's own pattern makes possible, never about exact logs.
+"""
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import fplog_py
+from cli_common import BUILD, FLUSHPOINT, REPO, fp
+
+APPS = REPO / "apps"
+ATOMIC = BUILD / "apps" / "atomic-replace"
+DUMP = BUILD / "trace" / "fptrace-dump"
+
+
+def _need_ext4():
+    r = fp("probe", "ext4", timeout=60)
+    if r.returncode == 2 and "cannot run it" in r.stdout:
+        if os.geteuid() == 0 and Path("/dev/fuse").exists():
+            pytest.fail(f"root with /dev/fuse, yet: {r.stdout}")
+        pytest.skip(r.stdout.strip())
+
+
+def _env():
+    return dict(os.environ, PATH=f"{BUILD}:{os.environ['PATH']}")
+
+
+def _run(tmp_path, exe, check=None, extra=(), timeout=600):
+    log = tmp_path / "app.fpl"
+    args = [str(FLUSHPOINT), "run", "--exec", exe, "--fs", "ext4",
+            "--start-nbdkit", "--log", str(log), *extra]
+    if check:
+        args += ["--check-cmd", check]
+    r = subprocess.run(args, capture_output=True, text=True, env=_env(),
+                       timeout=timeout, cwd=tmp_path)
+    return r, log
+
+
+def _check(tmp_path, log, *extra):
+    j = tmp_path / "check.json"
+    r = subprocess.run([str(FLUSHPOINT), "check", str(log), "--json", str(j),
+                        *extra], capture_output=True, text=True, env=_env(),
+                       timeout=1200)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    return r, json.loads(j.read_text())
+
+
+def _marks(log):
+    out = []
+    for e in fplog_py.parse(log).entries:
+        if e.type == fplog_py.MARK:
+            try:
+                out.append(json.loads(e.payload))
+            except ValueError:
+                pass
+    return out
+
+
+def _app_groups(rep, verdict="violated"):
+    return [g for g in rep["groups"]
+            if g["property"] == "app" and g["verdict"] == verdict]
+
+
+def _no_stack_left():
+    mounts = Path("/proc/mounts").read_text()
+    assert "flushpoint" not in mounts and "fp-kfs" not in mounts, mounts
+
+
+def test_tracer_sees_threads_children_dups_and_appends(tmp_path):
+    """The tracer alone: every call of a program with a thread, a child, a
+    dup and an O_APPEND descriptor, the bytes and the offsets; a pipe and
+    /dev/null are outside the tree and not reported."""
+    src = tmp_path / "p.c"
+    src.write_text(r'''
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static void *th (void *a) { int fd = open ("thr", O_CREAT|O_WRONLY, 0600);
+  write (fd, "thread", 6); fsync (fd); close (fd); return a; }
+int main (void) {
+  int fd = open ("a", O_CREAT|O_RDWR|O_TRUNC, 0644);
+  write (fd, "hello", 5); pwrite (fd, "XY", 2, 4096);
+  struct iovec v[2] = {{"ab", 2}, {"cd", 2}}; writev (fd, v, 2);
+  int d = dup (fd); write (d, "dup", 3); close (d);
+  int g = open ("b", O_CREAT|O_WRONLY|O_APPEND, 0600);
+  write (g, "app", 3); write (g, "end", 3);
+  int nul = open ("/dev/null", O_WRONLY); write (nul, "x", 1);
+  int p[2]; pipe (p); write (p[1], "y", 1);
+  rename ("b", "c"); mkdir ("dd", 0700);
+  if (fork () == 0) { write (fd, "child", 5); fsync (fd); _exit (0); }
+  wait (0);
+  pthread_t t; pthread_create (&t, 0, th, 0); pthread_join (t, 0);
+  sync (); return 3; }
+''')
+    root = tmp_path / "root"
+    root.mkdir()
+    for static in (False, True):
+        exe = tmp_path / ("ps" if static else "p")
+        r = subprocess.run(["cc", "-O1", "-pthread", *(["-static"] if static
+                            else []), str(src), "-o", str(exe)],
+                           capture_output=True, text=True)
+        if static and r.returncode != 0:
+            continue                      # no static libc here
+        assert r.returncode == 0, r.stderr
+        for f in root.iterdir():
+            subprocess.run(["rm", "-rf", str(f)])
+        r = subprocess.run([str(DUMP), "-C", str(root), "-u", str(root),
+                            str(exe)], capture_output=True, text=True,
+                           timeout=60)
+        assert r.returncode == 0, r.stderr
+        ex = [l for l in r.stdout.splitlines() if l.startswith("exit ")]
+        text = "\n".join(ex)
+        assert f"path={root}/a" in text
+        assert "/dev/null" not in text and "pipe" not in text
+        writes = [l for l in ex if " write" in l or "pwrite" in l]
+        datas = [l.split("data=")[1] for l in writes if "data=" in l]
+        assert datas == ["hello", "XY", "abcd", "dup", "app", "end",
+                         "child", "thread"], datas
+        offs = [int(l.split(" off=")[1].split()[0]) for l in writes]
+        assert offs == [0, 4096, 5, 9, 0, 3, 12, 0], offs
+        assert any(f"rename" in l and f"path2={root}/c" in l for l in ex)
+        assert any(" sync " in l for l in ex)
+        assert r.stdout.strip().endswith("status exit 3")
+
+
+def test_tracer_timeout_kills_the_whole_tree(tmp_path):
+    r = subprocess.run([str(DUMP), "-t", "1", "/bin/sh", "-c",
+                        "sleep 97 & sleep 97"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 1 and "timed out" in r.stderr, r.stderr
+    time.sleep(0.3)
+    left = subprocess.run(["pgrep", "-f", "sleep 97"], capture_output=True,
+                          text=True).stdout
+    assert left == "", left
+
+
+def test_exec_usage_errors():
+    r = fp("run", "--exec", "true")
+    assert r.returncode == 2 and "--fs ext4" in r.stderr, r.stderr
+    r = fp("run", "--exec", "true", "--fs", "engine", "--start-nbdkit")
+    assert r.returncode == 2 and "FUSE" in r.stderr, r.stderr
+    r = fp("run", "--exec", "true", "--fs", "ext4", "--start-nbdkit", "extra")
+    assert r.returncode == 2 and "unexpected 'extra'" in r.stderr, r.stderr
+    r = subprocess.run([str(FLUSHPOINT), "mark", "x"], capture_output=True,
+                       text=True, env={k: v for k, v in os.environ.items()
+                                       if k != "FLUSHPOINT_CONTROL"})
+    assert r.returncode == 2 and "FLUSHPOINT_CONTROL" in r.stderr, r.stderr
+
+
+def test_exec_records_the_programs_calls_and_checks_them(tmp_path):
+    """write-temp, fsync, rename, fsync-dir: every call is an op in the
+    log, each fsync promises its state, and the program's own check holds
+    in every recovered state."""
+    _need_ext4()
+    r, log = _run(tmp_path, str(ATOMIC), f"{ATOMIC} --check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    marks = _marks(log)
+    run = marks[0]
+    assert run["kind"] == "run" and run["source"] == "exec"
+    assert run["check_cmd"] == f"{ATOMIC} --check"
+    texts = [m["text"] for m in marks if m["kind"] == "before"]
+    assert "rename /data.tmp /data" in texts, texts
+    assert any(t.startswith("open /data.tmp O_WRONLY|O_CREAT|O_TRUNC")
+               for t in texts), texts
+    assert any(t.startswith("write h") and "pattern=recorded" in t
+               for t in texts), texts
+    assert [m["text"] for m in marks if m["kind"] == "app"] == \
+        ["committed 1", "committed 2", "committed 3"]
+    data = [m for m in marks if m["kind"] == "data"]
+    assert data and all(m["data"] for m in data)
+    end = [m for m in marks if m["kind"] == "end"][0]
+    assert end["status"] == "ok" and end["exit_status"] == 0
+    c, rep = _check(tmp_path, log)
+    assert c.returncode == 0, c.stdout
+    assert rep["properties"]["data"]["held"] > 0
+    assert rep["properties"]["dirent"]["held"] > 0
+    assert rep["properties"]["app"]["held"] > 0
+    assert rep["properties"]["app"]["violated"] == 0
+    # The check can fail: a check that always fails fails in every state
+    # that holds a file system.
+    c, rep = _check(tmp_path, log, "--check-cmd", "echo nope; exit 4")
+    assert c.returncode == 1
+    g = _app_groups(rep)
+    assert g and "exited with status 4: nope" in g[0]["message"], g
+    assert "the program's last calls before the crash" in g[0]["message"]
+    _no_stack_left()
+
+
+def test_exec_without_the_directory_fsync_loses_a_commit(tmp_path):
+    """The broken variant: rename(2) returns before the new name is
+    durable, so some crash state holds an older generation than the
+    program said it committed -- an "app" finding."""
+    _need_ext4()
+    r, log = _run(tmp_path, f"{ATOMIC} --broken 4", f"{ATOMIC} --check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    c, rep = _check(tmp_path, log)
+    g = _app_groups(rep)
+    assert c.returncode == 1 and g, c.stdout
+    assert "but" in g[0]["message"] and "was committed" in g[0]["message"]
+
+
+def test_exec_sqlite_full_loses_the_last_commit_extra_does_not(tmp_path):
+    """SQLite documents that synchronous=FULL in DELETE mode does not sync
+    the directory after it unlinks the journal (EXTRA does): on ext4 a
+    crash then brings the journal back and rolls back a transaction whose
+    commit had returned."""
+    _need_ext4()
+    chk = f"sh {APPS}/sqlite-check.sh"
+    r, log = _run(tmp_path, f"sh {APPS}/sqlite-commit.sh delete full", chk)
+    assert r.returncode == 0, r.stdout + r.stderr
+    c, rep = _check(tmp_path, log)
+    g = _app_groups(rep)
+    assert g and "commits marked before the crash" in g[0]["message"], \
+        c.stdout
+    assert "unlink /t.db-journal" in c.stdout or "pwrite" in c.stdout
+    r, log = _run(tmp_path, f"sh {APPS}/sqlite-commit.sh delete extra", chk)
+    assert r.returncode == 0, r.stdout + r.stderr
+    c, rep = _check(tmp_path, log)
+    assert rep["properties"]["app"]["held"] > 0
+    assert not _app_groups(rep), c.stdout
+    # The recorder's promises hold on healthy ext4 either way.
+    assert rep["properties"]["data"]["violated"] == 0
+
+
+def test_exec_program_that_fails_is_an_error_not_a_finding(tmp_path):
+    _need_ext4()
+    r, log = _run(tmp_path, "echo broken >&2; exit 3")
+    assert r.returncode == 1
+    assert "exited with status 3 on the healthy stack" in r.stderr, r.stderr
+    assert "broken" in r.stderr
+    end = [m for m in _marks(log) if m["kind"] == "end"][0]
+    assert end["status"] == "failed" and "broken" in end["output"]
+    _no_stack_left()
+
+
+def test_exec_program_that_hangs_is_killed(tmp_path):
+    _need_ext4()
+    r, log = _run(tmp_path, "sleep 98", extra=("--timeout", "1"))
+    assert r.returncode == 1 and "did not finish in 1 s" in r.stderr, \
+        r.stderr
+    time.sleep(0.3)
+    left = subprocess.run(["pgrep", "-f", "sleep 98"], capture_output=True,
+                          text=True).stdout
+    assert left == ""
+    _no_stack_left()
