@@ -84,6 +84,23 @@ static const char run_usage[] =
   "`expect`, or the reverse), or the engine, the device or nbdkit failed;\n"
   "2 usage error, a bad --fault, or a workload that does not parse.\n";
 
+/* Sizes as in the language: 4096, 0x1000, 64M (not 0). */
+bool
+cli_parse_disk_size (const char *arg, uint64_t *out)
+{
+  char text[64], msg[256];
+  struct wl_workload *tw = NULL;
+  bool ok;
+
+  snprintf (text, sizeof text, "#! disk %s\n", arg);
+  ok = wl_parse ("--disk-size", text, strlen (text), &tw, msg,
+                 sizeof msg) == 0 && tw->disk_size != 0;
+  if (ok)
+    *out = tw->disk_size;
+  wl_free (tw);
+  return ok;
+}
+
 int
 cmd_run (int argc, char **argv)
 {
@@ -149,21 +166,11 @@ cmd_run (int argc, char **argv)
       break;
     }
     case 'q': quiet = true; break;
-    case OPT_DISK: {
-      /* Sizes as in the language: 4096, 0x1000, 64M. */
-      char text[64];
-      struct wl_workload *tw;
-      snprintf (text, sizeof text, "#! disk %s\n", optarg);
-      if (wl_parse ("--disk-size", text, strlen (text), &tw, msg,
-                    sizeof msg) < 0 || tw->disk_size == 0) {
-        wl_free (tw);
+    case OPT_DISK:
+      if (!cli_parse_disk_size (optarg, &n.disk_size))
         return cli_usage_error (cmd, "--disk-size: '%s' is not a size",
                                 optarg);
-      }
-      n.disk_size = tw->disk_size;
-      wl_free (tw);
       break;
-    }
     case OPT_PERSIST:
       if (wl_persist_lookup (optarg, &o.persist) < 0)
         return cli_usage_error (cmd, "--persist: '%s' is not one of fsync, "

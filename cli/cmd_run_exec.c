@@ -100,20 +100,11 @@ cmd_run_exec (int argc, char **argv)
                                 "number of seconds", optarg);
       break;
     }
-    case OPT_DISK: {
-      char text[64];
-      struct wl_workload *tw;
-      snprintf (text, sizeof text, "#! disk %s\n", optarg);
-      if (wl_parse ("--disk-size", text, strlen (text), &tw, msg,
-                    sizeof msg) < 0 || tw->disk_size == 0) {
-        wl_free (tw);
+    case OPT_DISK:
+      if (!cli_parse_disk_size (optarg, &n.disk_size))
         return cli_usage_error (cmd, "--disk-size: '%s' is not a size",
                                 optarg);
-      }
-      n.disk_size = tw->disk_size;
-      wl_free (tw);
       break;
-    }
     case 'h':
       fputs (exec_usage, stdout);
       return CLI_EXIT_OK;

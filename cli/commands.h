@@ -49,6 +49,9 @@ int cmd_ls (int argc, char **argv);           /* cmd_inspect.c */
 int cmd_cat (int argc, char **argv);          /* cmd_inspect.c */
 int cmd_fsck (int argc, char **argv);         /* cmd_inspect.c */
 
+/* cmd_run.c: --disk-size's argument (a size of the language, not 0). */
+bool cli_parse_disk_size (const char *arg, uint64_t *out);
+
 /* ---- helpers (main.c) ---- */
 
 void cli_error (const char *cmd, const char *fmt, ...)
