@@ -117,13 +117,23 @@ wl_app_exec (struct wl_runner *r, const char *root, const char *control,
 
   while (environ[nenv])
     nenv++;
-  if (!(envp = calloc (nenv + 3, sizeof *envp)))
+  if (!(envp = calloc (nenv + 4, sizeof *envp)))
     return wl_runner_error (r, -ENOMEM, NULL, "out of memory");
   size_t k = 0;
+  const char *asan = "";
   for (size_t i = 0; i < nenv; i++)
-    if (strncmp (environ[i], "FLUSHPOINT_CONTROL=", 19)
-        && strncmp (environ[i], "FLUSHPOINT_ROOT=", 16))
+    if (strncmp (environ[i], "ASAN_OPTIONS=", 13) == 0)
+      asan = environ[i] + 13;
+    else if (strncmp (environ[i], "FLUSHPOINT_CONTROL=", 19)
+             && strncmp (environ[i], "FLUSHPOINT_ROOT=", 16))
       envp[k++] = environ[i];
+  /* LeakSanitizer cannot run under ptrace and kills a program built with
+   * it at exit; its leak check is off for the traced program (and for
+   * nothing else). */
+  char asanvar[1024];
+  snprintf (asanvar, sizeof asanvar, "ASAN_OPTIONS=%s%sdetect_leaks=0", asan,
+            asan[0] ? ":" : "");
+  envp[k++] = asanvar;
   snprintf (ctlvar, sizeof ctlvar, "FLUSHPOINT_CONTROL=%s", control);
   snprintf (rootvar, sizeof rootvar, "FLUSHPOINT_ROOT=%s", root);
   envp[k++] = ctlvar;
