@@ -571,7 +571,6 @@ fpt_entry (struct fpt_tracer *t, struct fpt_pend *pe,
 static int
 fpt_report (struct fpt_tracer *t, struct fpt_pend *pe, const void *data)
 {
-  pe->m.tgid = fpt_tgid (pe->tid);
   return fpt_send (t, &pe->m, pe->sys->name,
                    pe->has_path ? pe->path : NULL,
                    pe->has_path2 ? pe->path2 : NULL, data);
@@ -603,6 +602,7 @@ fpt_seccomp_stop (struct fpt_tracer *t, pid_t tid)
     ptrace (PTRACE_CONT, tid, 0, 0);
     return;
   }
+  pe->m.tgid = fpt_tgid (tid);           /* once: the exit reuses it */
   if (fpt_report (t, pe, NULL) < 0)
     fpt_fail (t, ECANCELED, "stopped by the recorder");
   ptrace (PTRACE_SYSCALL, tid, 0, 0);      /* to the exit stop */
