@@ -17,7 +17,7 @@
 #include "wl_run.h"
 
 static const char exec_usage[] =
-  "Usage: flushpoint run --exec 'CMD ARGS...' --fs ext4|xfs|btrfs\n"
+  "Usage: flushpoint run --exec 'CMD ARGS...' [--fs engine|ext4|xfs|btrfs]\n"
   "                      (--start-nbdkit [--log FILE] | --nbd URI)\n"
   "                      [--mount OPTS] [--check-cmd 'CMD'] [--timeout S]\n"
   "                      [--name NAME] [--disk-size SIZE]\n"
@@ -34,8 +34,9 @@ static const char exec_usage[] =
   "\n"
   "  --exec CMD         the program, run as /bin/sh -c CMD in the mount;\n"
   "                     it gets FLUSHPOINT_CONTROL (for `flushpoint mark`)\n"
-  "  --fs FS            ext4, xfs or btrfs: the running kernel's, as for\n"
-  "                     workloads (`flushpoint run --help`)\n"
+  "  --fs FS            engine (default): the engine, served to the program\n"
+  "                     through FUSE (`flushpoint mount`); ext4, xfs or\n"
+  "                     btrfs: the running kernel's, as for workloads\n"
   "  --check-cmd CMD    recorded in the log for `flushpoint check`: run in\n"
   "                     every recovered state (exit 0: consistent)\n"
   "  --timeout S        kill the program after S seconds (default 600)\n"
@@ -117,13 +118,10 @@ cmd_run_exec (int argc, char **argv)
                             "(quote it): unexpected '%s'", argv[optind]);
   if (!x.cmd || !x.cmd[0])
     return cli_usage_error (cmd, "--exec: no program");
-  if (!fs || strcmp (fs, "engine") == 0)
-    return cli_usage_error (cmd, "--exec needs --fs ext4, xfs or btrfs: the "
-                            "engine reaches a program through its FUSE "
-                            "front end, which `run --exec` does not use "
-                            "yet");
-  if (kfs_type_parse (fs, &t) < 0)
-    return cli_usage_error (cmd, "--fs: '%s' is not one of ext4, xfs, btrfs",
+  bool engine = !fs || strcmp (fs, "engine") == 0;
+  if (!engine && kfs_type_parse (fs, &t) < 0)
+    return cli_usage_error (cmd, "--fs: '%s' is not one of engine, ext4, "
+                            "xfs, btrfs",
                             fs);
   if (!n.start_nbdkit == !n.uri)
     return cli_usage_error (cmd, "give exactly one of --nbd URI and "
@@ -131,11 +129,22 @@ cmd_run_exec (int argc, char **argv)
   if (!n.start_nbdkit && (n.log_path || n.disk_size))
     return cli_usage_error (cmd, "--log and --disk-size go with "
                             "--start-nbdkit");
-  if (kfs_probe (t, msg, sizeof msg) < 0) {
+  if (engine) {
+    struct fpfs_mount_opts mo;
+    fpfs_mount_opts_init (&mo);
+    if (o.mount && fpfs_mount_opts_parse (o.mount, &mo, msg, sizeof msg) < 0)
+      return cli_usage_error (cmd, "--mount \"%s\": %s", o.mount, msg);
+    if (access ("/dev/fuse", R_OK | W_OK) < 0) {
+      cli_error (cmd, "--fs engine: /dev/fuse: %s (a program reaches the "
+                 "engine through its FUSE front end, which needs the fuse "
+                 "module and root)", strerror (errno));
+      return CLI_EXIT_USAGE;
+    }
+  } else if (kfs_probe (t, msg, sizeof msg) < 0) {
     cli_error (cmd, "--fs %s: this machine cannot run it: %s", fs, msg);
     return CLI_EXIT_USAGE;
   }
-  if (o.mount) {
+  if (o.mount && !engine) {
     struct kfs_opts ko;
     if (kfs_opts_parse (t, o.mount, &ko, msg, sizeof msg) < 0)
       return cli_usage_error (cmd, "--mount \"%s\" on %s: %s", o.mount, fs,
@@ -151,7 +160,12 @@ cmd_run_exec (int argc, char **argv)
   }
   x.out_fd = quiet ? -1 : STDERR_FILENO;
   o.exec = &x;
-  e = wl_run_kernel (w, fs, &n, &o, &res, msg, sizeof msg);
+  if (engine) {
+    o.verify_readback = true;
+    e = wl_run_nbd (w, &n, &o, &res, msg, sizeof msg);
+  } else {
+    e = wl_run_kernel (w, fs, &n, &o, &res, msg, sizeof msg);
+  }
   if (e < 0) {
     cli_error (cmd, "%s", msg);
     if (n.start_nbdkit && res.marks)
@@ -163,7 +177,12 @@ cmd_run_exec (int argc, char **argv)
             res.ops_run, res.failed_ops, res.sync_errors);
     printf ("marks:     %zu (%" PRIu64 " bytes), %zu with expected state\n",
             res.marks, res.mark_bytes, res.sync_states);
-    printf ("fs:        %s (the running kernel's; not deterministic)\n", fs);
+    if (engine)
+      printf ("fs:        engine, through FUSE (its clock follows the wall "
+              "clock; not deterministic)\n");
+    else
+      printf ("fs:        %s (the running kernel's; not deterministic)\n",
+              fs);
     printf ("readback:  %" PRIu64 " blocks matched\n", res.readback_blocks);
     printf ("exit:      0\n");
     printf ("end:       power cut (no unmount)\n");

@@ -48,6 +48,7 @@ int cmd_mkfs (int argc, char **argv);         /* cmd_mkfs.c */
 int cmd_ls (int argc, char **argv);           /* cmd_inspect.c */
 int cmd_cat (int argc, char **argv);          /* cmd_inspect.c */
 int cmd_fsck (int argc, char **argv);         /* cmd_inspect.c */
+int cmd_mount (int argc, char **argv);        /* cmd_mount.c */
 
 /* cmd_run.c: --disk-size's argument (a size of the language, not 0). */
 bool cli_parse_disk_size (const char *arg, uint64_t *out);

@@ -46,6 +46,7 @@ static const struct cli_command cli_commands[] = {
   { "ls",         "list the files of an image (read-only, after recovery)", cmd_ls },
   { "cat",        "print files of an image (read-only, after recovery)", cmd_cat },
   { "fsck",       "check an image's file system (read-only, after recovery)", cmd_fsck },
+  { "mount",      "serve an image's file system at a directory (FUSE)", cmd_mount },
 };
 #define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
 

@@ -543,6 +543,17 @@ app_exit (struct wl_app *a, const struct wl_app_call *c)
   if (!c->err && (c->kind == WL_APP_WRITE || c->kind == WL_APP_PWRITE)
       && c->ret > 0)
     e = app_data (a, op, c->data, (uint64_t) c->ret);
+  if (!e && !c->err && a->a_r->r_fwd_sync
+      && (c->kind == WL_APP_SYNC || c->kind == WL_APP_SYNCFS
+          || c->kind == WL_APP_SYNC_FILE_RANGE)) {
+    e = a->a_r->r_fwd_sync (a->a_r->r_fwd_ctx, (int) c->kind, hpath, c->off,
+                            c->len, (unsigned) c->flags);
+    if (e < 0)
+      e = wl_runner_error (a->a_r, e, NULL, "the program's %s, done on the "
+                           "engine: %s", c->kind == WL_APP_SYNC ? "sync"
+                           : c->kind == WL_APP_SYNCFS ? "syncfs"
+                           : "sync_file_range", strerror (-e));
+  }
   if (!e)
     e = wl_app_effect (a->a_r, c, hpath, hflags, my, &effect, &sync, &state,
                        &failed);

@@ -90,4 +90,24 @@ struct wl_exec;
 int wl_app_exec (struct wl_runner *r, const char *root, const char *control,
                  const struct wl_exec *x);
 
+/* wl_app_fuse.c: the same on the engine, served through FUSE.
+ * wl_app_fuse_dir makes the mount point (before the run mark, which
+ * records it as exec_root); wl_app_fuse_run serves fs there, sends the
+ * ready mark and runs r's program; wl_app_fuse_stop ends serving (before
+ * the end mark); wl_app_fuse_free removes what is left (NULL-safe after
+ * a zeroed or failed dir). */
+struct fpfs;
+struct fpfuse;
+struct wl_fs_posix;
+struct wl_app_fuse {
+  char x_dir[64];
+  struct fpfuse *x_uf;
+  struct wl_fs_posix *x_pfs;
+};
+int wl_app_fuse_dir (struct wl_app_fuse *x, char *errbuf, size_t errlen);
+int wl_app_fuse_run (struct wl_runner *r, struct fpfs *fs,
+                     struct wl_app_fuse *x);
+void wl_app_fuse_stop (struct wl_runner *r, struct wl_app_fuse *x);
+void wl_app_fuse_free (struct wl_app_fuse *x);
+
 #endif /* WL_APP_H */

@@ -526,6 +526,7 @@ wl_run_nbd (const struct wl_workload *w, const struct wl_nbd_opts *n,
   if ((ret = wl_control_open (uri, &ctl, errbuf, errlen)) < 0)
     goto out;
   ro.fault_ctl = &ctl.fault;
+  ro.exec_control = uri;
   ret = wl_run_bdev (w, bd, &ctl.sink, &ro, res, errbuf, errlen);
 out:
   wl_control_close (&ctl);

@@ -94,6 +94,9 @@ struct wl_run_opts {
   void (*sleep_hook) (void *ctx, bool asleep);
   void *sleep_ctx;
   const struct wl_exec *exec;   /* NULL: run the workload's ops */
+  /* run --exec on the engine: the control export's URI, for the
+   * program's FLUSHPOINT_CONTROL (wl_run_nbd sets it). */
+  const char *exec_control;
 };
 
 struct wl_run_result {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wl_app.h"
 #include "wl_runner.h"
 
 static int
@@ -41,13 +42,23 @@ wl_run_bdev (const struct wl_workload *w, struct fpfs_bdev *bd,
   struct fpfs_mount_opts mo;
   struct fpfs_mkfs_opts mk = { .deterministic = true, .seed = o->seed };
   struct fpfs *fs = NULL;
+  struct wl_app_fuse ax;
   char why[256] = "";
   int ret, e;
 
+  memset (&ax, 0, sizeof ax);
   if ((ret = wl_runner_begin (&r, w, sink, o, res, bd->size, errbuf,
                               errlen)) < 0
-      || (ret = wl_run_mount_opts (&r, &mo)) < 0
-      || (ret = wl_runner_mark_run (&r, bd->size, bd->sector_size, "engine",
+      || (ret = wl_run_mount_opts (&r, &mo)) < 0)
+    goto out;
+  if (o->exec) {
+    if ((ret = wl_app_fuse_dir (&ax, why, sizeof why)) < 0) {
+      wl_runner_error (&r, ret, NULL, "%s: %s", w->name, why);
+      goto out;
+    }
+    r.r_exec_root = ax.x_dir;
+  }
+  if ((ret = wl_runner_mark_run (&r, bd->size, bd->sector_size, "engine",
                                     NULL)) < 0)
     goto out;
   if (!o->no_mkfs && (ret = fpfs_mkfs (bd, &mk, why, sizeof why)) < 0) {
@@ -59,6 +70,11 @@ wl_run_bdev (const struct wl_workload *w, struct fpfs_bdev *bd,
     fs = NULL;
     wl_runner_error (&r, ret, NULL, "%s: mount %s: %s", w->name, bd->desc,
                      why);
+    goto end;
+  }
+  if (o->exec) {
+    ret = wl_app_fuse_run (&r, fs, &ax);
+    wl_app_fuse_stop (&r, &ax);
     goto end;
   }
   r.r_fs = wl_fs_engine (fs);
@@ -92,6 +108,7 @@ end:
     r.r_fs.ops = NULL;
   }
 out:
+  wl_app_fuse_free (&ax);
   wl_runner_free (&r);
   return ret;
 }

@@ -62,6 +62,14 @@ struct wl_runner {
   size_t r_mark_max;             /* payload budget */
   size_t r_chunk;                /* entries per state object */
   const char *r_exec_root;       /* run --exec: the mount point */
+  /* run --exec on a FUSE-served engine: sync(2), syncfs(2) and
+   * sync_file_range(2) reach no FUSE request, so the program's call is
+   * done on the engine at its exit, before its state is taken (call:
+   * WL_APP_SYNC, _SYNCFS or _SYNC_FILE_RANGE; path inside the tree).
+   * NULL: the kernel's own calls did it. */
+  int (*r_fwd_sync) (void *ctx, int call, const char *path, uint64_t off,
+                     uint64_t len, unsigned flags);
+  void *r_fwd_ctx;
   char *r_err;
   size_t r_errlen;
 };

@@ -16,4 +16,14 @@ int ck_app_check (const struct ck_oracle *o, const char *cmd,
                   double timeout_s, const char *dir, uint64_t end,
                   struct ck_state_result *res);
 
+/* The same in a state the engine recovered on bd (ck_app_engine.c):
+ * mounted again with mo on an overlay (bd is not written), served through
+ * FUSE. */
+struct fpfs_bdev;
+struct fpfs_mount_opts;
+int ck_app_engine (const struct ck_oracle *o, const char *cmd,
+                   double timeout_s, struct fpfs_bdev *bd,
+                   const struct fpfs_mount_opts *mo, uint64_t end,
+                   struct ck_state_result *res);
+
 #endif /* CK_APP_H */

@@ -256,8 +256,11 @@ ck_after_engine (struct ck_worker *w, struct fpfs_bdev *bd, uint64_t before,
   return ck_after_fsck (sh, rc, why, res);
 }
 
+static const char *ck_app_cmd (const struct ck_shared *sh);
+static bool ck_app_wanted (const struct ck_shared *sh);
+
 /* Recover the state on bd with the engine, judge it, drop the engine,
- * fsck the image. */
+ * fsck the image; then the program's check, and the after section. */
 static int
 ck_judge (struct ck_worker *w, const struct ck_state *st,
           struct fpfs_bdev *bd, struct ck_state_result *res)
@@ -290,6 +293,9 @@ ck_judge (struct ck_worker *w, const struct ck_state *st,
   if (ran)
     atomic_store (&sh->fsck_ran, true);
   err = ck_judge_fsck (sh, rc, why, res);
+  if (!err && ck_app_wanted (sh))
+    err = ck_app_engine (sh->oracle, ck_app_cmd (sh), sh->o->check_timeout_s,
+                         bd, &sh->mo, st->recipe.end, res);
   if (!err && ck_after_wanted (sh))
     err = ck_after_engine (w, bd, unowned, res);
   return err;
