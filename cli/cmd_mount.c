@@ -130,7 +130,8 @@ cmd_mount (int argc, char **argv)
     cli_error (cmd, "%s: the engine's mount: %s", nbd ? nbd : image, why);
     goto out;
   }
-  struct fpfuse_opts fo = { .read_only = ro, .clock_real = true };
+  struct fpfuse_opts fo = { .read_only = ro, .clock_real = true,
+                              .mapped_suffixes = fpfuse_default_mapped };
   /* The signals that end serving are taken before the threads start, so
    * the serving threads (which block every signal) never get them. */
   struct sigaction sa;

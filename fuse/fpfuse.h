@@ -32,7 +32,21 @@ struct fpfuse;
 struct fpfuse_opts {
   bool read_only;              /* mount -o ro: writes are EROFS */
   bool clock_real;             /* the engine's clock follows the wall */
+  /* Files whose name ends with one of these (NULL-terminated; NULL:
+   * none) are opened without direct_io, so that the program can map
+   * them shared and writable (libfuse 3.14 cannot ask for
+   * FUSE_DIRECT_IO_ALLOW_MMAP): their write(2)s still reach the engine
+   * at once (no writeback cache), but stores through a mapping reach it
+   * only when the kernel writes the pages back (msync, fsync, close, or
+   * its own writeback).  For shared-memory files whose content is not
+   * meant to survive a crash, such as SQLite's WAL index "-shm"
+   * (https://www.sqlite.org/walformat.html: the wal-index is transient,
+   * rebuilt from the WAL after a crash). */
+  const char *const *mapped_suffixes;
 };
+
+/* SQLite's "-shm": the default list for run --exec and mount. */
+extern const char *const fpfuse_default_mapped[];
 
 /* Mount the engine fs (not owned) at dir (an existing empty directory)
  * and serve it until fpfuse_stop.  0, or -errno with errbuf saying why

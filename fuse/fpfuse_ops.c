@@ -28,7 +28,8 @@
  *               (ino, generation) as on ext4
  *   chown       the engine has no owners: to root (or -1) succeeds,
  *               anything else is EPERM
- * Not served: shared writable mmap (libfuse 3.14 cannot ask the kernel
+ * Not served: shared writable mmap, except on the files
+ * fpfuse_opts.mapped_suffixes names (libfuse 3.14 cannot ask the kernel
  * for FUSE_DIRECT_IO_ALLOW_MMAP, so MAP_SHARED on a direct_io file is
  * ENODEV), O_TMPFILE (FUSE's tmpfile request needs libfuse 3.15's
  * lowlevel), locks (the kernel keeps them locally), copy_file_range (the
@@ -89,7 +90,7 @@ uf_init (struct fuse_conn_info *conn, struct fuse_config *cfg)
   /* The kernel caches nothing: each stat, read and write is a request. */
   cfg->use_ino = 1;
   cfg->readdir_ino = 1;
-  cfg->direct_io = 1;
+  cfg->direct_io = 0;            /* per file: uf_open_common */
   cfg->kernel_cache = 0;
   cfg->auto_cache = 0;
   cfg->entry_timeout = 0;
@@ -128,6 +129,22 @@ uf_flags (int flags)
                   | O_DIRECT | O_DIRECTORY | O_CREAT | O_EXCL);
 }
 
+const char *const fpfuse_default_mapped[] = { "-shm", NULL };
+
+/* Is path one of the files opened without direct_io (fpfuse.h)? */
+static bool
+uf_mapped (const struct fpfuse *f, const char *path)
+{
+  size_t n = strlen (path);
+
+  for (const char *const *s = f->u_opts.mapped_suffixes; s && *s; s++) {
+    size_t k = strlen (*s);
+    if (n > k && strcmp (path + n - k, *s) == 0)
+      return true;
+  }
+  return false;
+}
+
 static int
 uf_open_common (const char *path, int flags, mode_t mode,
                 struct fuse_file_info *fi)
@@ -137,7 +154,7 @@ uf_open_common (const char *path, int flags, mode_t mode,
 
   if (fd >= 0) {
     fi->fh = (uint64_t) fd;
-    fi->direct_io = 1;
+    fi->direct_io = !uf_mapped (f, path);
     fi->keep_cache = 0;
   }
   return uf_leave (f, fd);

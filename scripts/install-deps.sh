@@ -5,7 +5,7 @@ set -eu
 PKGS="gcc clang cmake make pkg-config
       nbdkit nbdkit-plugin-dev libnbd-dev libnbd-bin python3-libnbd python3-pytest python3-jsonschema
       uuid-dev libxxhash-dev libjson-c-dev libclang-rt-14-dev qemu-utils
-      fuse3 e2fsprogs xfsprogs btrfs-progs util-linux procps parallel
+      fuse3 libfuse3-dev e2fsprogs xfsprogs btrfs-progs util-linux procps parallel
       chromium python3-pil sqlite3 git"
 missing=""
 for p in $PKGS; do

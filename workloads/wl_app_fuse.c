@@ -52,7 +52,8 @@ wl_app_fuse_dir (struct wl_app_fuse *x, char *errbuf, size_t errlen)
 int
 wl_app_fuse_run (struct wl_runner *r, struct fpfs *fs, struct wl_app_fuse *x)
 {
-  struct fpfuse_opts fo = { .read_only = false, .clock_real = true };
+  struct fpfuse_opts fo = { .read_only = false, .clock_real = true,
+                              .mapped_suffixes = fpfuse_default_mapped };
   char why[512] = "";
   int e;
 

@@ -31,20 +31,57 @@
 
 extern char **environ;
 
-/* mkdir -p, for the bind mount's target inside the namespace. */
-static void
-ck_app_mkdirs (const char *path)
+/* The bind mount's target must exist; a directory made inside the
+ * namespace would still be made on the shared tree, once per state and
+ * never removed, so the whole check makes the missing ones once (before
+ * the first state) and removes them after the last. */
+int
+ck_app_root_make (const char *root, char **made)
 {
   char p[4096];
+  struct stat sb;
 
-  snprintf (p, sizeof p, "%s", path);
-  for (char *s = p + 1; *s; s++)
-    if (*s == '/') {
-      *s = '\0';
-      mkdir (p, 0755);
-      *s = '/';
+  *made = NULL;
+  if (strlen (root) >= sizeof p || root[0] != '/')
+    return -ENAMETOOLONG;
+  snprintf (p, sizeof p, "%s", root);
+  for (char *s = p + 1;; s++) {
+    if (*s != '/' && *s != '\0')
+      continue;
+    char c = *s;
+    *s = '\0';
+    if (stat (p, &sb) < 0) {
+      if (errno != ENOENT || mkdir (p, 0755) < 0)
+        return -errno;
+      if (!*made && !(*made = strdup (p)))
+        return -ENOMEM;
+    } else if (!S_ISDIR (sb.st_mode)) {
+      return -ENOTDIR;
     }
-  mkdir (p, 0755);
+    *s = c;
+    if (!c)
+      break;
+  }
+  return 0;
+}
+
+void
+ck_app_root_remove (const char *root, char *made)
+{
+  char p[4096];
+  size_t stop = strlen (made);
+
+  snprintf (p, sizeof p, "%s", root);
+  for (size_t n = strlen (p); n >= stop; ) {
+    p[n] = '\0';
+    if (rmdir (p) < 0)
+      break;
+    char *slash = strrchr (p, '/');
+    if (!slash || slash == p)
+      break;
+    n = (size_t) (slash - p);
+  }
+  free (made);
 }
 
 _Noreturn static void
@@ -63,7 +100,6 @@ ck_app_child (const char *cmd, const char *dir, const char *root,
                strerror (errno));
       _exit (125);
     }
-    ck_app_mkdirs (root);
     if (mount (dir, root, NULL, MS_BIND, NULL) < 0) {
       fprintf (stderr, "flushpoint: bind %s on %s: %s\n", dir, root,
                strerror (errno));

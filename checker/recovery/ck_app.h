@@ -16,6 +16,12 @@ int ck_app_check (const struct ck_oracle *o, const char *cmd,
                   double timeout_s, const char *dir, uint64_t end,
                   struct ck_state_result *res);
 
+/* Before the first state: make the missing directories of root (the
+ * path every state is bound at); *made: the shallowest one made (NULL:
+ * none), for ck_app_root_remove after the last state (frees it). */
+int ck_app_root_make (const char *root, char **made);
+void ck_app_root_remove (const char *root, char *made);
+
 /* The same in a state the engine recovered on bd (ck_app_engine.c):
  * mounted again with mo on an overlay (bd is not written), served through
  * FUSE. */

@@ -19,7 +19,8 @@ ck_app_engine (const struct ck_oracle *o, const char *cmd, double timeout_s,
                struct fpfs_bdev *bd, const struct fpfs_mount_opts *mo,
                uint64_t end, struct ck_state_result *res)
 {
-  struct fpfuse_opts fo = { .read_only = false, .clock_real = true };
+  struct fpfuse_opts fo = { .read_only = false, .clock_real = true,
+                              .mapped_suffixes = fpfuse_default_mapped };
   struct fpfs_mount_opts m = *mo;
   struct fpfs_bdev *ovl = NULL;
   struct fpfs *fs = NULL;

@@ -847,6 +847,7 @@ ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
   struct ck_worker *ws = NULL;
   struct timespec t0, t1;
   unsigned jobs = o->jobs ? o->jobs : 1, started = 0;
+  char *app_made = NULL;
   int err;
 
   memset (res, 0, sizeof *res);
@@ -858,6 +859,12 @@ ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
     goto out;
   sh.oracle = res->oracle;
   sh.model = model;
+  if (ck_app_wanted (&sh) && sh.oracle->exec_root
+      && (err = ck_app_root_make (sh.oracle->exec_root, &app_made)) < 0) {
+    snprintf (errbuf, errlen, "%s: the directory the program ran in, for "
+              "its check: %s", sh.oracle->exec_root, strerror (-err));
+    goto out;
+  }
   sh.nslots = res->walk.total_states;
   res->nstates = (size_t) sh.nslots;
   res->states = calloc (sh.nslots ? sh.nslots : 1, sizeof *res->states);
@@ -931,6 +938,8 @@ ck_check_run (const struct ck_check_opts *o, struct ck_check_result *res,
     err = -ENOMEDIUM;
   }
  out:
+  if (app_made)
+    ck_app_root_remove (sh.oracle->exec_root, app_made);
   clock_gettime (CLOCK_MONOTONIC, &t1);
   res->seconds = (double) (t1.tv_sec - t0.tv_sec) +
                  (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -31,13 +31,27 @@ def _need_ext4():
         pytest.skip(r.stdout.strip())
 
 
+def _need(fs):
+    if fs == "engine":
+        if not Path("/dev/fuse").exists():
+            if os.geteuid() == 0:
+                pytest.fail("root without /dev/fuse")
+            pytest.skip("no /dev/fuse")
+    else:
+        _need_ext4()
+
+
+BACKENDS = ["engine", "ext4"]
+
+
 def _env():
     return dict(os.environ, PATH=f"{BUILD}:{os.environ['PATH']}")
 
 
-def _run(tmp_path, exe, check=None, extra=(), timeout=600):
+def _run(tmp_path, exe, check=None, extra=(), timeout=600, fs="ext4"):
     log = tmp_path / "app.fpl"
-    args = [str(FLUSHPOINT), "run", "--exec", exe, "--fs", "ext4",
+    log.unlink(missing_ok=True)
+    args = [str(FLUSHPOINT), "run", "--exec", exe, "--fs", fs,
             "--start-nbdkit", "--log", str(log), *extra]
     if check:
         args += ["--check-cmd", check]
@@ -73,8 +87,12 @@ def _app_groups(rep, verdict="violated"):
 
 def _no_stack_left():
     mounts = [l for l in Path("/proc/mounts").read_text().splitlines()
-              if "/kfs-" in l]
+              if "/kfs-" in l or "/flushpoint-exec-" in l
+              or "/flushpoint-state-" in l]
     assert mounts == [], mounts
+    left = [p for p in Path("/tmp").glob("flushpoint-exec-*")] + \
+        [p for p in Path("/tmp").glob("flushpoint-state-*")]
+    assert left == [], left
 
 
 def test_tracer_sees_threads_children_dups_and_appends(tmp_path):
@@ -150,9 +168,12 @@ def test_tracer_timeout_kills_the_whole_tree(tmp_path):
 
 def test_exec_usage_errors():
     r = fp("run", "--exec", "true")
-    assert r.returncode == 2 and "--fs ext4" in r.stderr, r.stderr
-    r = fp("run", "--exec", "true", "--fs", "engine", "--start-nbdkit")
-    assert r.returncode == 2 and "FUSE" in r.stderr, r.stderr
+    assert r.returncode == 2 and "--start-nbdkit" in r.stderr, r.stderr
+    r = fp("run", "--exec", "true", "--fs", "ext5", "--start-nbdkit")
+    assert r.returncode == 2 and "not one of engine, ext4" in r.stderr, \
+        r.stderr
+    r = fp("run", "--exec", "true", "--start-nbdkit", "--mount", "data=odd")
+    assert r.returncode == 2 and "data=odd" in r.stderr, r.stderr
     r = fp("run", "--exec", "true", "--fs", "ext4", "--start-nbdkit", "extra")
     assert r.returncode == 2 and "unexpected 'extra'" in r.stderr, r.stderr
     r = subprocess.run([str(FLUSHPOINT), "mark", "x"], capture_output=True,
@@ -161,12 +182,13 @@ def test_exec_usage_errors():
     assert r.returncode == 2 and "FLUSHPOINT_CONTROL" in r.stderr, r.stderr
 
 
-def test_exec_records_the_programs_calls_and_checks_them(tmp_path):
+@pytest.mark.parametrize("fs", BACKENDS)
+def test_exec_records_the_programs_calls_and_checks_them(tmp_path, fs):
     """write-temp, fsync, rename, fsync-dir: every call is an op in the
     log, each fsync promises its state, and the program's own check holds
     in every recovered state."""
-    _need_ext4()
-    r, log = _run(tmp_path, str(ATOMIC), f"{ATOMIC} --check")
+    _need(fs)
+    r, log = _run(tmp_path, str(ATOMIC), f"{ATOMIC} --check", fs=fs)
     assert r.returncode == 0, r.stdout + r.stderr
     marks = _marks(log)
     run = marks[0]
@@ -200,12 +222,13 @@ def test_exec_records_the_programs_calls_and_checks_them(tmp_path):
     _no_stack_left()
 
 
-def test_exec_without_the_directory_fsync_loses_a_commit(tmp_path):
+@pytest.mark.parametrize("fs", BACKENDS)
+def test_exec_without_the_directory_fsync_loses_a_commit(tmp_path, fs):
     """The broken variant: rename(2) returns before the new name is
     durable, so some crash state holds an older generation than the
     program said it committed -- an "app" finding."""
-    _need_ext4()
-    r, log = _run(tmp_path, f"{ATOMIC} --broken 4", f"{ATOMIC} --check")
+    _need(fs)
+    r, log = _run(tmp_path, f"{ATOMIC} --broken 4", f"{ATOMIC} --check", fs=fs)
     assert r.returncode == 0, r.stdout + r.stderr
     c, rep = _check(tmp_path, log)
     g = _app_groups(rep)
@@ -213,21 +236,22 @@ def test_exec_without_the_directory_fsync_loses_a_commit(tmp_path):
     assert "but" in g[0]["message"] and "was committed" in g[0]["message"]
 
 
-def test_exec_sqlite_full_loses_the_last_commit_extra_does_not(tmp_path):
+@pytest.mark.parametrize("fs", BACKENDS)
+def test_exec_sqlite_full_loses_the_last_commit_extra_does_not(tmp_path, fs):
     """SQLite documents that synchronous=FULL in DELETE mode does not sync
     the directory after it unlinks the journal (EXTRA does): on ext4 a
     crash then brings the journal back and rolls back a transaction whose
     commit had returned."""
-    _need_ext4()
+    _need(fs)
     chk = f"sh {APPS}/sqlite-check.sh"
-    r, log = _run(tmp_path, f"sh {APPS}/sqlite-commit.sh delete full", chk)
+    r, log = _run(tmp_path, f"sh {APPS}/sqlite-commit.sh delete full", chk, fs=fs)
     assert r.returncode == 0, r.stdout + r.stderr
     c, rep = _check(tmp_path, log)
     g = _app_groups(rep)
     assert g and "commits marked before the crash" in g[0]["message"], \
         c.stdout
     assert "unlink /t.db-journal" in c.stdout or "pwrite" in c.stdout
-    r, log = _run(tmp_path, f"sh {APPS}/sqlite-commit.sh delete extra", chk)
+    r, log = _run(tmp_path, f"sh {APPS}/sqlite-commit.sh delete extra", chk, fs=fs)
     assert r.returncode == 0, r.stdout + r.stderr
     c, rep = _check(tmp_path, log)
     assert rep["properties"]["app"]["held"] > 0
@@ -236,9 +260,10 @@ def test_exec_sqlite_full_loses_the_last_commit_extra_does_not(tmp_path):
     assert rep["properties"]["data"]["violated"] == 0
 
 
-def test_exec_program_that_fails_is_an_error_not_a_finding(tmp_path):
-    _need_ext4()
-    r, log = _run(tmp_path, "echo broken >&2; exit 3")
+@pytest.mark.parametrize("fs", BACKENDS)
+def test_exec_program_that_fails_is_an_error_not_a_finding(tmp_path, fs):
+    _need(fs)
+    r, log = _run(tmp_path, "echo broken >&2; exit 3", fs=fs)
     assert r.returncode == 1
     assert "exited with status 3 on the healthy stack" in r.stderr, r.stderr
     assert "broken" in r.stderr
@@ -247,9 +272,10 @@ def test_exec_program_that_fails_is_an_error_not_a_finding(tmp_path):
     _no_stack_left()
 
 
-def test_exec_program_that_hangs_is_killed(tmp_path):
-    _need_ext4()
-    r, log = _run(tmp_path, "sleep 98", extra=("--timeout", "1"))
+@pytest.mark.parametrize("fs", BACKENDS)
+def test_exec_program_that_hangs_is_killed(tmp_path, fs):
+    _need(fs)
+    r, log = _run(tmp_path, "sleep 98", extra=("--timeout", "1"), fs=fs)
     assert r.returncode == 1 and "did not finish in 1 s" in r.stderr, \
         r.stderr
     time.sleep(0.3)
