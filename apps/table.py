@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Run every bundled application (apps/README.md) under `flushpoint run
---exec` on the given kernel file systems, check every flush state with its
+--exec` on the given backends (engine, ext4, xfs, btrfs), check every flush state with its
 own check, and print the table of apps/README.md: consistent in every state,
 or the first state that is not and what the check said.
 
-    sudo apps/table.py [--fs ext4,xfs,btrfs] [--build build]
+    sudo apps/table.py [--fs engine,ext4,xfs,btrfs] [--build build]
 
-Not deterministic: the kernel's flusher and journal run on their own
-clocks, so a rerun can move the first failing state."""
+Not deterministic: the kernel's flusher and journal (and the engine's,
+whose clock follows the wall under FUSE) run on their own clocks, so a rerun can move the first failing state."""
 import argparse
 import json
 import os
@@ -59,7 +59,8 @@ def main():
     ap.add_argument("--fs", default="ext4")
     ap.add_argument("--build", default=str(APPS.parent / "build"))
     a = ap.parse_args()
-    fp = Path(a.build).resolve() / "flushpoint"
+    a.build = str(Path(a.build).resolve())  # the program runs in the mount
+    fp = Path(a.build) / "flushpoint"
     print("| application | mode | backend | every state consistent? | first failure |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as t:

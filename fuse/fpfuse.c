@@ -27,6 +27,8 @@
 #include "fpfuse_int.h"
 
 #define FPFUSE_TICK_NS (50u * 1000 * 1000)
+#define FPFUSE_QUIET_NS (30u * 1000 * 1000)
+#define FPFUSE_QUIET_MAX_NS (2000ull * 1000 * 1000)
 
 static uint64_t
 uf_now_ns (void)
@@ -241,6 +243,24 @@ fpfuse_stop (struct fpfuse *f)
 
   if (!f)
     return 0;
+  /* The kernel sends RELEASE and RELEASEDIR after close(2) returns, in
+   * the background: let the closes of a program that just exited arrive
+   * (no request for FPFUSE_QUIET_NS, at most FPFUSE_QUIET_MAX_NS), so
+   * each engine descriptor and libfuse handle is released by its own
+   * request. */
+  if (f->u_loop_started) {
+    uint64_t t0 = uf_now_ns (), seen = uf_now_ns ();
+    unsigned long n = fpfuse_requests (f);
+    struct timespec nap = { 0, 5 * 1000 * 1000 };
+    while (!fpfuse_ended (f) && uf_now_ns () - seen < FPFUSE_QUIET_NS
+           && uf_now_ns () - t0 < FPFUSE_QUIET_MAX_NS) {
+      nanosleep (&nap, NULL);
+      if (fpfuse_requests (f) != n) {
+        n = fpfuse_requests (f);
+        seen = uf_now_ns ();
+      }
+    }
+  }
   atomic_store (&f->u_stopping, true);
   if (f->u_loop_started) {
     if (write (f->u_stop_fd, &one, sizeof one) < 0)

@@ -107,7 +107,8 @@ struct wl_app_fuse {
 int wl_app_fuse_dir (struct wl_app_fuse *x, char *errbuf, size_t errlen);
 int wl_app_fuse_run (struct wl_runner *r, struct fpfs *fs,
                      struct wl_app_fuse *x);
-void wl_app_fuse_stop (struct wl_runner *r, struct wl_app_fuse *x);
+void wl_app_fuse_stop (struct wl_runner *r, struct fpfs *fs,
+                       struct wl_app_fuse *x);
 void wl_app_fuse_free (struct wl_app_fuse *x);
 
 #endif /* WL_APP_H */

@@ -72,19 +72,24 @@ wl_app_fuse_run (struct wl_runner *r, struct fpfs *fs, struct wl_app_fuse *x)
 }
 
 void
-wl_app_fuse_stop (struct wl_runner *r, struct wl_app_fuse *x)
+wl_app_fuse_stop (struct wl_runner *r, struct fpfs *fs, struct wl_app_fuse *x)
 {
-  /* Nothing more reaches the engine after this (the clock stops too), so
-   * the end mark that follows is the last thing before the power cut. */
-  fpfuse_stop (x->x_uf);
-  x->x_uf = NULL;
-  r->r_fwd_sync = NULL;
-  while (r->r_nh > 0 && r->r_fs.ops) {   /* fds of the aborted mount */
+  while (r->r_nh > 0 && r->r_fs.ops) {
     WL_SYS (r, close, r->r_handles[r->r_nh - 1].h_fd);
     r->r_nh--;
     free (r->r_handles[r->r_nh].h_name);
     free (r->r_handles[r->r_nh].h_path);
   }
+  /* Our own descriptors on the mount close while it is served, so their
+   * releases reach the engine; the end mark reads the engine's clock. */
+  wl_fs_posix_close (x->x_pfs);
+  x->x_pfs = NULL;
+  r->r_fs = wl_fs_engine (fs);
+  /* Nothing more reaches the engine after this (the clock stops too), so
+   * the end mark that follows is the last thing before the power cut. */
+  fpfuse_stop (x->x_uf);
+  x->x_uf = NULL;
+  r->r_fwd_sync = NULL;
 }
 
 void

@@ -74,7 +74,7 @@ wl_run_bdev (const struct wl_workload *w, struct fpfs_bdev *bd,
   }
   if (o->exec) {
     ret = wl_app_fuse_run (&r, fs, &ax);
-    wl_app_fuse_stop (&r, &ax);
+    wl_app_fuse_stop (&r, fs, &ax);
     goto end;
   }
   r.r_fs = wl_fs_engine (fs);
