@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "faults.h"
@@ -252,6 +253,21 @@ cmd_run (int argc, char **argv)
       wl_free (w);
       return CLI_EXIT_USAGE;
     }
+  }
+  struct wl_exec x = { .timeout_s = 600, .out_fd = -1 };
+  if (w->exec_cmd) {
+    /* A program's workload (`#! exec`): run as `run --exec` would. */
+    if (trace_path || o.clean_umount || o.no_mkfs) {
+      cli_error (cmd, "%s: a program's workload (#! exec) takes neither "
+                 "--trace, --umount nor --no-mkfs", argv[optind]);
+      wl_free (w);
+      return CLI_EXIT_USAGE;
+    }
+    x.cmd = w->exec_cmd;
+    x.check_cmd = w->check_cmd;
+    x.out_fd = quiet ? -1 : STDERR_FILENO;
+    o.exec = &x;
+    o.verify_readback = true;
   }
   if (trace_path) {
     /* Opened after the workload parses, so a usage error leaves no file. */

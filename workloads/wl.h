@@ -109,6 +109,10 @@ struct wl_workload {
   uint64_t text_hash;        /* XXH3-64 of the source bytes */
   char *mount_opts;          /* `#! mount OPTS` joined with ',', or NULL */
   uint64_t disk_size;        /* `#! disk SIZE`, 0 if absent */
+  /* `#! exec CMD` / `#! check CMD` (the rest of the line): a program
+   * under test instead of ops (`run --exec`); NULL if absent. */
+  char *exec_cmd;
+  char *check_cmd;
   struct wl_op *ops;
   size_t n_ops;
   /* The `after-recovery` section: ops the checker runs on every recovered

@@ -40,8 +40,29 @@ wl_parse_directive (struct wl_parser *p)
     r = wl_lex_size (lx, "a disk size", WL_FILE_MAX, &w->disk_size);
     return r ? r : wl_lex_end (lx);
   }
+  if (wl_tok_is (&t, "exec") || wl_tok_is (&t, "check")) {
+    char **dst = wl_tok_is (&t, "exec") ? &w->exec_cmd : &w->check_cmd;
+    size_t at = lx->lx_pos, end = lx->lx_len;
+    while (at < end && (lx->lx_line[at] == ' ' || lx->lx_line[at] == '\t'))
+      at++;
+    while (end > at && (lx->lx_line[end - 1] == ' '
+                        || lx->lx_line[end - 1] == '\t'))
+      end--;
+    if (*dst)
+      return wl_lex_expected (lx, &t, "one such directive");
+    if (at == end) {
+      wl_lex_next (lx, &t);
+      return wl_lex_expected (lx, &t, "a shell command (the rest of the "
+                              "line)");
+    }
+    /* The rest of the line, '#' included: it is the shell's. */
+    if (!(*dst = strndup (lx->lx_line + at, end - at)))
+      return -ENOMEM;
+    return 0;
+  }
   if (!wl_tok_is (&t, "mount"))
-    return wl_lex_expected (lx, &t, "a directive (mount or disk)");
+    return wl_lex_expected (lx, &t, "a directive (mount, disk, exec or "
+                            "check)");
   wl_lex_next (lx, &t);
   if (t.t_n == 0)
     return wl_lex_expected (lx, &t, "mount options like lazytime,commit=5");
@@ -265,6 +286,19 @@ wl_parse (const char *name, const char *text, size_t len,
     lineno++;
   }
 
+  /* A program is its own ops: it makes its calls, the runner records
+   * them (wl_app.h). */
+  if (!r && p.p_w->check_cmd && !p.p_w->exec_cmd) {
+    p.p_lx.lx_lineno = 1;
+    r = wl_lex_error_at (&p.p_lx, 1, "`#! exec CMD` with `#! check CMD`",
+                         "a check without a program");
+  }
+  if (!r && p.p_w->exec_cmd && (p.p_w->n_ops || p.p_in_after)) {
+    p.p_lx.lx_lineno = p.p_w->n_ops ? p.p_w->ops[0].line : 1;
+    r = wl_lex_error_at (&p.p_lx, 1, "no operations in a program's "
+                         "workload (`#! exec`: its calls are recorded)",
+                         "an operation");
+  }
   /* The after-recovery ops go to their own array. */
   if (!r && p.p_in_after && p.p_w->n_ops > p.p_split) {
     size_t n = p.p_w->n_ops - p.p_split;
@@ -374,6 +408,8 @@ wl_free (struct wl_workload *w)
   }
   free (w->ops);
   free (w->mount_opts);
+  free (w->exec_cmd);
+  free (w->check_cmd);
   free (w->text);
   free (w->name);
   free (w);

@@ -251,6 +251,21 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c, int status_fd)
   wl_run_opts_init (&ro);
   ro.mount = mount;
   ro.persist = o->persist[c->persist];
+  /* A program's workload (`#! exec`) makes its own sync calls: it runs
+   * once per column, in the first persist table. */
+  struct wl_exec x = { .cmd = w->exec_cmd, .check_cmd = w->check_cmd,
+                       .timeout_s = 600, .out_fd = -1 };
+  if (w->exec_cmd) {
+    c->program = true;
+    if (c->persist != 0) {
+      c->na = true;
+      snprintf (c->msg, sizeof c->msg, "n/a: a program makes its own sync "
+                "calls (see the %s table)", wl_persist_name (o->persist[0]));
+      goto out;
+    }
+    ro.exec = &x;
+    ro.verify_readback = true;
+  }
   const char *fv[3];
   if (o->random_faults) {
     ck_matrix_cell_faults (o->fault_seed, c);
@@ -311,7 +326,7 @@ mx_run_cell (struct mx_shared *sh, struct ck_cell *c, int status_fd)
     mx_cell_result (c, &cr);
     /* The same rule as ck_matrix_prune_logs, less the links it alone
      * knows of: say how to get the log back. */
-    if (!o->keep_logs && c->violated && !c->faults_disagree
+    if (!o->keep_logs && c->violated && !c->faults_disagree && !w->exec_cmd
         && ck_matrix_rebuild_command (o, c, cmd, sizeof cmd)
         && stat (c->log, &lst) == 0
         && (uint64_t) lst.st_size > CK_MATRIX_LOG_KEEP_MAX) {

@@ -124,6 +124,9 @@ struct ck_cell {
   char log[4096];
   char wl_path[4096];            /* the workload as the matrix was given it */
   int err;                       /* the run or check failed: msg says */
+  bool program;                  /* a program's workload (`#! exec`):
+                                    its own sync calls, not the persist
+                                    choice; outside THE ANSWER's tallies */
   bool na;                       /* not run: the fs lacks the column's
                                     options, or its persist choice is not
                                     among fs_persist_mask (msg says) */

@@ -40,7 +40,37 @@ mx_col_in (const struct ck_matrix_col *c, enum mx_cols which, const char *fs)
 static bool
 mx_cell_counts (const struct ck_cell *c)
 {
-  return c->bug < 0 && !c->err && !c->na;
+  return c->bug < 0 && !c->err && !c->na && !c->program;
+}
+
+/* Programs make their own sync calls: their cells say what the program
+ * kept, not what a call guarantees, so they get a sentence of their own. */
+static void
+mx_programs (FILE *out, const struct ck_matrix_result *r)
+{
+  uint64_t cells = 0, broke = 0;
+  size_t shown = 0;
+
+  for (size_t i = 0; i < r->ncells; i++) {
+    const struct ck_cell *c = &r->cells[i];
+    if (!c->program || c->na || c->err || c->bug >= 0)
+      continue;
+    cells++;
+    broke += c->worst[CK_P_APP] == CK_V_VIOLATED;
+  }
+  if (!cells)
+    return;
+  fprintf (out, "Programs (#! exec, their own sync calls): their own check "
+           "failed in %" PRIu64 " of %" PRIu64 " cells", broke, cells);
+  for (size_t i = 0; i < r->ncells; i++) {
+    const struct ck_cell *c = &r->cells[i];
+    if (!c->program || c->na || c->err || c->bug >= 0
+        || c->worst[CK_P_APP] != CK_V_VIOLATED)
+      continue;
+    if (shown++ < 8)
+      fprintf (out, "%s%s", shown == 1 ? ": " : ", ", c->name);
+  }
+  fputs (shown > 8 ? ", ...\n" : ".\n", out);
 }
 
 static void
@@ -243,7 +273,8 @@ ck_matrix_answer_text (FILE *out, const struct ck_matrix_opts *o,
            ck_profile_name (o->profile),
            mx_cols_names (o, MX_BARRIER, NULL, cols, sizeof cols));
   for (int prop = 0; prop < CK_P__COUNT; prop++)
-    mx_sentence (out, o, r, prop, MX_BARRIER, NULL);
+    if (prop != CK_P_APP)
+      mx_sentence (out, o, r, prop, MX_BARRIER, NULL);
   if (mx_cols_names (o, MX_NOBARRIER, NULL, cols, sizeof cols)[0]) {
     fprintf (out, "Without barriers (%s: a volatile write cache that is "
              "never flushed):\n", cols);
@@ -257,6 +288,7 @@ ck_matrix_answer_text (FILE *out, const struct ck_matrix_opts *o,
                               sizeof cols));
       mx_sentence (out, o, r, CK_P_DATA, MX_KERNEL, o->cols[c].fs);
     }
+  mx_programs (out, r);
   n = ck_matrix_answer_diffs (o, r, d, MX_DIFFS_SHOWN);
   if (mx_persist_index (o, WL_PERSIST_FSYNC) == SIZE_MAX
       || mx_persist_index (o, WL_PERSIST_FDATASYNC) == SIZE_MAX)

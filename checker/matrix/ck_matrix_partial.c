@@ -153,6 +153,7 @@ ck_matrix_partial_cell (const struct ck_matrix_result *r,
                           json_object_new_string (c->wl_path));
   json_object_object_add (j, "err", json_object_new_int (c->err));
   json_object_object_add (j, "na", json_object_new_boolean (c->na));
+  json_object_object_add (j, "program", json_object_new_boolean (c->program));
   json_object_object_add (j, "msg", json_object_new_string (c->msg));
   for (int p = 0; p < CK_P__COUNT; p++) {
     struct json_object *v = json_object_new_array ();
@@ -282,6 +283,7 @@ ck_matrix_partial_cell_parse (struct json_object *j, struct ck_cell *c,
   mp_str (&g, "workload_path", c->wl_path, sizeof c->wl_path);
   c->err = (int) mp_i64 (&g, "err");
   c->na = mp_bool (&g, "na");
+  c->program = mp_bool (&g, "program");
   mp_str (&g, "msg", c->msg, sizeof c->msg);
   if ((a = mp_array (&g, "recipe", CK_P__COUNT, 0)))
     for (int p = 0; p < CK_P__COUNT; p++) {
