@@ -535,6 +535,8 @@ ck_matrix_json (const struct ck_matrix_opts *o, const struct ck_matrix_result *r
     json_object_object_add (x, "column", json_object_new_string (o->cols[c->col].name));
     if (c->na)
       json_object_object_add (x, "not_run", json_object_new_boolean (1));
+    if (c->program)
+      json_object_object_add (x, "program", json_object_new_boolean (1));
     if (c->bug >= 0)
       json_object_object_add (x, "bug", json_object_new_string (o->bugs[c->bug]));
     json_object_object_add (x, "log", c->log_removed ? NULL

@@ -283,3 +283,59 @@ def test_exec_program_that_hangs_is_killed(tmp_path, fs):
                           text=True).stdout
     assert left == ""
     _no_stack_left()
+
+
+def test_program_workload_directives_are_checked(tmp_path):
+    """`#! exec` / `#! check`: a program's workload has no ops, a check
+    needs a program, and the command is not empty."""
+    cases = {
+        "ops.wl": ("#! exec true\nopen /a O_CREAT as h\n",
+                   "no operations in a program's workload"),
+        "nocmd.wl": ("#! check true\n", "a check without a program"),
+        "empty.wl": ("#! exec   \n", "a shell command"),
+        "twice.wl": ("#! exec true\n#! exec false\n", "one such directive"),
+    }
+    for name, (text, want) in cases.items():
+        f = tmp_path / name
+        f.write_text(text)
+        r = fp("run", f, "--start-nbdkit", "--log", tmp_path / "x.fpl")
+        assert r.returncode == 2 and want in r.stderr, (name, r.stderr)
+        assert not (tmp_path / "x.fpl").exists()
+
+
+def test_matrix_runs_programs_as_rows(tmp_path):
+    """`matrix --workloads build/apps/wl`-style rows: each program runs
+    once per column (first persist table), the others are n/a, and THE
+    ANSWER names the program whose own check failed without counting it
+    as a verdict on fsync."""
+    _need("engine")
+    wl = tmp_path / "wl"
+    wl.mkdir()
+    for name, extra in (("ok", ""), ("broken", "--broken ")):
+        (wl / f"{name}.wl").write_text(
+            f"#! exec PATH={BUILD}:$PATH {ATOMIC} {extra}3\n"
+            f"#! check {ATOMIC} --check\n")
+    out = tmp_path / "mx"
+    r = subprocess.run([str(FLUSHPOINT), "matrix", "--workloads", str(wl),
+                        "--persist", "fsync,fdatasync", "--mount", "ordered",
+                        "--barrier", "on", "--states", "flush,write",
+                        "--out", str(out)], capture_output=True, text=True,
+                       env=_env(), timeout=1200)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "their own check failed in 1 of 2 cells: broken--fsync" in \
+        r.stdout, r.stdout
+    assert "fsync BROKE" not in r.stdout, r.stdout
+    cells = json.loads((out / "matrix.json").read_text())["cells"]
+    prog = {(c["workload"], c["persist"]): c for c in cells}
+    assert prog[("broken", "fdatasync")]["not_run"]
+    assert prog[("broken", "fsync")]["program"]
+    assert prog[("broken", "fsync")]["properties"]["app"]["verdict"] == \
+        "violated"
+    assert prog[("ok", "fsync")]["properties"]["app"]["verdict"] == "held"
+    # The report validates against its schema, program cells and all.
+    import jsonschema
+    schema = json.loads((REPO / "docs/schema/matrix-report-v1.json")
+                        .read_text())
+    jsonschema.validate(json.loads((out / "matrix.json").read_text()),
+                        schema)
+    _no_stack_left()
