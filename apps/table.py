@@ -27,6 +27,10 @@ CASES = [
 ] + [
     ("git", f"core.fsync={f}", f"sh {APPS}/git-commit.sh {f}", f"sh {APPS}/git-check.sh")
     for f in ("none", "committed", "all")
+] + [
+    ("git", f"core.fsync={f}, repository synced first", f"sh {APPS}/git-commit.sh {f} 3 sync-init",
+     f"sh {APPS}/git-check.sh")
+    for f in ("none", "committed", "all")
 ]
 
 
@@ -58,6 +62,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fs", default="ext4")
     ap.add_argument("--build", default=str(APPS.parent / "build"))
+    ap.add_argument("--only", default="", help="rows whose application or mode contain this text")
     a = ap.parse_args()
     a.build = str(Path(a.build).resolve())  # the program runs in the mount
     fp = Path(a.build) / "flushpoint"
@@ -66,6 +71,8 @@ def main():
     with tempfile.TemporaryDirectory() as t:
         for fs in a.fs.split(","):
             for app, mode, exe, chk in CASES:
+                if a.only and a.only not in f"{app} {mode}":
+                    continue
                 ok, what = run_case(fp, fs, exe.format(b=a.build), chk.format(b=a.build), Path(t))
                 word = "error" if ok is None else "yes" if ok else "**no**"
                 print(f"| {app} | {mode} | {fs} | {word} | {'' if ok else what} |", flush=True)

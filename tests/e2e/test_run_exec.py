@@ -339,3 +339,43 @@ def test_matrix_runs_programs_as_rows(tmp_path):
     jsonschema.validate(json.loads((out / "matrix.json").read_text()),
                         schema)
     _no_stack_left()
+
+
+@pytest.mark.parametrize("fs", BACKENDS)
+def test_exec_sqlite_off_loses_committed_transactions(tmp_path, fs):
+    """synchronous=OFF never syncs: some crash state lacks transactions
+    whose commit had returned, and the finding says how many."""
+    _need(fs)
+    r, log = _run(tmp_path, f"sh {APPS}/sqlite-commit.sh delete off",
+                  f"sh {APPS}/sqlite-check.sh", fs=fs)
+    assert r.returncode == 0, r.stdout + r.stderr
+    c, rep = _check(tmp_path, log)
+    g = _app_groups(rep)
+    assert c.returncode == 1 and g, c.stdout
+    assert any("commits marked before the crash" in x["message"] for x in g)
+
+
+@pytest.mark.parametrize("fs", BACKENDS)
+def test_exec_git_fsync_none_loses_commits_committed_at_most_the_last(
+        tmp_path, fs):
+    """git 2.39 on a repository made durable first (sync-init): with
+    core.fsync=none a crash loses commits; with core.fsync=committed the
+    objects are fsynced and git fsck stays clean in every state, but the
+    branch's ref moves by a rename no directory fsync follows, so a state
+    can lack the last commit -- never more than that one."""
+    _need(fs)
+    chk = f"sh {APPS}/git-check.sh"
+    r, log = _run(tmp_path, f"sh {APPS}/git-commit.sh none 3 sync-init", chk,
+                  fs=fs)
+    assert r.returncode == 0, r.stdout + r.stderr
+    c, rep = _check(tmp_path, log)
+    assert c.returncode == 1 and _app_groups(rep), c.stdout
+    r, log = _run(tmp_path, f"sh {APPS}/git-commit.sh committed 3 sync-init",
+                  chk, fs=fs)
+    assert r.returncode == 0, r.stdout + r.stderr
+    c, rep = _check(tmp_path, log)
+    assert rep["properties"]["app"]["held"] > 0
+    import re
+    for g in _app_groups(rep):
+        m = re.search(r"HEAD has (\d+) commits, (\d+) were marked", g["message"])
+        assert m and int(m.group(2)) - int(m.group(1)) == 1, g["message"]

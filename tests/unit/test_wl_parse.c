@@ -140,6 +140,19 @@ test_empty_and_comment_only (void)
   wl_free (w);
 }
 
+/* `#! exec` keeps the rest of the line for the shell, '#' and quotes
+ * included, without the blanks around it. */
+static void
+test_exec_directive_keeps_the_command (void)
+{
+  struct wl_workload *w = parse_ok ("#! exec   sh -c 'echo a # b'  \n"
+                                    "#! check test -f x\n");
+  assert (w->n_ops == 0);
+  assert (strcmp (w->exec_cmd, "sh -c 'echo a # b'") == 0);
+  assert (strcmp (w->check_cmd, "test -f x") == 0);
+  wl_free (w);
+}
+
 static void
 test_bad_input_messages (void)
 {
@@ -209,8 +222,13 @@ test_bad_input_messages (void)
        "expect per operation, got \"expect\"");
   BAD ("sync\n#! mount lazytime", "t.wl:2:1: expected directives before "
        "the first operation, got \"#!\"");
-  BAD ("#! frob", "t.wl:1:4: expected a directive (mount or disk), got "
-       "\"frob\"");
+  BAD ("#! frob", "t.wl:1:4: expected a directive (mount, disk, exec or "
+       "check), got \"frob\"");
+  BAD ("#! exec true\nsync", "t.wl:2:1: expected no operations in a "
+       "program's workload (`#! exec`: its calls are recorded), got an "
+       "operation");
+  BAD ("#! check true", "t.wl:1:1: expected `#! exec CMD` with `#! check "
+       "CMD`, got a check without a program");
   BAD ("#! disk", "t.wl:1:8: expected a disk size (bytes, e.g. 4096, 0x1000 "
        "or 4K), got end of line");
   BAD ("#! mount", "t.wl:1:9: expected mount options like lazytime,commit=5, "
@@ -504,6 +522,7 @@ main (void)
 {
   test_every_op_parses ();
   test_empty_and_comment_only ();
+  test_exec_directive_keeps_the_command ();
   test_bad_input_messages ();
   test_limits ();
   test_names_and_flags ();
